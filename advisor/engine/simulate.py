@@ -1,0 +1,306 @@
+"""App Runner's scaling and billing, minute by minute (bench/PROTOCOL.md §3).
+
+App Runner documents only its rule for scaling out (more concurrent requests than MaxConcurrency per
+instance); the delays and the latency curve are undocumented, so each is a named parameter of
+`ScalingModel`, with the protocol's values as defaults.
+
+For configuration c = MaxConcurrency, m = MinSize, M = MaxSize and per-minute demand D (concurrent
+requests):
+    needed       n(t) = ceil(D(t) / c)
+    provisioned  P(t) = min(M, max(m, max(n(t-h) .. n(t))))          scale-in hold h
+    ready        R(t) = P(t-d), P(t<0) = m                           scale-out delay d
+    per instance k(t) = D(t) / R(t)
+    active       A(t) = R(t) (1 - exp(-k(t)))                         instances with a request in flight
+    breach       D(t) > R(t) c  or  L(k(t)) > SLO L0                  throttled (429) or too slow
+    cost         mem x price x max(P, R) + vCPU x price x A            per minute
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from advisor.domain import DEFAULT_INSTANCE, MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
+from advisor.errors import InputError
+from advisor.pricing import MINUTES_PER_MONTH, RegionPrices, prices_for, trajectory_cost
+
+
+@dataclass(frozen=True)
+class ScalingModel:
+    """The assumptions behind a simulation; defaults are bench/PROTOCOL.md's."""
+
+    scale_out_delay_min: int = 1  # d: a newly provisioned instance serves from the next minute
+    scale_in_hold_min: int = 5  # h: an instance stays provisioned h minutes after it was last needed
+    knee: float = 80.0  # K: per-instance concurrency up to which latency stays at L0
+    latency_s: float = 0.25  # L0: unloaded latency
+    latency_slope: float = 3.0  # past the knee L(k) = L0 (1 + slope (k - K) / K)
+    slo_factor: float = 1.5  # the latency objective: L(k) <= slo_factor x L0
+    tolerance: float = 1e-9  # comparisons of demand against capacity
+
+    def __post_init__(self) -> None:
+        for name in ("scale_out_delay_min", "scale_in_hold_min"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+                raise InputError(f"{name}={value!r} is invalid: allowed a whole number of minutes, 0 or more")
+            object.__setattr__(self, name, int(value))
+        for name in ("knee", "latency_s", "latency_slope"):
+            if not float(getattr(self, name)) > 0:
+                raise InputError(f"{name}={getattr(self, name)!r} is invalid: allowed a number above 0")
+        if not float(self.slo_factor) >= 1:
+            raise InputError(f"slo_factor={self.slo_factor!r} is invalid: allowed a number of at least 1")
+
+    @property
+    def slo_concurrency(self) -> float:
+        """Per-instance concurrency at which latency reaches the objective."""
+        return self.knee * (1 + (self.slo_factor - 1) / self.latency_slope)
+
+    def latency(self, per_instance: np.ndarray) -> np.ndarray:
+        k = np.asarray(per_instance, dtype=float)
+        return self.latency_s * (1 + self.latency_slope * np.maximum(k - self.knee, 0.0) / self.knee)
+
+
+PROTOCOL_MODEL = ScalingModel()
+
+
+def demand_from_requests(requests_per_minute, latency_s=PROTOCOL_MODEL.latency_s) -> np.ndarray:
+    """Concurrent requests by Little's law: arrival rate (per second) x time in the system."""
+    rpm = np.asarray(requests_per_minute, dtype=float)
+    return rpm / 60.0 * np.asarray(latency_s, dtype=float)
+
+
+def as_demand(demand) -> np.ndarray:
+    """A 1-D array of finite, non-negative concurrent requests, or an InputError saying what is wrong."""
+    values = np.asarray(demand.to_numpy() if isinstance(demand, pd.Series) else demand, dtype=float)
+    if values.ndim != 1:
+        raise InputError(f"demand must be one value per minute (1-D), got shape {values.shape}")
+    if values.size == 0:
+        raise InputError("demand is empty: give at least one minute")
+    if not np.all(np.isfinite(values)):
+        raise InputError(f"demand has {int((~np.isfinite(values)).sum())} missing or infinite values")
+    if np.any(values < 0):
+        raise InputError(f"demand has {int((values < 0).sum())} negative values")
+    return values
+
+
+def rolling_max(values: np.ndarray, hold: int) -> np.ndarray:
+    """max(values[t-hold] .. values[t]) for every t (non-negative values; the window is cut at the start)."""
+    if hold == 0:
+        return values.copy()
+    padded = np.concatenate([np.zeros(hold, dtype=values.dtype), values])
+    return np.lib.stride_tricks.sliding_window_view(padded, hold + 1).max(axis=1)
+
+
+def delayed(values: np.ndarray, delay: int, fill: float) -> np.ndarray:
+    """values[t - delay], with `fill` before the start."""
+    if delay == 0:
+        return values.copy()
+    out = np.full_like(values, fill)
+    out[delay:] = values[:-delay] if delay < len(values) else out[delay:]
+    return out
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    config: ScalingConfig
+    instance: InstanceSize
+    region: str
+    minutes: int
+    cost_usd: float
+    monthly_cost_usd: float
+    active_instance_hours: float
+    provisioned_instance_hours: float
+    breach_minutes: int
+    throttle_minutes: int
+    latency_breach_minutes: int
+    throttled_requests: float
+    peak_demand: float
+    peak_ready_instances: int
+    prices_fallback_for: str | None = None
+    model: ScalingModel = field(default_factory=ScalingModel)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["config"] = {
+            "max_concurrency": self.config.max_concurrency,
+            "min_size": self.config.min_size,
+            "max_size": self.config.max_size,
+        }
+        out["instance"] = {"cpu_vcpu": self.instance.cpu_vcpu, "memory_gb": self.instance.memory_gb}
+        return out
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    per_minute: pd.DataFrame
+    summary: SimulationSummary
+
+
+def _resolve_prices(region: str | RegionPrices) -> RegionPrices:
+    return region if isinstance(region, RegionPrices) else prices_for(region)
+
+
+def simulate(
+    demand,
+    config: ScalingConfig,
+    instance: InstanceSize = DEFAULT_INSTANCE,
+    region: str | RegionPrices = "us-east-1",
+    model: ScalingModel = PROTOCOL_MODEL,
+) -> SimulationResult:
+    """Replay App Runner's scaling and billing over per-minute demand (concurrent requests).
+
+    `demand` may be a Series with a DatetimeIndex; the per-minute frame keeps that index.
+    """
+    index = demand.index if isinstance(demand, pd.Series) else None
+    D = as_demand(demand)
+    prices = _resolve_prices(region)
+    c, m, M = config.max_concurrency, config.min_size, config.max_size
+    tol = model.tolerance
+
+    needed = np.ceil(D / c)
+    provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
+    ready = delayed(provisioned, model.scale_out_delay_min, fill=m)
+    per_instance = D / ready
+    active = ready * (1 - np.exp(-per_instance))
+    throttled = ready * c + tol < D
+    too_slow = per_instance > model.slo_concurrency + tol
+    breach = throttled | too_slow
+    billed = np.maximum(provisioned, ready)
+    cost = trajectory_cost(billed, active, instance, prices)
+    throttled_requests = np.where(throttled, D - ready * c, 0.0) / model.latency_s * 60.0
+
+    frame = pd.DataFrame(
+        {
+            "demand": D,
+            "needed": needed.astype(np.int64),
+            "provisioned": provisioned.astype(np.int64),
+            "ready": ready.astype(np.int64),
+            "active": active,
+            "per_instance_concurrency": per_instance,
+            "latency_s": model.latency(per_instance),
+            "throttled": throttled,
+            "latency_breach": too_slow,
+            "breach": breach,
+            "throttled_requests": throttled_requests,
+            "cost_usd": cost,
+        },
+        index=index,
+    )
+    minutes = len(D)
+    total = float(cost.sum())
+    summary = SimulationSummary(
+        config=config,
+        instance=instance,
+        region=prices.region,
+        minutes=minutes,
+        cost_usd=total,
+        monthly_cost_usd=total * MINUTES_PER_MONTH / minutes,
+        active_instance_hours=float(active.sum() / 60.0),
+        provisioned_instance_hours=float(billed.sum() / 60.0),
+        breach_minutes=int(breach.sum()),
+        throttle_minutes=int(throttled.sum()),
+        latency_breach_minutes=int(too_slow.sum()),
+        throttled_requests=float(throttled_requests.sum()),
+        peak_demand=float(D.max()),
+        peak_ready_instances=int(ready.max()),
+        prices_fallback_for=prices.fallback_for,
+        model=model,
+    )
+    return SimulationResult(frame, summary)
+
+
+def _smallest_ok(D: np.ndarray, guess: np.ndarray, ok) -> np.ndarray:
+    """The smallest r >= 1 with ok(r), starting from a guess that float rounding may have put one off.
+
+    `ok` must be monotone in r (false below a threshold, true from it on).
+    """
+    r = np.maximum(guess, 1.0)
+    for _ in range(2):
+        r = r + ~ok(r)
+        r = r - ((r > 1) & ok(np.maximum(r - 1, 1)))
+    return r
+
+
+def evaluate_grid(
+    demand,
+    instance: InstanceSize = DEFAULT_INSTANCE,
+    region: str | RegionPrices = "us-east-1",
+    model: ScalingModel = PROTOCOL_MODEL,
+    max_concurrency: range | list[int] | np.ndarray = range(1, 201),
+    max_size_limit: int = MAX_SIZE_QUOTA,
+) -> pd.DataFrame:
+    """Cost and breach minutes of every configuration at once: c in `max_concurrency`, 1 <= m <= M <= limit.
+
+    Equal to `simulate` for each configuration, but without simulating each one. For a fixed c, ready
+    instances are R(t) = clip(ceil(W(t) / c), m, M) where W(t) is the demand held over the scale-in
+    window and delayed by the scale-out delay, and every instance holding memory is
+    clip(ceil(U(t) / c), m, M) with U = max(held, held and delayed). So (m, M) act only by clipping a
+    small integer: minutes are grouped by that integer (0..limit) and every (m, M) is a sum over at most
+    limit + 1 groups. The vCPU term R (1 - exp(-D / R)) depends on D, so per r it is prefix-summed once
+    over the minutes sorted by W, where each group of ceil(W / c) is a contiguous run.
+    """
+    D = as_demand(demand)
+    prices = _resolve_prices(region)
+    mem_per_min, cpu_per_min = prices.per_minute(instance)
+    tol, k_slo = model.tolerance, model.slo_concurrency
+    top = int(max_size_limit)
+    if top < 1:
+        raise InputError(f"max_size_limit={max_size_limit!r} is invalid: allowed an integer of at least 1")
+    cs = np.asarray(list(max_concurrency), dtype=np.int64)
+    for c in cs:
+        ScalingConfig(int(c), 1, 1)  # validates the range
+
+    held = rolling_max(D, model.scale_in_hold_min)  # V: needed is ceil(V / c) before clipping
+    held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)  # W: 0 clips to m, as P(t<0) = m
+    held_billed = np.maximum(held, held_ready)  # U
+
+    # Every (m, M) pair, and clip(h, m, M) for every group h = 0..top.
+    ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
+    groups = np.arange(top + 1)
+    clip_table = np.clip(groups[None, :], ms[:, None], Ms[:, None])  # (pairs, groups)
+
+    # The smallest ready count without a latency breach does not depend on c.
+    q_latency = _smallest_ok(D, np.ceil(D / k_slo), lambda r: ~(D / r > k_slo + tol))
+
+    # vCPU term: for each r, prefix sums of r (1 - exp(-D / r)) over minutes sorted by W.
+    order = np.argsort(held_ready, kind="stable")
+    D_sorted = D[order]
+    r_col = np.arange(1, top + 1, dtype=float)[:, None]
+    active_cum = np.zeros((top + 1, len(D) + 1))
+    active_cum[1:, 1:] = np.cumsum(r_col * (1 - np.exp(-(D_sorted[None, :] / r_col))), axis=1)
+
+    width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
+    n_pairs = len(ms)
+    cost = np.empty((len(cs), n_pairs))
+    breach = np.empty((len(cs), n_pairs), dtype=np.int64)
+    for i, c in enumerate(cs):
+        h_ready = np.minimum(np.ceil(held_ready / c), top).astype(np.int64)
+        h_billed = np.minimum(np.ceil(held_billed / c), top).astype(np.int64)
+        q_throttle = _smallest_ok(D, np.ceil((D - tol) / c), lambda r, c=c: ~(r * c + tol < D))
+        q = np.minimum(np.maximum(q_throttle, q_latency), top + 1).astype(np.int64)
+
+        joint = np.bincount(h_ready * width + q, minlength=(top + 1) * width).reshape(top + 1, width)
+        # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
+        breach_if_ready = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1]
+        breach_if_ready = np.concatenate([breach_if_ready[:, 1:], np.zeros((top + 1, 1), np.int64)], axis=1)
+        breach[i] = breach_if_ready[groups[None, :], clip_table].sum(axis=1)
+
+        ends = np.cumsum(joint.sum(axis=1))
+        starts = ends - joint.sum(axis=1)
+        active_by = active_cum[:, ends] - active_cum[:, starts]  # [r, h]
+        active_total = active_by[clip_table, groups[None, :]].sum(axis=1)
+        billed_total = clip_table @ np.bincount(h_billed, minlength=top + 1)
+        cost[i] = mem_per_min * billed_total + cpu_per_min * active_total
+
+    minutes = len(D)
+    return pd.DataFrame(
+        {
+            "max_concurrency": np.repeat(cs, n_pairs),
+            "min_size": np.tile(ms, len(cs)),
+            "max_size": np.tile(Ms, len(cs)),
+            "cost_usd": cost.ravel(),
+            "monthly_cost_usd": cost.ravel() * MINUTES_PER_MONTH / minutes,
+            "breach_minutes": breach.ravel(),
+        }
+    )

@@ -1,0 +1,120 @@
+"""Request traces: `timestamp` + `requests` files (CSV or Parquet) to requests per minute.
+
+Resampling follows bench/PROTOCOL.md §1: finer intervals are summed into minutes, a coarser interval's
+count is spread evenly over its minutes, and missing intervals count as zero requests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from advisor.errors import TraceError
+
+MINUTE = pd.Timedelta(minutes=1)
+
+
+def read_trace(path: str | Path) -> pd.Series:
+    """Requests per minute of the trace file at `path` (UTC minute index), or a TraceError saying why not."""
+    path = Path(path)
+    if not path.is_file():
+        raise TraceError(f"trace {path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix in (".csv", ".gz", ".txt"):
+            frame = pd.read_csv(path)
+        else:
+            raise TraceError(f"trace {path}: unknown file type {suffix!r}; use .csv or .parquet")
+    except TraceError:
+        raise
+    except Exception as exc:  # the parser's own words say what is wrong with the file
+        raise TraceError(f"trace {path}: cannot be read ({type(exc).__name__}: {exc})") from None
+    return per_minute(frame, name=str(path))
+
+
+def _timestamps(column: pd.Series, name: str) -> pd.DatetimeIndex:
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        # epoch numbers: seconds, or milliseconds when they are too large to be seconds
+        unit = "ms" if column.abs().max() > 1e11 else "s"
+        parsed = pd.to_datetime(column, unit=unit, utc=True, errors="coerce")
+    else:
+        parsed = pd.to_datetime(column, utc=True, errors="coerce", format="mixed")
+    bad = parsed.isna()
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TraceError(
+            f"trace {name}: {int(bad.sum())} timestamps cannot be read as dates, "
+            f"first at row {first} ({column.iloc[first]!r})"
+        )
+    return pd.DatetimeIndex(parsed).as_unit("ns")
+
+
+def _counts(column: pd.Series, name: str) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.astype(float))
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TraceError(
+            f"trace {name}: {int(bad.sum())} request counts are missing or not numbers, "
+            f"first at row {first} ({column.iloc[first]!r})"
+        )
+    values = values.astype(float).to_numpy()
+    if (values < 0).any():
+        first = int(np.flatnonzero(values < 0)[0])
+        raise TraceError(
+            f"trace {name}: {int((values < 0).sum())} request counts are negative, "
+            f"first at row {first} ({values[first]:g}); counts must be 0 or more"
+        )
+    return values
+
+
+def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
+    """Requests per minute from a frame with `timestamp` (interval start) and `requests` columns."""
+    missing = [col for col in ("timestamp", "requests") if col not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns)) or "none"
+        raise TraceError(
+            f"trace {name}: missing column {' and '.join(map(repr, missing))} (found: {found}); "
+            "a trace needs 'timestamp' (interval start, UTC) and 'requests' (count in the interval)"
+        )
+    if frame.empty:
+        raise TraceError(f"trace {name}: has no rows")
+    stamps = _timestamps(frame["timestamp"], name)
+    counts = _counts(frame["requests"], name)
+    steps = np.diff(stamps.asi8)
+    if (steps < 0).any():
+        row = int(np.flatnonzero(steps < 0)[0]) + 1
+        raise TraceError(
+            f"trace {name}: timestamps are not sorted: row {row} ({stamps[row]}) comes after "
+            f"row {row - 1} ({stamps[row - 1]}); sort the file by timestamp"
+        )
+    if (steps == 0).any():
+        row = int(np.flatnonzero(steps == 0)[0]) + 1
+        raise TraceError(
+            f"trace {name}: {int((steps == 0).sum())} duplicate timestamps, first {stamps[row]} "
+            f"at rows {row - 1} and {row}; keep one row per interval"
+        )
+    if len(stamps) < 2:
+        raise TraceError(f"trace {name}: has one row; at least two are needed to tell the interval")
+
+    series = pd.Series(counts, index=stamps)
+    step = pd.Timedelta(int(np.median(steps)), unit="ns")
+    if step <= MINUTE:
+        out = series.resample("1min").sum()
+    else:
+        if step % MINUTE != pd.Timedelta(0):
+            raise TraceError(
+                f"trace {name}: its interval ({step}) is longer than a minute but not a whole number of "
+                "minutes; resample it to whole minutes first"
+            )
+        per = int(step / MINUTE)
+        full = series.resample(step).sum()  # missing intervals -> 0
+        index = pd.date_range(full.index[0], full.index[-1] + step - MINUTE, freq="1min")
+        out = pd.Series(np.repeat(full.to_numpy() / per, per), index=index)
+    out.index.name = "timestamp"
+    out.name = "requests"
+    return out.astype(float)

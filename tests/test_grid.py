@@ -1,0 +1,81 @@
+"""evaluate_grid must equal the per-configuration simulator, configuration by configuration."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine.simulate import ScalingModel, evaluate_grid, simulate
+from advisor.errors import InputError
+
+
+def check_against_simulator(
+    demand, grid, samples, model=ScalingModel(), instance=InstanceSize(), region="us-east-1"
+):
+    for row in samples.itertuples():
+        config = ScalingConfig(row.max_concurrency, row.min_size, row.max_size)
+        summary = simulate(demand, config, instance, region, model).summary
+        assert row.breach_minutes == summary.breach_minutes, config
+        assert row.cost_usd == pytest.approx(summary.cost_usd, rel=1e-9, abs=1e-12), config
+
+
+def test_grid_covers_every_valid_configuration_once():
+    grid = evaluate_grid(np.array([1.0, 2.0, 3.0]))
+    assert len(grid) == 200 * 325  # c 1..200 x (m, M) with 1 <= m <= M <= 25
+    assert not grid.duplicated(["max_concurrency", "min_size", "max_size"]).any()
+    assert (grid.min_size <= grid.max_size).all()
+    assert grid.max_concurrency.between(1, 200).all() and grid.max_size.between(1, 25).all()
+
+
+def test_grid_equals_simulator_on_a_month_like_series():
+    rng = np.random.default_rng(3)
+    t = np.arange(3 * 1440)
+    demand = np.maximum(0, 120 + 100 * np.sin(2 * np.pi * t / 1440) + rng.normal(0, 25, len(t)))
+    demand[rng.integers(0, len(t), 30)] *= 5
+    grid = evaluate_grid(demand)
+    corners = grid[
+        grid.max_concurrency.isin([1, 2, 80, 93, 94, 100, 200])
+        & grid.min_size.isin([1, 2, 25])
+        & grid.max_size.isin([1, 2, 3, 24, 25])
+    ]
+    check_against_simulator(demand, grid, corners)
+    check_against_simulator(demand, grid, grid.sample(300, random_state=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 60), elements=st.floats(0, 2000, allow_nan=False)),
+    st.integers(0, 3),
+    st.integers(0, 8),
+    st.floats(5, 150),
+    st.integers(1, 8),
+    st.integers(0, 2**31),
+)
+def test_grid_equals_simulator_for_any_demand_and_model(demand, delay, hold, knee, limit, seed):
+    model = ScalingModel(scale_out_delay_min=delay, scale_in_hold_min=hold, knee=knee)
+    cs = sorted({1, 7, 50, 100, 200, int(np.random.default_rng(seed).integers(1, 201))})
+    grid = evaluate_grid(demand, model=model, max_concurrency=cs, max_size_limit=limit)
+    assert len(grid) == len(cs) * limit * (limit + 1) // 2
+    check_against_simulator(demand, grid, grid.sample(min(len(grid), 25), random_state=seed % 1000), model)
+
+
+def test_grid_uses_instance_size_and_region_prices():
+    demand = np.full(120, 150.0)
+    grid = evaluate_grid(demand, InstanceSize(2, 4), "ap-northeast-1", max_concurrency=[50, 100])
+    check_against_simulator(demand, grid, grid, instance=InstanceSize(2, 4), region="ap-northeast-1")
+
+
+def test_monthly_cost_is_scaled_to_thirty_days():
+    grid = evaluate_grid(np.full(1440, 10.0), max_concurrency=[100])
+    np.testing.assert_allclose(grid.monthly_cost_usd, grid.cost_usd * 30)
+
+
+def test_bad_grid_inputs():
+    with pytest.raises(InputError, match="MaxConcurrency"):
+        evaluate_grid([1.0], max_concurrency=[0, 5])
+    with pytest.raises(InputError, match="max_size_limit"):
+        evaluate_grid([1.0], max_size_limit=0)
+    with pytest.raises(InputError, match="empty"):
+        evaluate_grid([])
