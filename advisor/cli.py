@@ -15,6 +15,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError
 
 from advisor import output
+from advisor.commands import recommend as recommend_commands
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, demand_from_requests, simulate
 from advisor.errors import InputError
@@ -102,6 +103,9 @@ def simulate_cmd(
         print(output.simulation_json(result.summary, source))
     else:
         output.print_table(output.simulation_table(result.summary, source))
+
+
+recommend_commands.register(app)
 
 
 def _warn_on_stderr(message, category, filename, lineno, file=None, line=None) -> None:
