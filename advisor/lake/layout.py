@@ -1,0 +1,61 @@
+"""Where things are in the lake: `<root>/<table>/<k>=<v>/.../part-0.parquet`, plus `<root>/_state/`.
+
+One file per partition, rewritten whole on merge: simple, and small enough (a day of one service's
+metrics is ~25k rows). Names starting with `.` or `_` are invisible to readers (pyarrow, DuckDB globs,
+Spark, Athena all skip them), which is what temp files and the state store rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.errors import InputError
+from advisor.lake.schema import Table
+
+PART_FILE = "part-0.parquet"
+STATE_DIR = "_state"
+
+
+def is_hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake root; pass one (or a path) to every lake function."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, lake: Lake | str | Path) -> Lake:
+        return lake if isinstance(lake, Lake) else cls(Path(lake).expanduser())
+
+    def table_dir(self, table: Table) -> Path:
+        return self.root / table.name
+
+    def partition_dir(self, table: Table, values: Mapping[str, str]) -> Path:
+        directory = self.table_dir(table)
+        for name in table.partition_by:
+            value = str(values[name])
+            if not value or "/" in value or value in (".", "..") or is_hidden(value):
+                raise InputError(f"{table.name}: partition {name}={value!r} is not a usable directory name")
+            directory = directory / f"{name}={value}"
+        return directory
+
+    def partition_files(self, table: Table) -> list[Path]:
+        """The visible data files of a table (what a reader would read)."""
+        pattern = "/".join(["*"] * len(table.partition_by) + ["*.parquet"])
+        directory = self.table_dir(table)
+        if not directory.is_dir():
+            return []
+        return sorted(
+            p
+            for p in directory.glob(pattern)
+            if not any(is_hidden(part) for part in p.relative_to(directory).parts)
+        )
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR

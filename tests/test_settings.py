@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.errors import InputError
+from advisor.settings import Settings, Slo, default_config_path, load_settings
+
+NO_FILE = Path("/nonexistent/config.toml")
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_env_or_file():
+    settings = load_settings(env={}, config_path=NO_FILE)
+    assert settings == Settings()
+    assert settings.lake == Path("./advisor-data") and settings.regions == () and settings.config_file is None
+
+
+def test_the_file_overrides_defaults(tmp_path):
+    path = config(
+        tmp_path,
+        'lake = "/data/lake"\nregions = ["us-east-1", "eu-west-1"]\nprofile = "ro"\n'
+        "[slo]\nmax_cpu_percent = 70\n",
+    )
+    settings = load_settings(env={}, config_path=path)
+    assert settings.lake == Path("/data/lake")
+    assert settings.regions == ("us-east-1", "eu-west-1")
+    assert settings.profile == "ro" and settings.slo == Slo(max_cpu_percent=70)
+    assert settings.config_file == path
+
+
+def test_env_overrides_the_file(tmp_path):
+    path = config(tmp_path, 'lake = "/data/lake"\nregions = "all"\nprofile = "ro"\n')
+    env = {
+        "ADVISOR_LAKE": "/tmp/other",
+        "AWS_PROFILE": "admin",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4599",
+    }
+    settings = load_settings(env=env, config_path=path)
+    assert settings.lake == Path("/tmp/other") and settings.profile == "admin"
+    assert settings.regions == ("eu-west-1",) and settings.endpoint_url == "http://127.0.0.1:4599"
+
+
+def test_aws_region_wins_over_aws_default_region():
+    env = {"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "eu-west-1"}
+    assert load_settings(env=env, config_path=NO_FILE).regions == ("us-west-2",)
+
+
+def test_the_config_path_follows_xdg_and_can_be_pointed_elsewhere():
+    assert default_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/apprunner-advisor/config.toml")
+    assert default_config_path({"ADVISOR_CONFIG": "/y/c.toml"}) == Path("/y/c.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lake = ", "not valid TOML"),
+        ('lakes = "x"', "unknown setting"),
+        ("regions = 3", "regions"),
+        ("[slo]\nlatency_factor = 0.5", "latency_factor"),
+        ("[slo]\ncpu = 50", "unknown \\[slo\\]"),
+    ],
+)
+def test_a_bad_file_is_an_error_naming_the_problem(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        load_settings(env={}, config_path=config(tmp_path, text))
+
+
+def test_settings_are_frozen():
+    with pytest.raises(AttributeError):
+        Settings().lake = Path("x")  # type: ignore[misc]
