@@ -27,6 +27,8 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_grid.py
+	$(PY) benchmarks/bench_sandbox.py
+	$(PY) benchmarks/bench_cloudwatch.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check advisor tests benchmarks

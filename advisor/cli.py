@@ -16,9 +16,10 @@ except ImportError:  # pragma: no cover
 
 from advisor import output
 from advisor.commands import recommend as recommend_commands
+from advisor.commands import sandbox as sandbox_commands
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, demand_from_requests, simulate
-from advisor.errors import InputError
+from advisor.errors import AdvisorError, InputError
 from advisor.traces import per_minute, read_trace
 from advisor.traffic import SHAPES, generate
 
@@ -105,7 +106,8 @@ def simulate_cmd(
         output.print_table(output.simulation_table(result.summary, source))
 
 
-recommend_commands.register(app)
+for commands in (sandbox_commands, recommend_commands):
+    commands.register(app)
 
 
 def _warn_on_stderr(message, category, filename, lineno, file=None, line=None) -> None:
@@ -128,6 +130,9 @@ def main() -> None:
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         print(f"advisor: error: {exc.format_message()}{hint}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except AdvisorError as exc:
+        print(f"advisor: error: {exc}", file=sys.stderr)
+        sys.exit(1)
     except typer.Abort:
         print("advisor: aborted", file=sys.stderr)
         sys.exit(130)

@@ -1,0 +1,202 @@
+"""One local AWS endpoint: App Runner (our emulator), CloudWatch metrics (our store), the rest (moto).
+
+Requests are routed by the service in their SigV4 credential scope, exactly the name botocore signs
+with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI works unchanged.
+`/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, read the
+call log and the hidden truth); they are not AWS APIs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import threading
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from advisor.sandbox.apprunner import AppRunnerEmulator
+from advisor.sandbox.cloudwatch import MetricsStore
+from advisor.sandbox.fleet import FleetService
+from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink, make_client
+from advisor.sandbox.world import SandboxClock, World
+
+ACCOUNT_ID = "123456789012"
+SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
+THROTTLED = {
+    "apprunner": ("application/x-amz-json-1.0", "ThrottlingException"),
+    "monitoring": ("application/x-amz-json-1.0", "ThrottlingException"),
+    "logs": ("application/x-amz-json-1.1", "ThrottlingException"),
+}
+TICK_SECONDS = 20.0
+
+
+def _moto_app():
+    """moto's own server application (the one `moto_server` runs), with Logs on the sandbox clock."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def _use_clock_for_moto_logs(clock: SandboxClock) -> None:
+    """moto accepts log events only within 14 days before / 2 hours after its now: make that our now."""
+    import moto.logs.models as logs_models
+
+    logs_models.utcnow = lambda: datetime.fromtimestamp(clock(), UTC).replace(tzinfo=None)
+
+
+class Sandbox:
+    """The sandbox account: emulators, the seeded world, and the HTTP endpoint serving them."""
+
+    def __init__(
+        self,
+        fleet: list[FleetService],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        days: float = 14,
+        seed: int = 7,
+        throttle: float = 0.0,
+        operation_seconds: float = 5.0,
+        live: bool = True,
+    ):
+        self.clock = SandboxClock()
+        self.emulator = AppRunnerEmulator(
+            clock=self.clock, operation_seconds=operation_seconds, account_id=ACCOUNT_ID
+        )
+        self.store = MetricsStore(clock=self.clock)
+        self.throttle = throttle
+        self._random = random.Random(seed)
+        self._moto = _moto_app()
+        _use_clock_for_moto_logs(self.clock)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        self._server = make_server(host, port, self.wsgi, threaded=True)
+        self.endpoint = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        self._stop = threading.Event()
+        self._live = live
+        self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
+        self.world = World(self.emulator, fleet, self.clock, days=days, seed=seed)
+        self.last_errors: list[str] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self, progress=None) -> dict:
+        """Serve, then produce the history (metrics in bulk, logs through the Logs API)."""
+        self._thread.start()
+        self._logs = ApiLogSink(make_client("logs", self.endpoint))
+        self._metrics_api = ApiMetricsSink(make_client("cloudwatch", self.endpoint))
+        counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs)
+        if self._live:
+            self._ticker.start()
+        return counts
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def advance(self, hours: float) -> dict:
+        """Move the clock forward and produce the new minutes under each service's current configuration."""
+        if not hours > 0:
+            raise ValueError("hours must be above 0")
+        self.clock.advance(hours * 3600)
+        sink = BulkMetricsSink(self.store) if hours > 6 else self._metrics_api
+        counts = self.world.catch_up(sink, self._logs)
+        return {"now": self.clock(), **counts}
+
+    def _tick(self) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            try:
+                self.world.catch_up(self._metrics_api, self._logs)
+            except Exception as exc:  # a failed tick is retried at the next one; keep the reason
+                self.last_errors = [*self.last_errors[-9:], f"{type(exc).__name__}: {exc}"]
+
+    # -- HTTP ------------------------------------------------------------------------------------------
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith("/_sandbox/"):
+            return self._control(request)(environ, start_response)
+        scope = SCOPE.search(request.headers.get("Authorization", ""))
+        service = scope["service"] if scope else ""
+        region = scope["region"] if scope else "us-east-1"
+        if self.throttle and service in THROTTLED and self._random.random() < self.throttle:
+            cbor = "smithy-protocol" in request.headers
+            return self._throttled(service, cbor)(environ, start_response)
+        if service == "apprunner":
+            operation = request.headers.get("X-Amz-Target", "").partition(".")[2]
+            status, headers, body = self.emulator.handle(operation, request.get_data(), region)
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        if service == "monitoring":
+            # botocore speaks JSON 1.0 to CloudWatch (X-Amz-Target); rpc-v2-cbor names it in the path
+            operation = request.headers.get("X-Amz-Target") or request.path.rstrip("/").rpartition("/")[2]
+            status, headers, body = self.store.handle(operation, request.get_data(), region, ACCOUNT_ID)
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        return self._moto(environ, self._dated_start(start_response))
+
+    def _now_header(self) -> str:
+        return format_datetime(datetime.fromtimestamp(self.clock(), UTC), usegmt=True)
+
+    def _dated(self, response: Response) -> Response:
+        response.headers["Date"] = self._now_header()
+        return response
+
+    def _dated_start(self, start_response):
+        def start(status, headers, exc_info=None):
+            headers = [(k, v) for k, v in headers if k.lower() != "date"] + [("Date", self._now_header())]
+            return start_response(status, headers, exc_info)
+
+        return start
+
+    def _throttled(self, service: str, cbor: bool) -> Response:
+        if service == "monitoring" and cbor:
+            import cbor2
+
+            body = cbor2.dumps({"__type": "Throttling", "message": "Rate exceeded"})
+            headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+            return self._dated(Response(body, status=400, headers=headers))
+        content_type, code = THROTTLED[service]
+        body = json.dumps({"__type": code, "message": "Rate exceeded"})
+        return self._dated(Response(body, status=400, content_type=content_type))
+
+    def _control(self, request: Request) -> Response:
+        action = request.path.removeprefix("/_sandbox/").strip("/")
+        payload = request.get_json(silent=True) or {}
+        try:
+            result = self._control_action(action, request.method, payload)
+        except (KeyError, ValueError, TypeError) as exc:
+            return Response(json.dumps({"error": str(exc)}), status=400, content_type="application/json")
+        if result is None:
+            return Response(
+                json.dumps({"error": f"unknown control {action!r}"}), 404, content_type="application/json"
+            )
+        return self._dated(Response(json.dumps(result, default=str), content_type="application/json"))
+
+    def _control_action(self, action: str, method: str, payload: dict):
+        if action == "health":
+            return {
+                "status": "ok",
+                "now": self.clock(),
+                "produced_until": str(self.world.produced_until),
+                "services": len(self.world.services),
+                "errors": self.last_errors,
+            }
+        if action == "advance" and method == "POST":
+            return self.advance(float(payload["hours"]))
+        if action == "fail-next-operation" and method == "POST":
+            self.emulator.fail_next_operation(payload.get("service_arn"), int(payload.get("count", 1)))
+            return {"ok": True}
+        if action == "throttle" and method == "POST":
+            fraction = float(payload["fraction"])
+            if not 0 <= fraction <= 1:
+                raise ValueError("fraction must be between 0 and 1")
+            self.throttle = fraction
+            return {"throttle": fraction}
+        if action == "calls":
+            return {"calls": self.emulator.calls}
+        if action == "truth":
+            return {"services": self.world.truth(), "produced_until": str(self.world.produced_until)}
+        return None

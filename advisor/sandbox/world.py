@@ -1,0 +1,222 @@
+"""The sandbox's running account: its clock, and the traffic, metrics and logs its services produce.
+
+Each service's demand comes from the traffic generator (or a trace); the engine's simulator replays it
+under the configuration the App Runner emulator says is in force, and `synthesize_metrics` turns that
+into what CloudWatch would show. History is produced at start; afterwards `catch_up` produces every
+minute up to the sandbox clock, so an apply changes the minutes that follow it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine.simulate import demand_from_requests, simulate
+from advisor.engine.telemetry import synthesize_metrics
+from advisor.sandbox import logs as service_logs
+from advisor.sandbox.fleet import FleetService
+
+WARM_UP_MINUTES = 30  # replayed before each chunk so scaling state carries over between chunks
+HORIZON_DAYS = 120  # traffic is drawn once for history plus this far ahead
+
+
+class SandboxClock:
+    """Real time plus an offset that `advance` moves forward."""
+
+    def __init__(self, offset_s: float = 0.0, real: Callable[[], float] = time.time):
+        self._offset = offset_s
+        self._real = real
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._real() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        with self._lock:
+            self._offset += seconds
+            return self._real() + self._offset
+
+
+@dataclass
+class LiveService:
+    """A fleet service as it runs in the sandbox: its ARN and id, and its traffic for the whole horizon."""
+
+    spec: FleetService
+    arn: str
+    service_id: str
+    origin: pd.Timestamp  # minute 0 of `requests`
+    requests: np.ndarray
+    instances: list[str]
+    paused_from: pd.Timestamp | None = None
+    seen_operations: set[str] = field(default_factory=set)
+    last_ready: int = 0
+
+
+class MetricsSink:
+    """Where synthesized metrics go: the metrics store in bulk, or PutMetricData over HTTP."""
+
+    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+
+class LogSink:
+    def publish(self, region: str, events: list[service_logs.LogEvent]) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+
+class World:
+    """Produces every service's minutes, under its current configuration, up to the clock."""
+
+    def __init__(self, emulator, fleet: list[FleetService], clock: SandboxClock, days: float, seed: int):
+        self.emulator = emulator
+        self.clock = clock
+        self.seed = seed
+        self.days = days
+        now = pd.Timestamp(clock(), unit="s", tz="UTC").floor("min")
+        self.history_start = now - pd.Timedelta(days=days)
+        self.produced_until = self.history_start
+        self.services: list[LiveService] = []
+        self._lock = threading.Lock()
+        for i, spec in enumerate(fleet):
+            self.services.append(self._register(spec, seed + 101 * i))
+
+    def _register(self, spec: FleetService, seed: int) -> LiveService:
+        created = self.history_start - pd.Timedelta(days=1)
+        service = self.emulator.add_service(
+            spec.region,
+            spec.name,
+            cpu=spec.instance.to_api()["Cpu"],
+            memory=spec.instance.to_api()["Memory"],
+            max_concurrency=spec.config.max_concurrency,
+            min_size=spec.config.min_size,
+            max_size=spec.config.max_size,
+            status=spec.status,
+            tags=dict(spec.tags),
+            created_at=created.timestamp(),
+        )
+        minutes = int((self.days + HORIZON_DAYS) * 1440)
+        paused_from = (
+            self.history_start + pd.Timedelta(days=min(2, self.days / 2)) if spec.status == "PAUSED" else None
+        )
+        return LiveService(
+            spec=spec,
+            arn=service["ServiceArn"],
+            service_id=service["ServiceId"],
+            origin=self.history_start - pd.Timedelta(minutes=WARM_UP_MINUTES),
+            requests=spec.requests(self.history_start - pd.Timedelta(minutes=WARM_UP_MINUTES), minutes, seed),
+            instances=service_logs.instance_ids(seed),
+            paused_from=paused_from,
+        )
+
+    def truth(self) -> list[dict]:
+        """The hidden behavior of each service: for tests and for checking the advisor, never for it."""
+        return [
+            {
+                "service_arn": s.arn,
+                "name": s.spec.name,
+                "situation": s.spec.situation,
+                **vars(s.spec.behavior),
+            }
+            for s in self.services
+        ]
+
+    def catch_up(self, metrics: MetricsSink, logs: LogSink, until: pd.Timestamp | None = None) -> dict:
+        """Produce every whole minute from where the last call stopped up to the clock (or `until`)."""
+        with self._lock:
+            end = until or pd.Timestamp(self.clock(), unit="s", tz="UTC").floor("min")
+            start = self.produced_until
+            if end <= start:
+                return {"minutes": 0, "datapoints": 0, "log_events": 0}
+            counts = {
+                "minutes": int((end - start) / pd.Timedelta(minutes=1)),
+                "datapoints": 0,
+                "log_events": 0,
+            }
+            for service in self.services:
+                points, events = self._produce(service, start, end, metrics, logs)
+                counts["datapoints"] += points
+                counts["log_events"] += events
+            self.produced_until = end
+            return counts
+
+    def _current(self, service: LiveService) -> tuple[ScalingConfig, InstanceSize, str]:
+        described = next(s for s in self.emulator.services() if s["ServiceArn"] == service.arn)
+        instance = InstanceSize.parse(
+            described["InstanceConfiguration"]["Cpu"], described["InstanceConfiguration"]["Memory"]
+        )
+        return ScalingConfig(*self.emulator.service_scaling(service.arn)), instance, described["Status"]
+
+    def _produce(self, service, start, end, metrics: MetricsSink, logs: LogSink) -> tuple[int, int]:
+        config, instance, status = self._current(service)
+        region = service.spec.region
+        events = self._lifecycle_events(service, start, end)
+        if status == "PAUSED" and service.paused_from is None:
+            service.paused_from = start
+        stop = min(end, service.paused_from) if service.paused_from is not None else end
+        points = 0
+        if stop > start:
+            frame, minutes = self._replay(service, start, stop, config, instance)
+            points = metrics.publish(service, region, frame)
+            events += service_logs.application_events(
+                service.spec.name,
+                service.service_id,
+                minutes,
+                frame,
+                service.last_ready,
+                service.instances,
+                seed=_stable_seed(self.seed, service.arn, start.value),
+            )
+            service.last_ready = int(minutes["ready"].iloc[-1])
+        if status != "PAUSED" and service.paused_from is not None and service.paused_from <= start:
+            service.paused_from = None  # resumed
+        return points, logs.publish(region, sorted(events, key=lambda e: e.timestamp_ms))
+
+    def _replay(self, service, start, stop, config, instance) -> tuple[pd.DataFrame, pd.DataFrame]:
+        first = int((start - service.origin) / pd.Timedelta(minutes=1))
+        last = int((stop - service.origin) / pd.Timedelta(minutes=1))
+        lead = min(WARM_UP_MINUTES, first)
+        requests = service.requests[first - lead : last]
+        index = pd.date_range(start - pd.Timedelta(minutes=lead), periods=len(requests), freq="1min")
+        behavior = service.spec.behavior
+        demand = pd.Series(demand_from_requests(requests, behavior.latency_s), index=index)
+        replay = simulate(demand, config, instance, service.spec.region, behavior.scaling_model())
+        seed = _stable_seed(self.seed, service.arn, start.value)
+        frame = synthesize_metrics(requests, replay, behavior, seed=seed)
+        return frame.iloc[lead:], replay.per_minute.iloc[lead:]
+
+    def _lifecycle_events(self, service: LiveService, start, end) -> list[service_logs.LogEvent]:
+        name, sid = service.spec.name, service.service_id
+        events = []
+        if start == self.history_start:
+            events += service_logs.creation_events(name, sid, int(start.timestamp() * 1000) + 60_000)
+            if service.paused_from is not None:
+                events += service_logs.pause_events(name, sid, int(service.paused_from.timestamp() * 1000))
+        for operation in self._operations(service):
+            if operation["Id"] in service.seen_operations or operation["Status"] in (
+                "PENDING",
+                "IN_PROGRESS",
+            ):
+                continue
+            service.seen_operations.add(operation["Id"])
+            events += service_logs.operation_events(name, sid, operation)
+        return events
+
+    def _operations(self, service: LiveService) -> list[dict]:
+        """The service's latest operations, read through the emulator's own ListOperations."""
+        body = json.dumps({"ServiceArn": service.arn, "MaxResults": 20}).encode()
+        status, _, payload = self.emulator.handle("ListOperations", body, service.spec.region)
+        return json.loads(payload).get("OperationSummaryList", []) if status == 200 else []
+
+
+def _stable_seed(*parts) -> int:
+    """A seed from values, the same in every process (hash() of a str is not)."""
+    return zlib.crc32(repr(parts).encode())
