@@ -72,7 +72,7 @@ def test_describe_service_shows_the_seeded_configuration(sandbox):
 
 def metric(sandbox, region, name, service_id, metric_name, stat, hours=24):
     cloudwatch = client(sandbox, "cloudwatch", region)
-    end = dt.datetime.fromtimestamp(sandbox.clock(), dt.UTC).replace(second=0, microsecond=0)
+    end = sandbox.world.produced_until.to_pydatetime()  # the last minute produced (the clock runs on)
     result = cloudwatch.get_metric_data(
         MetricDataQueries=[
             {
