@@ -1,0 +1,266 @@
+"""A recommendation and its evidence: every number a person needs to check it at a glance.
+
+Nothing here decides anything; it holds what `recommend` decided, with the data that justify it, and
+says why in plain sentences. The CLI, the dashboard and the lake writer all render this one object.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine.capacity import CapacityEstimate
+from advisor.engine.forecast import Forecast
+from advisor.engine.optimize import SizeOption
+
+OK, INSUFFICIENT_DATA, NO_TRAFFIC = "ok", "insufficient_data", "no_traffic"
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """How much history the recommendation stands on."""
+
+    minutes: int  # minutes with a Requests datapoint
+    span_minutes: int  # first to last datapoint
+    requests: float
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
+
+    @property
+    def days(self) -> float:
+        return self.minutes / 1440
+
+    @property
+    def coverage(self) -> float:
+        return self.minutes / self.span_minutes if self.span_minutes else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "minutes": self.minutes,
+            "days": self.days,
+            "coverage": self.coverage,
+            "requests": self.requests,
+            "first": None if self.first is None else str(self.first),
+            "last": None if self.last is None else str(self.last),
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one configuration does on one demand scenario, under the estimated service model."""
+
+    config: ScalingConfig
+    scenario: str
+    minutes: int
+    monthly_cost_usd: float
+    breach_minutes: int
+    throttled_requests: float
+
+    def to_dict(self) -> dict:
+        return {
+            "config": config_dict(self.config),
+            "scenario": self.scenario,
+            "minutes": self.minutes,
+            "monthly_cost_usd": self.monthly_cost_usd,
+            "breach_minutes": self.breach_minutes,
+            "throttled_requests": self.throttled_requests,
+        }
+
+
+def config_dict(config: ScalingConfig, instance: InstanceSize | None = None) -> dict:
+    out = {
+        "max_concurrency": config.max_concurrency,
+        "min_size": config.min_size,
+        "max_size": config.max_size,
+    }
+    if instance is not None:
+        out |= {"cpu": instance.cpu_vcpu, "memory": instance.memory_gb}
+    return out
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    status: str  # OK, INSUFFICIENT_DATA or NO_TRAFFIC
+    current: ScalingConfig
+    instance: InstanceSize
+    region: str
+    profile: str
+    confidence: str  # "high", "medium", "low" or "none"
+    data_rule: str  # the minimum-data rule that allowed (or refused) the recommendation
+    data: DataSummary
+    reasons: list[str]
+    recommended: ScalingConfig | None = None
+    budget: float = 0.001
+    breach_budget_minutes: int | None = None  # on the forecast scenario
+    before: dict[str, Outcome] = field(default_factory=dict)  # scenario -> current config's outcome
+    after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> recommended config's outcome
+    feasible: bool = True
+    capacity: CapacityEstimate | None = field(default=None, repr=False)
+    forecast: Forecast | None = field(default=None, repr=False)
+    frontier: pd.DataFrame | None = field(default=None, repr=False)
+    right_sizing: list[SizeOption] = field(default_factory=list, repr=False)
+
+    @property
+    def monthly_cost_current_usd(self) -> float | None:
+        return self.before["forecast"].monthly_cost_usd if "forecast" in self.before else None
+
+    @property
+    def monthly_cost_recommended_usd(self) -> float | None:
+        return self.after["forecast"].monthly_cost_usd if "forecast" in self.after else None
+
+    @property
+    def monthly_savings_usd(self) -> float | None:
+        if self.monthly_cost_current_usd is None or self.monthly_cost_recommended_usd is None:
+            return None
+        return self.monthly_cost_current_usd - self.monthly_cost_recommended_usd
+
+    @property
+    def breach_minutes_expected(self) -> int | None:
+        return self.after["forecast"].breach_minutes if "forecast" in self.after else None
+
+    def to_dict(self) -> dict:
+        """Everything the dashboard charts: plain JSON-ready values."""
+        current = self.monthly_cost_current_usd
+        savings = self.monthly_savings_usd
+        return {
+            "status": self.status,
+            "profile": self.profile,
+            "region": self.region,
+            "current": config_dict(self.current, self.instance),
+            "recommended": None if self.recommended is None else config_dict(self.recommended, self.instance),
+            "monthly_cost_current_usd": current,
+            "monthly_cost_recommended_usd": self.monthly_cost_recommended_usd,
+            "monthly_savings_usd": savings,
+            "savings_pct": None if not current or savings is None else 100 * savings / current,
+            "breach_minutes_expected": self.breach_minutes_expected,
+            "breach_budget_minutes": self.breach_budget_minutes,
+            "budget": self.budget,
+            "feasible": self.feasible,
+            "confidence": self.confidence,
+            "data_rule": self.data_rule,
+            "data": self.data.to_dict(),
+            "reasons": list(self.reasons),
+            "before": {k: v.to_dict() for k, v in self.before.items()},
+            "after": {k: v.to_dict() for k, v in self.after.items()},
+            "knee": None if self.capacity is None else self.capacity.to_dict(),
+            "forecast": None if self.forecast is None else self.forecast.to_dict(),
+            "frontier": [] if self.frontier is None else self.frontier.to_dict("records"),
+            "right_sizing": [o.to_dict() for o in self.right_sizing],
+        }
+
+
+def lake_row(rec: Recommendation, service_arn: str, service_name: str, generated_at) -> dict:
+    """One row of the lake's `recommendations` table (advisor/lake/schema.py), evidence as JSON."""
+    after = rec.after.get("forecast")
+    chosen = rec.recommended
+    return {
+        "generated_at": generated_at,
+        "service_arn": service_arn,
+        "service_name": service_name,
+        "region": rec.region,
+        **{f"current_{k}": v for k, v in _lake_config(rec.current, rec.instance).items()},
+        **{f"recommended_{k}": v for k, v in _lake_config(chosen, rec.instance).items()},
+        "current_monthly_cost": rec.monthly_cost_current_usd,
+        "predicted_monthly_cost": rec.monthly_cost_recommended_usd,
+        "monthly_savings": rec.monthly_savings_usd,
+        "predicted_breach_minutes": None if after is None else float(after.breach_minutes),
+        "predicted_throttled_requests": None if after is None else after.throttled_requests,
+        "confidence": rec.confidence,
+        "explanation": "\n".join(rec.reasons),
+        "evidence_json": json.dumps(rec.to_dict(), default=_json_default),
+    }
+
+
+def _lake_config(config: ScalingConfig | None, instance: InstanceSize) -> dict:
+    return {
+        "max_concurrency": None if config is None else config.max_concurrency,
+        "min_size": None if config is None else config.min_size,
+        "max_size": None if config is None else config.max_size,
+        "cpu_vcpu": instance.cpu_vcpu,
+        "memory_gb": instance.memory_gb,
+    }
+
+
+def _json_default(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def capacity_reason(capacity: CapacityEstimate) -> str:
+    c = capacity
+    if not c.knee_observed:
+        return (
+            f"Knee not observed: p99 latency stayed near {c.unloaded_p99_ms:.0f} ms and CPU under "
+            f"{c.settings.cpu_limit_pct:.0f}% up to {c.max_observed_concurrency:.0f} concurrent requests per "
+            f"instance, the most seen; MaxConcurrency is held at or below that until the service runs hotter."
+        )
+    return (
+        f"Each instance handles up to {c.knee:.1f} concurrent requests before p99 latency passes "
+        f"{c.latency_limit_ms:.0f} ms ({c.settings.slo_factor:g}x the unloaded {c.unloaded_p99_ms:.0f} ms) "
+        f"or CPU passes {c.settings.cpu_limit_pct:.0f}% (limited by {c.limited_by}; "
+        f"{c.minutes_used:,} minutes of data)."
+    )
+
+
+def forecast_reason(fc: Forecast, quantile: float, recent_days: float) -> str:
+    growth = fc.growth_at(quantile)
+    bt = fc.backtest
+    error = f"; backtest error {100 * bt.mape:.0f}% per hour over {bt.origins} tries" if bt.mape else ""
+    return (
+        f"Traffic over the next {fc.settings.horizon_days:g} days ({' + '.join(fc.components)} model): busy "
+        f"hours at {growth:.2f}x the last {recent_days:g} days at the {100 * quantile:g}% level, peak "
+        f"minute about {fc.peak(quantile):.0f} concurrent requests{error}."
+    )
+
+
+def config_reasons(
+    rec: ScalingConfig, knee: float, fewer_warm_breaches: int | None, allowed: int, peak: float
+) -> list[str]:
+    out = [
+        f"MaxConcurrency {rec.max_concurrency}: "
+        + (
+            f"at or under the knee ({math.floor(knee)}): no instance gets more than it serves well."
+            if rec.max_concurrency <= math.floor(knee)
+            else f"above the knee ({math.floor(knee)}) because the 5-minute scale-in hold keeps spare "
+            "instances; the replay counts every minute an instance goes past the knee."
+        )
+    ]
+    if rec.min_size > 1 and fewer_warm_breaches is not None:
+        out.append(
+            f"MinSize {rec.min_size}: App Runner takes about a minute to add an instance; with one warm "
+            f"instance fewer, sudden rises would breach {fewer_warm_breaches} minutes (budget {allowed})."
+        )
+    need = math.ceil(peak / max(rec.max_concurrency, 1))
+    out.append(
+        f"MaxSize {rec.max_size}: the busiest minute seen or forecast (~{peak:.0f} concurrent requests) "
+        f"needs about {need} instances; MaxSize caps runaway cost, not set to turn peaks into 429s."
+    )
+    return out
+
+
+def money_reason(before: Outcome, after: Outcome, budget_minutes: int) -> str:
+    saved = before.monthly_cost_usd - after.monthly_cost_usd
+    verb = "saves" if saved >= 0 else "costs"
+    share = abs(saved) / before.monthly_cost_usd if before.monthly_cost_usd else 0.0
+    return (
+        f"Against the current {before.config}: {verb} ${abs(saved):,.2f}/month ({share:.0%}); breach "
+        f"minutes in the forecast replay {before.breach_minutes} -> {after.breach_minutes} "
+        f"(budget {budget_minutes}), "
+        f"throttled requests {before.throttled_requests:,.0f} -> {after.throttled_requests:,.0f}."
+    )
+
+
+def sizing_reason(options: list[SizeOption], instance: InstanceSize, current_cost: float) -> str | None:
+    best = next((o for o in options if o.feasible and o.monthly_cost_usd is not None), None)
+    if best is None or best.instance == instance or current_cost <= 0:
+        return None
+    saving = 1 - best.monthly_cost_usd / current_cost
+    if saving < 0.05:
+        return None
+    return (
+        f"Right-sizing: {best.instance} with {best.config} would cost ${best.monthly_cost_usd:,.2f}/month "
+        f"({saving:.0%} less; knee {best.knee:.0f}, {best.basis}); it needs a redeploy, so it is not applied."
+    )

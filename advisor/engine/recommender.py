@@ -1,0 +1,247 @@
+"""From a service's metrics to a recommendation: capacity, forecast, optimize, explain.
+
+The only input is what CloudWatch reports (a wide frame: UTC-minute index, f"{metric}_{stat}" columns),
+the service's current configuration, instance size and region. The lake reader, the sandbox and
+`recommend --from-trace` all hand over that same frame, so each is a thin adapter over `recommend`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine import explain
+from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
+from advisor.engine.explain import DataSummary, Outcome, Recommendation
+from advisor.engine.forecast import Forecast, ForecastSettings, forecast
+from advisor.engine.optimize import (
+    OptimizationResult,
+    Scenario,
+    SizingEvidence,
+    allowed_breaches,
+    monthly,
+    optimize,
+    profile_named,
+    right_size,
+)
+from advisor.engine.simulate import ScalingModel, simulate
+from advisor.engine.telemetry import column
+
+REQUESTS = column("Requests", "Sum")
+MINUTE = pd.Timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    profile: str = "balanced"
+    budget: float = 0.001  # SLO error budget: share of minutes allowed to breach
+    horizon_days: float = 7.0  # how long the recommendation should hold (the forecast's horizon)
+    history_days: float = 14.0  # recent history replayed minute by minute (CloudWatch keeps 15 days)
+    min_days: float = 1.0  # below: no recommendation (not one full daily cycle)
+    confident_days: float = 7.0  # below: low confidence (not one full weekly cycle)
+    min_coverage: float = 0.9  # share of minutes with data below which confidence drops
+    max_size_headroom: float = 0.2  # MaxSize covers the busiest minute seen or forecast, plus this
+    right_size: bool = True
+    capacity: CapacitySettings = field(default_factory=CapacitySettings)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
+
+
+def summarize_data(frame: pd.DataFrame) -> DataSummary:
+    if REQUESTS not in frame or frame.empty:
+        return DataSummary(0, 0, 0.0)
+    present = frame[REQUESTS].dropna()
+    if present.empty:
+        return DataSummary(0, 0, 0.0)
+    span = int((present.index[-1] - present.index[0]) / MINUTE) + 1
+    return DataSummary(len(present), span, float(present.sum()), present.index[0], present.index[-1])
+
+
+def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
+    """Concurrent requests per minute at unloaded latency (Little's law), every minute of the span.
+
+    Requests include the throttled ones (429s), which Concurrency does not see; a minute without a
+    Requests datapoint had none (CloudWatch leaves empty counts out).
+    """
+    requests = frame[REQUESTS].dropna()
+    index = pd.date_range(requests.index[0], requests.index[-1], freq="1min", name="timestamp")
+    return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
+
+
+def _refusal(
+    status: str, rule: str, data: DataSummary, current, instance, region, settings
+) -> Recommendation:
+    return Recommendation(
+        status=status,
+        current=current,
+        instance=instance,
+        region=region,
+        profile=settings.profile,
+        confidence="none",
+        data_rule=rule,
+        data=data,
+        reasons=[rule],
+        budget=settings.budget,
+    )
+
+
+def _data_rule(data: DataSummary, settings: RecommendSettings) -> tuple[str | None, str]:
+    """(status if refused, the rule in words)."""
+    if data.days < settings.min_days:
+        return explain.INSUFFICIENT_DATA, (
+            f"No recommendation: {data.minutes:,} minutes of metrics; at least {settings.min_days:g} day "
+            f"({settings.min_days * 1440:,.0f} minutes, one full daily cycle) is needed."
+        )
+    if data.requests <= 0:
+        return explain.NO_TRAFFIC, (
+            f"No recommendation: no requests in {data.days:.1f} days, so there is nothing to size from. "
+            "App Runner cannot scale to zero; pause the service if it is unused."
+        )
+    if data.days < settings.confident_days:
+        return None, (
+            f"Low confidence: {data.days:.1f} days of metrics, under the {settings.confident_days:g} days "
+            "of a full weekly cycle."
+        )
+    return (
+        None,
+        f"{data.days:.1f} days of metrics (at least {settings.confident_days:g}): full confidence rules.",
+    )
+
+
+def _confidence(data: DataSummary, capacity: CapacityEstimate, settings: RecommendSettings) -> str:
+    if data.days < settings.confident_days:
+        return "low"
+    if not capacity.knee_observed or data.coverage < settings.min_coverage:
+        return "medium"
+    return "high"
+
+
+def _scenarios(demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings):
+    recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
+    growth = fc.growth_at(quantile)
+    history = Scenario("history", recent.to_numpy(), f"the last {settings.history_days:g} days as they were")
+    ahead = Scenario(
+        "forecast",
+        recent.to_numpy() * growth,
+        f"the last {settings.history_days:g} days at the forecast's {100 * quantile:g}% level "
+        f"(x{growth:.2f})",
+    )
+    return [history, ahead]
+
+
+def _outcome(config: ScalingConfig, scenario: Scenario, instance, region, model: ScalingModel) -> Outcome:
+    s = simulate(scenario.demand, config, instance, region, model).summary
+    return Outcome(
+        config,
+        scenario.name,
+        s.minutes,
+        monthly(s.cost_usd, s.minutes),
+        s.breach_minutes,
+        s.throttled_requests,
+    )
+
+
+def _fewer_warm_breaches(result: OptimizationResult, best: ScalingConfig) -> int | None:
+    """Breach minutes (worst scenario) with one warm instance fewer: why MinSize is what it is."""
+    if best.min_size <= 1:
+        return None
+    lower = ScalingConfig(best.max_concurrency, best.min_size - 1, best.max_size)
+    row = result.row(lower)
+    return int(max(row[f"breach_{name}"] for name in result.scenarios))
+
+
+def _sizing(capacity: CapacityEstimate, instance, scenarios, model, region, settings, profile):
+    evidence = SizingEvidence(
+        knee=capacity.knee,
+        knee_observed=capacity.knee_observed,
+        cpu_bound="cpu" in capacity.limited_by,
+        cpu_per_request_pct=capacity.cpu_per_request_pct,
+        memory_base_pct=capacity.memory_base_pct,
+        memory_per_request_pct=capacity.memory_per_request_pct,
+        cpu_limit_pct=capacity.settings.cpu_limit_pct,
+    )
+    return right_size(evidence, instance, scenarios, model, region, settings.budget, profile)
+
+
+def recommend(
+    frame: pd.DataFrame,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    region: str = "us-east-1",
+    settings: RecommendSettings = RecommendSettings(),
+) -> Recommendation:
+    """The configuration the profile picks for the service whose metrics are in `frame`, with its evidence."""
+    profile = profile_named(settings.profile)
+    data = summarize_data(frame)
+    refused, rule = _data_rule(data, settings)
+    args = (data, current, instance, region, settings)
+    if refused:
+        return _refusal(refused, rule, *args)
+    try:
+        capacity = estimate_capacity(frame, settings.capacity)
+    except CapacityUnknown as exc:
+        return _refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
+
+    model = capacity.scaling_model()
+    demand = demand_from_metrics(frame, capacity.unloaded_latency_s)
+    fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
+    fc = forecast(demand, fc_settings, recent_days=settings.history_days)
+    scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
+    knee = max(1, math.floor(capacity.knee))
+    peak = max(fc.peak(profile.forecast_quantile), float(demand.max()))
+    result = optimize(
+        scenarios,
+        model,
+        instance,
+        region,
+        settings.budget,
+        profile,
+        cost_scenario="forecast",
+        max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
+        max_size_floor=math.ceil(peak * (1 + settings.max_size_headroom) / knee),
+    )
+    best = result.best
+    before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}
+    after = {s.name: _outcome(best, s, instance, region, model) for s in scenarios}
+    sizing = (
+        _sizing(capacity, instance, scenarios, model, region, settings, profile)
+        if settings.right_size
+        else []
+    )
+
+    allowed = allowed_breaches(scenarios[-1].minutes, settings.budget * profile.budget_share)
+    reasons = [
+        explain.capacity_reason(capacity),
+        explain.forecast_reason(fc, profile.forecast_quantile, settings.history_days),
+        *explain.config_reasons(best, capacity.knee, _fewer_warm_breaches(result, best), allowed, peak),
+        explain.money_reason(before["forecast"], after["forecast"], allowed),
+        rule,
+    ]
+    if not result.feasible:
+        reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
+    sized = explain.sizing_reason(sizing, instance, after["forecast"].monthly_cost_usd)
+    if sized:
+        reasons.append(sized)
+    return Recommendation(
+        status=explain.OK,
+        current=current,
+        instance=instance,
+        region=region,
+        profile=profile.name,
+        confidence=_confidence(data, capacity, settings),
+        data_rule=rule,
+        data=data,
+        reasons=reasons,
+        recommended=best,
+        budget=settings.budget,
+        breach_budget_minutes=allowed,
+        before=before,
+        after=after,
+        feasible=result.feasible,
+        capacity=capacity,
+        forecast=fc,
+        frontier=result.frontier(),
+        right_sizing=sizing,
+    )

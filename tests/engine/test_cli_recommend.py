@@ -1,0 +1,78 @@
+"""`advisor recommend --from-trace` and `advisor bench` as a user runs them: real processes, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from shapes import scaled
+
+from advisor.traces import per_minute
+from advisor.traffic import generate
+
+
+def advisor(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "advisor.cli", *map(str, args)], capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def trace_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("traces")
+    requests = scaled(per_minute(generate("diurnal", days=2.25, seed=9)))
+    requests.rename("requests").rename_axis("timestamp").reset_index().to_csv(
+        folder / "diurnal.csv", index=False
+    )
+    return folder
+
+
+def test_recommend_json_has_what_the_dashboard_charts(trace_dir):
+    run = advisor(
+        "recommend", "--from-trace", trace_dir / "diurnal.csv", "--format", "json", "--no-right-size"
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert set(data["recommended"]) == {"max_concurrency", "min_size", "max_size", "cpu", "memory"}
+    assert data["current"]["max_concurrency"] == 100
+    for key in (
+        "monthly_cost_current_usd",
+        "monthly_cost_recommended_usd",
+        "breach_minutes_expected",
+        "confidence",
+        "reasons",
+        "knee",
+        "forecast",
+        "frontier",
+    ):
+        assert data[key] is not None, key
+    assert data["knee"]["points"] and data["forecast"]["hourly"] and data["frontier"]
+
+
+def test_recommend_table_explains_itself(trace_dir):
+    run = advisor("recommend", "--from-trace", trace_dir / "diurnal.csv", "--no-right-size")
+    assert run.returncode == 0, run.stderr
+    for words in ("recommended", "knee", "monthly savings", "MaxConcurrency"):
+        assert words in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "words"),
+    [("--profile", "yolo", "profile"), ("--knee", "0", "--knee"), ("--cpu", "3", "Cpu")],
+)
+def test_bad_input_exits_2_with_one_line(trace_dir, flag, value, words):
+    run = advisor("recommend", "--from-trace", trace_dir / "diurnal.csv", flag, value)
+    assert run.returncode == 2 and words in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_bench_scores_every_trace_in_the_folder(trace_dir):
+    run = advisor("bench", "--traces", trace_dir, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    (trace,) = json.loads(run.stdout)["traces"]
+    assert trace["trace"] == "diurnal.csv"
+    assert {"cost_ratio", "breach_budget_minutes", "savings_vs_default", "optimum", "baseline"} <= set(trace)
+
+
+def test_bench_without_traces_is_bad_input(tmp_path):
+    run = advisor("bench", "--traces", tmp_path)
+    assert run.returncode == 2 and "no .parquet or .csv" in run.stderr
