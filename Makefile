@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 SHARED := ../shared
 PYTEST_ARGS ?= -n auto
 
-.PHONY: demo test bench lint conformance clean
+.PHONY: demo test bench lint conformance clean chromium
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+CHROMIUM := /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "apprunner-advisor needs Python 3.11 or newer: set PYTHON=/path/to/python3.11")'
@@ -16,11 +19,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/advisor simulate --example diurnal --days 14 --max-concurrency 100 --min-size 1 --max-size 25
-	$(VENV)/bin/advisor simulate --example diurnal --days 14 --max-concurrency 80 --min-size 2 --max-size 10
-	@echo "The sandbox and the dashboard come in later issues; above: the simulator on a built-in example."
+	$(VENV)/bin/advisor demo
 
-test: $(STAMP) lint
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "Chromium is missing and cannot be installed here (not root, no sudo): browser tests will be skipped."; fi
+
+test: $(STAMP) chromium lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -x $(SHARED)/bench/conformance.sh ] || [ -f $(SHARED)/bench/conformance.sh ]; then bash $(SHARED)/bench/conformance.sh; \
 	else echo "conformance: $(SHARED)/bench not here, skipped"; fi

@@ -15,7 +15,11 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError
 
 from advisor import output
+from advisor.commands import apply as apply_commands
+from advisor.commands import collect as collect_commands
+from advisor.commands import demo as demo_commands
 from advisor.commands import recommend as recommend_commands
+from advisor.commands import report as report_commands
 from advisor.commands import sandbox as sandbox_commands
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, demand_from_requests, simulate
@@ -106,7 +110,14 @@ def simulate_cmd(
         output.print_table(output.simulation_table(result.summary, source))
 
 
-for commands in (sandbox_commands, recommend_commands):
+for commands in (
+    sandbox_commands,
+    collect_commands,
+    recommend_commands,
+    apply_commands,
+    report_commands,
+    demo_commands,
+):
     commands.register(app)
 
 

@@ -139,8 +139,16 @@ def fleet_json(fleet: FleetRecommendation) -> str:
     return to_json(_native(items))
 
 
+def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Configuration columns as integers even where some rows have none (not 90.0)."""
+    for name in frame.columns:
+        if name.endswith(("max_concurrency", "min_size", "max_size")):
+            frame[name] = frame[name].astype("Int64")
+    return frame
+
+
 def fleet_csv(fleet: FleetRecommendation) -> str:
-    return pd.DataFrame([_native(_flat(o)) for o in fleet.outcomes]).to_csv(index=False)
+    return _whole_numbers(pd.DataFrame([_native(_flat(o)) for o in fleet.outcomes])).to_csv(index=False)
 
 
 def recommendation_csv(rec: Recommendation, source: str) -> str:
@@ -149,7 +157,7 @@ def recommendation_csv(rec: Recommendation, source: str) -> str:
         flat.pop(key)
     flat = {"source": source, "status": rec.status} | flat
     flat["reason"] = rec.reasons[0] if rec.reasons else ""
-    return pd.DataFrame([_native(flat)]).to_csv(index=False)
+    return _whole_numbers(pd.DataFrame([_native(flat)])).to_csv(index=False)
 
 
 def fleet_table(fleet: FleetRecommendation) -> Table:

@@ -1,4 +1,5 @@
-"""App Runner's read side as typed records: services, their auto scaling configurations, operations.
+"""App Runner as typed records: services, their auto scaling configurations, operations; and the three
+writes the apply path makes (create and delete a configuration revision, point a service at one).
 
 botocore ships no paginators and no waiters for App Runner (reference/apprunner.md §5), so every List*
 call goes through `paginate`, with the largest page size the API allows to keep the call count minimal.
@@ -24,6 +25,9 @@ __all__ = [
     "Operation",
     "ServiceDescription",
     "ServiceSummary",
+    "ServiceUpdate",
+    "create_auto_scaling_configuration",
+    "delete_auto_scaling_configuration",
     "describe_auto_scaling_configuration",
     "describe_service",
     "list_auto_scaling_configurations",
@@ -31,6 +35,7 @@ __all__ = [
     "list_services",
     "list_services_for_auto_scaling_configuration",
     "paginate",
+    "update_service",
 ]
 
 
@@ -205,3 +210,44 @@ def list_services_for_auto_scaling_configuration(client: Any, config_arn: str) -
         MaxResults=LIST_CONFIGS_PAGE,
     )
     return list(items)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writes: only advisor.apply calls these, and only after its checks (read-only mode, status, plan).
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceUpdate:
+    """UpdateService's answer: the operation to wait on (the service shows the change only once it ends)."""
+
+    operation_id: str
+    service_arn: str
+
+
+@aws_call("apprunner:CreateAutoScalingConfiguration", writes=True)
+def create_auto_scaling_configuration(
+    client: Any, name: str, scaling: ScalingConfig
+) -> AutoScalingConfiguration:
+    """A new revision of `name` (revision 1 of a new name); ServiceQuotaExceededException when full."""
+    response = client.create_auto_scaling_configuration(AutoScalingConfigurationName=name, **scaling.to_api())
+    return AutoScalingConfiguration.from_api(response["AutoScalingConfiguration"])
+
+
+@aws_call("apprunner:DeleteAutoScalingConfiguration", writes=True)
+def delete_auto_scaling_configuration(client: Any, config_arn: str) -> AutoScalingConfigurationSummary:
+    """Deletes one revision (a full ARN); App Runner refuses the default and revisions in use."""
+    response = client.delete_auto_scaling_configuration(AutoScalingConfigurationArn=config_arn)
+    return AutoScalingConfigurationSummary.from_api(response["AutoScalingConfiguration"])
+
+
+@aws_call("apprunner:UpdateService", writes=True)
+def update_service(
+    client: Any, service_arn: str, config_arn: str, instance: InstanceSize | None = None
+) -> ServiceUpdate:
+    """Points a service at a configuration revision (and an instance size when given); asynchronous."""
+    params: dict[str, Any] = {"ServiceArn": service_arn, "AutoScalingConfigurationArn": config_arn}
+    if instance is not None:
+        params["InstanceConfiguration"] = instance.to_api()
+    response = client.update_service(**params)
+    return ServiceUpdate(operation_id=response["OperationId"], service_arn=response["Service"]["ServiceArn"])

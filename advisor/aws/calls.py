@@ -13,13 +13,15 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from advisor.errors import AdvisorError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 IAM_ACTIONS: dict[str, tuple[str, ...]] = {}  # "module.function" -> the IAM actions it needs
+WRITE_CALLS: set[str] = set()  # "module.function" of the call sites that change AWS (apply only)
+REPORT_CALLS: set[str] = set()  # "module.function" of the report's delivery calls (S3, SES): opt-in
 
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity"})
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
@@ -59,13 +61,24 @@ def _translate(actions: tuple[str, ...], exc: ClientError) -> AwsCallError:
     return (Throttled if code in THROTTLED_CODES else AwsCallError)(actions, code, message)
 
 
-def aws_call(*actions: str) -> Callable[[F], F]:
-    """Declare the IAM actions a function's AWS calls need; translate its ClientErrors."""
+def aws_call(*actions: str, writes: bool = False, delivers: bool = False) -> Callable[[F], F]:
+    """Declare the IAM actions a function's AWS calls need; translate its ClientErrors.
+
+    `writes=True` marks a call that changes the account: its actions go only into the apply policy, so
+    the default policy stays read-only. `delivers=True` marks the cost report's delivery (an S3 upload,
+    an e-mail): only someone who schedules reports to S3 or SES needs those, so they get their own
+    statement (`iam_policy(report=True)`), never the read or apply policy.
+    """
     if not actions or not all(a.count(":") == 1 for a in actions):
         raise ValueError(f"IAM actions look like 'service:Action', got {actions!r}")
 
     def decorate(func: F) -> F:
-        IAM_ACTIONS[f"{func.__module__}.{func.__qualname__}"] = actions
+        key = f"{func.__module__}.{func.__qualname__}"
+        IAM_ACTIONS[key] = actions
+        if writes:
+            WRITE_CALLS.add(key)
+        if delivers:
+            REPORT_CALLS.add(key)
         if inspect.isgeneratorfunction(func):
 
             @functools.wraps(func)
@@ -74,6 +87,8 @@ def aws_call(*actions: str) -> Callable[[F], F]:
                     yield from func(*args, **kwargs)
                 except ClientError as exc:
                     raise _translate(actions, exc) from exc
+                except BotoCoreError as exc:  # no credentials, endpoint unreachable, timeout
+                    raise AwsCallError(actions, type(exc).__name__, str(exc)) from exc
 
             gen_wrapper.iam_actions = actions  # type: ignore[attr-defined]
             return gen_wrapper  # type: ignore[return-value]
@@ -84,6 +99,8 @@ def aws_call(*actions: str) -> Callable[[F], F]:
                 return func(*args, **kwargs)
             except ClientError as exc:
                 raise _translate(actions, exc) from exc
+            except BotoCoreError as exc:
+                raise AwsCallError(actions, type(exc).__name__, str(exc)) from exc
 
         wrapper.iam_actions = actions  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
@@ -131,20 +148,74 @@ def paginate(
         yield from page.get(result_key, [])
 
 
-def required_actions() -> list[str]:
-    """Every IAM action some call site declared, sorted: the read side of the least-privilege policy."""
+def _register_call_sites() -> None:
     import advisor.aws.apprunner
     import advisor.aws.cloudwatch
     import advisor.aws.logs
+    import advisor.aws.s3
+    import advisor.aws.ses
     import advisor.aws.session  # noqa: F401  (importing registers their call sites)
 
-    return sorted({a for actions in IAM_ACTIONS.values() for a in actions})
+
+def required_actions(*, writes: bool = False) -> list[str]:
+    """The IAM actions call sites declared, sorted: the read side, or (writes=True) only the write side.
+
+    The report's delivery actions are in neither: see `report_actions`.
+    """
+    _register_call_sites()
+    return sorted(
+        {
+            a
+            for key, actions in IAM_ACTIONS.items()
+            if (key in WRITE_CALLS) == writes and key not in REPORT_CALLS
+            for a in actions
+        }
+    )
 
 
-def iam_policy(actions: list[str] | None = None) -> dict[str, Any]:
-    """A least-privilege IAM policy document for the given (default: all declared) actions."""
+def report_actions() -> list[str]:
+    """The IAM actions the cost report's delivery needs (S3 upload, SES e-mail), sorted."""
+    _register_call_sites()
+    return sorted({a for key, actions in IAM_ACTIONS.items() if key in REPORT_CALLS for a in actions})
+
+
+# The apply path creates and deletes only configurations named by its own convention (advisor.apply.naming),
+# so its configuration writes are scoped to those names; a revision ARN is `.../<name>/<revision>/<id>`.
+APPLY_CONFIG_RESOURCE = "arn:aws:apprunner:*:*:autoscalingconfiguration/advisor-*"
+CONFIG_WRITE_ACTIONS = frozenset(
+    {"apprunner:CreateAutoScalingConfiguration", "apprunner:DeleteAutoScalingConfiguration"}
+)
+
+
+def iam_policy(
+    actions: list[str] | None = None, *, apply: bool = False, report: bool = False
+) -> dict[str, Any]:
+    """A least-privilege IAM policy document: the read actions (default: all declared), plus with
+    `apply=True` the write actions, configuration writes limited to the advisor's own names, and with
+    `report=True` the report's delivery actions (scope their Resource to your bucket and identity)."""
     wanted = sorted(actions if actions is not None else required_actions())
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "AppRunnerAdvisor", "Effect": "Allow", "Action": wanted, "Resource": "*"}],
-    }
+    statements: list[dict[str, Any]] = [
+        {"Sid": "AppRunnerAdvisor", "Effect": "Allow", "Action": wanted, "Resource": "*"}
+    ]
+    if apply:
+        writes = required_actions(writes=True)
+        service_writes = [a for a in writes if a not in CONFIG_WRITE_ACTIONS]
+        config_writes = [a for a in writes if a in CONFIG_WRITE_ACTIONS]
+        if service_writes:
+            statements.append(
+                {"Sid": "AdvisorApplyServices", "Effect": "Allow", "Action": service_writes, "Resource": "*"}
+            )
+        if config_writes:
+            statements.append(
+                {
+                    "Sid": "AdvisorApplyOwnConfigurations",
+                    "Effect": "Allow",
+                    "Action": config_writes,
+                    "Resource": APPLY_CONFIG_RESOURCE,
+                }
+            )
+    if report:
+        statements.append(
+            {"Sid": "AdvisorReportDelivery", "Effect": "Allow", "Action": report_actions(), "Resource": "*"}
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -172,6 +172,9 @@ ACTIONS = Table(
         ("status", pa.string()),
         ("rollback_of", pa.string()),
         ("message", pa.string()),
+        ("kind", pa.string()),  # apply | rollback
+        ("source", pa.string()),  # what asked for it: a recommendation, explicit values, an action
+        ("duration_s", pa.float64()),  # from the first AWS call to the audit row
     ),
     partition_by=("date",),
     key=("action_id",),

@@ -1,0 +1,53 @@
+"""One-click apply: plan → diff → execute (with progress) → result + audit row; rollback; IAM policy.
+
+The only package that writes to AWS. Read-only unless enabled (`allow_apply=True`, which the CLI sets
+from --allow-apply, or ADVISOR_ALLOW_APPLY=1 for the dashboard), and then only through a plan a person
+has seen. Step by step, as the CLI and the dashboard both call it::
+
+    platform = connect(profile, region, endpoint_url)
+    plan = plan_apply(platform, "checkout-api", lake=lake, recommendation="latest")
+    plan.diff(), plan.steps, plan.refusals          # show them; ask
+    result = execute(plan, platform, lake=lake, allow_apply=True, progress=print)
+    result.status, result.message, result.action_id  # the audit row is already written
+
+    plan = plan_rollback(platform, "checkout-api", lake=lake)   # undo the last successful apply
+"""
+
+from advisor.apply.audit import ActionRecord, find_action, read_actions
+from advisor.apply.checks import ALLOW_APPLY_ENV, READ_ONLY_MESSAGE, apply_allowed
+from advisor.apply.execute import ApplyResult, ProgressEvent, Waiter, execute
+from advisor.apply.naming import config_name_for
+from advisor.apply.plan import DiffRow, Plan, Step, plan_apply
+from advisor.apply.platform import AppRunnerPlatform, ScalingPlatform, connect
+from advisor.apply.policy import policy_document, policy_json
+from advisor.apply.recommendations import LATEST, recommendation_id
+from advisor.apply.rollback import plan_rollback
+from advisor.apply.state import ActionStatus, ConfigState
+
+__all__ = [
+    "ALLOW_APPLY_ENV",
+    "LATEST",
+    "READ_ONLY_MESSAGE",
+    "ActionRecord",
+    "ActionStatus",
+    "AppRunnerPlatform",
+    "ApplyResult",
+    "ConfigState",
+    "DiffRow",
+    "Plan",
+    "ProgressEvent",
+    "ScalingPlatform",
+    "Step",
+    "Waiter",
+    "apply_allowed",
+    "config_name_for",
+    "connect",
+    "execute",
+    "find_action",
+    "plan_apply",
+    "plan_rollback",
+    "policy_document",
+    "policy_json",
+    "read_actions",
+    "recommendation_id",
+]

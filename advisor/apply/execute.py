@@ -1,0 +1,333 @@
+"""Execute a plan: re-check, make room, create, update, wait, verify, and audit every outcome.
+
+Each step that can fail maps to one known account state, recorded in the audit row's status and message:
+
+| what failed                         | status    | the account                                         |
+|-------------------------------------|-----------|-----------------------------------------------------|
+| read-only mode, a check, the lock   | refused   | untouched                                           |
+| deleting a revision to make room    | failed    | service untouched; revisions deleted so far listed  |
+| CreateAutoScalingConfiguration      | failed    | service untouched                                   |
+| UpdateService refused               | failed    | service untouched; our new revision deleted (or how) |
+| the operation ended FAILED          | failed    | App Runner kept the old config; new revision deleted |
+| the wait timed out                  | timed_out | either config: the message says what to check       |
+| anything else after the first write | unknown   | the message lists what was done and what to check   |
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from advisor.apply import checks
+from advisor.apply.audit import ActionRecord, new_action_id, record, utc_now
+from advisor.apply.locks import service_lock
+from advisor.apply.plan import Plan, current_state
+from advisor.apply.platform import ScalingPlatform
+from advisor.apply.state import ActionStatus
+from advisor.aws.apprunner import Operation
+from advisor.aws.calls import AccessDenied, AwsCallError, ResourceNotFound
+from advisor.lake.layout import Lake
+
+DELETE_COMMAND = "aws apprunner delete-auto-scaling-configuration --auto-scaling-configuration-arn"
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"})
+# UpdateService errors that mean "refused, nothing started"; any other (a fault, a dropped connection
+# after retries) leaves it open whether the operation started.
+DEFINITE_REFUSALS = frozenset(
+    {"InvalidRequestException", "InvalidStateException", "ServiceQuotaExceededException"}
+)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    step: str  # check | delete | create | update | wait | verify | cleanup | done
+    message: str
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class Waiter:
+    """How long and how often to poll ListOperations. App Runner updates take minutes (a deployment)."""
+
+    timeout_s: float = 1200.0
+    first_delay_s: float = 2.0
+    max_delay_s: float = 30.0
+    factor: float = 1.6
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """How an attempt ended; `action` is the audit row as written."""
+
+    action: ActionRecord
+
+    @property
+    def status(self) -> ActionStatus:
+        return self.action.status
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP)
+
+    @property
+    def message(self) -> str:
+        return self.action.message
+
+    @property
+    def action_id(self) -> str:
+        return self.action.action_id
+
+
+def execute(
+    plan: Plan,
+    platform: ScalingPlatform,
+    *,
+    lake: Lake | str | Path,
+    allow_apply: bool | None = None,
+    waiter: Waiter | None = None,
+    progress: ProgressCallback | None = None,
+) -> ApplyResult:
+    """Carry out a plan and audit it. `allow_apply=None` reads ADVISOR_ALLOW_APPLY; without it nothing is
+    written to AWS. Expected failures come back as a result (never raised); an unexpected exception is
+    audited as `unknown` and raised."""
+    run = _Run(plan, platform, Lake.of(lake), waiter or Waiter(), progress or (lambda event: None))
+    allowed = checks.apply_allowed() if allow_apply is None else allow_apply
+    if not allowed:
+        return run.finish(ActionStatus.REFUSED, checks.READ_ONLY_MESSAGE)
+    with service_lock(lake, plan.service_arn) as held:
+        if not held:
+            return run.finish(
+                ActionStatus.REFUSED,
+                f"another apply or rollback of {plan.service_name} is running: wait for it, then plan again",
+            )
+        return run.go()
+
+
+class _Run:
+    """One execution: what has been done so far, so every exit can say what state the account is in."""
+
+    def __init__(
+        self, plan: Plan, platform: ScalingPlatform, lake: Lake, waiter: Waiter, progress: ProgressCallback
+    ):
+        self.plan, self.platform, self.lake, self.waiter, self.emit = plan, platform, lake, waiter, progress
+        self.started = waiter.clock()
+        self.deleted: list[str] = []
+        self.created: str | None = None  # a revision this run created and has not deleted again
+        self.cleaned = False
+        self.cleanup_error = ""
+        self.action = ActionRecord(
+            action_id=new_action_id(),
+            created_at=utc_now(),
+            actor=platform.actor(),
+            service_arn=plan.service_arn,
+            kind=plan.kind,
+            source=plan.source,
+            before=plan.before,
+            after=plan.target,
+            status=ActionStatus.IN_PROGRESS,
+            message="started",
+            rollback_of=plan.rollback_of,
+        )
+
+    # -- the sequence ---------------------------------------------------------------------------------
+
+    def go(self) -> ApplyResult:
+        try:
+            problem = self._precheck()
+        except AwsCallError as exc:
+            return self.finish(
+                ActionStatus.FAILED, f"could not check the service: {exc}. Nothing was changed."
+            )
+        if problem:
+            return self.finish(ActionStatus.REFUSED, problem)
+        if self.plan.noop:
+            return self.finish(ActionStatus.NOOP, f"the service already runs {self.plan.target.label()}")
+        record(self.lake, self.action)  # before the first write: a killed process still leaves a trace
+        try:
+            return self._write_and_wait()
+        except BaseException as exc:  # not one of the failures handled below: say what was done, re-raise
+            self.finish(ActionStatus.UNKNOWN, f"interrupted by {type(exc).__name__}: {exc}. {self._check()}")
+            raise
+
+    def _precheck(self) -> str | None:
+        """The plan's own refusals, then the live service again: it must still be RUNNING and unchanged."""
+        self.emit(ProgressEvent("check", f"checking {self.plan.service_name}"))
+        if self.plan.refusals:
+            return "; ".join(self.plan.refusals)
+        service = self.platform.describe_service(self.plan.service_arn)
+        live = current_state(self.platform, service)
+        return checks.service_status_problem(service) or checks.drift_problem(self.plan.before, live)
+
+    def _write_and_wait(self) -> ApplyResult:
+        try:
+            self._make_room()
+            target_arn = self._create()
+        except AwsCallError as exc:
+            return self.finish(ActionStatus.FAILED, f"{exc}. {self._so_far()}")
+        try:
+            operation_id = self.platform.update_service(
+                self.plan.service_arn, target_arn, self.plan.instance_change
+            )
+        except AwsCallError as exc:
+            return self._update_refused(exc)
+        self.action = replace(self.action, operation_id=operation_id)
+        record(self.lake, self.action)
+        self.emit(ProgressEvent("update", f"UpdateService started operation {operation_id}"))
+        try:
+            operation, last_status = self._wait(operation_id)
+        except AwsCallError as exc:
+            return self.finish(
+                ActionStatus.UNKNOWN, f"could not follow the operation: {exc}. {self._check()}"
+            )
+        if operation is None:
+            return self._timed_out(last_status)
+        if operation.status != "SUCCEEDED":
+            return self._operation_failed(operation)
+        return self._verify(target_arn)
+
+    def _make_room(self) -> None:
+        for rev in self.plan.deletions:
+            if self.platform.services_using(rev.arn):  # it was unused at plan time; check again
+                raise AwsCallError(
+                    ("apprunner:DeleteAutoScalingConfiguration",),
+                    "InUse",
+                    f"{rev.arn} is now used by a service, so there is no room: plan again",
+                )
+            self.emit(ProgressEvent("delete", f"deleting {rev.name} revision {rev.revision} to make room"))
+            self.platform.delete_config(rev.arn)
+            self.deleted.append(rev.arn)
+
+    def _create(self) -> str:
+        target = self.plan.target
+        if target.arn is not None:
+            return target.arn
+        self.emit(
+            ProgressEvent("create", f"creating a revision of {self.plan.config_name}: {target.scaling}")
+        )
+        config = self.platform.create_config(self.plan.config_name, target.scaling)
+        self.created = config.summary.arn
+        self.action = replace(
+            self.action,
+            after=target.with_revision(config.summary.arn, config.summary.name, config.summary.revision),
+        )
+        return config.summary.arn
+
+    def _wait(self, operation_id: str) -> tuple[Operation | None, str]:
+        """(the ended operation, its status), or (None, the last status seen) at the timeout."""
+        w = self.waiter
+        deadline, delay, status = w.clock() + w.timeout_s, w.first_delay_s, "NOT_LISTED"
+        while True:
+            operation = self.platform.operation(self.plan.service_arn, operation_id)
+            status = operation.status if operation else "NOT_LISTED"
+            self.emit(ProgressEvent("wait", f"operation {operation_id}: {status}"))
+            if operation is not None and status in TERMINAL:
+                return operation, status
+            remaining = deadline - w.clock()
+            if remaining <= 0:
+                return None, status
+            w.sleep(min(delay, remaining))
+            delay = min(delay * w.factor, w.max_delay_s)
+
+    def _verify(self, target_arn: str) -> ApplyResult:
+        self.emit(ProgressEvent("verify", "checking the service runs the target"))
+        service = self.platform.describe_service(self.plan.service_arn)
+        live = current_state(self.platform, service)
+        wanted = self.action.after
+        if live.arn == target_arn and live.same_values(wanted) and service.summary.status == "RUNNING":
+            housekeeping = f" {self._so_far()}" if self.deleted else ""
+            return self.finish(
+                ActionStatus.SUCCEEDED, f"the service runs {live.label()} (verified).{housekeeping}"
+            )
+        return self.finish(
+            ActionStatus.UNKNOWN,
+            f"the operation SUCCEEDED but DescribeService shows {live.label()} in status "
+            f"{service.summary.status}, not {wanted.label()}. {self._check()}",
+        )
+
+    # -- failures -------------------------------------------------------------------------------------
+
+    def _update_refused(self, exc: AwsCallError) -> ApplyResult:
+        """UpdateService failed: a definite refusal changed nothing; otherwise deleting our new revision is
+        the probe (App Runner refuses to delete a revision an operation is moving a service onto)."""
+        cleaned = self._delete_created()
+        definite = exc.code in DEFINITE_REFUSALS or isinstance(exc, AccessDenied | ResourceNotFound)
+        if definite or cleaned:
+            return self.finish(
+                ActionStatus.FAILED,
+                f"UpdateService was refused: {exc}. The service still runs {self.plan.before.label()}. "
+                f"{self._so_far()}",
+            )
+        return self.finish(ActionStatus.UNKNOWN, f"{exc}; the update may have started. {self._check()}")
+
+    def _operation_failed(self, operation: Operation) -> ApplyResult:
+        service = self.platform.describe_service(self.plan.service_arn)
+        live = current_state(self.platform, service)
+        if live.arn == self.plan.before.arn:
+            self._delete_created()
+            return self.finish(
+                ActionStatus.FAILED,
+                f"operation {operation.operation_id} ended {operation.status}; App Runner kept the service "
+                f"on {live.label()}. The service's event log (App Runner console) says why. {self._so_far()}",
+            )
+        return self.finish(
+            ActionStatus.UNKNOWN,
+            f"operation {operation.operation_id} ended {operation.status} and the service now runs "
+            f"{live.label()}. {self._check()}",
+        )
+
+    def _timed_out(self, last_status: str) -> ApplyResult:
+        return self.finish(
+            ActionStatus.TIMED_OUT,
+            f"operation {self.action.operation_id} was still {last_status} after "
+            f"{self.waiter.timeout_s:g} s. "
+            f"When it ends, the service runs {self.action.after.label()} if it SUCCEEDED, or stays on "
+            f"{self.plan.before.label()} if it FAILED. {self._check()}",
+        )
+
+    def _delete_created(self) -> bool:
+        """Remove the revision this run created (it would hold a quota slot for nothing)."""
+        if self.created is None:
+            return False
+        try:
+            self.emit(ProgressEvent("cleanup", f"deleting the unused new revision {self.created}"))
+            self.platform.delete_config(self.created)
+        except AwsCallError as exc:
+            self.cleanup_error = str(exc)
+            return False
+        self.created, self.cleaned = None, True
+        return True
+
+    # -- the record -----------------------------------------------------------------------------------
+
+    def _so_far(self) -> str:
+        done = [f"deleted revision {arn} to make room" for arn in self.deleted]
+        if self.cleaned:
+            done.append("the new revision was deleted again")
+        if self.created:
+            why = f" (deleting it failed: {self.cleanup_error})" if self.cleanup_error else ""
+            command = f"{DELETE_COMMAND} {self.created}"
+            done.append(
+                f"created revision {self.created}, which was kept{why}; if no service uses it, "
+                f"delete it with '{command}'"
+            )
+        return ("Done: " + "; ".join(done) + ".") if done else "Nothing was changed."
+
+    def _check(self) -> str:
+        return (
+            f"Check with 'aws apprunner list-operations --service-arn {self.plan.service_arn}' and "
+            f"'aws apprunner describe-service --service-arn {self.plan.service_arn}'. {self._so_far()}"
+        )
+
+    def finish(self, status: ActionStatus, message: str) -> ApplyResult:
+        if self.plan.overridden and status is not ActionStatus.REFUSED:
+            message += " Forced past: " + "; ".join(self.plan.overridden)
+        duration = max(0.0, self.waiter.clock() - self.started)
+        self.action = self.action.finished(status, message, duration_s=duration)
+        record(self.lake, self.action)
+        self.emit(ProgressEvent("done", f"{status}: {message}"))
+        return ApplyResult(self.action)

@@ -1,0 +1,236 @@
+"""The plan: the exact change, computed with read calls only, shown to a person before anything is done.
+
+A plan names the configuration the service runs now, the one it will run, and every write call that
+will be made, in order. It also carries the checks that failed (`refusals`): `execute` refuses a plan
+with any, so the dashboard can show the diff and the reason side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from advisor.apply import checks
+from advisor.apply.audit import utc_now
+from advisor.apply.naming import config_name_for
+from advisor.apply.platform import ScalingPlatform
+from advisor.apply.quota import make_room
+from advisor.apply.recommendations import latest_metrics_time, load_recommendation
+from advisor.apply.state import ConfigState
+from advisor.aws.apprunner import (
+    AutoScalingConfiguration,
+    AutoScalingConfigurationSummary,
+    ServiceDescription,
+)
+from advisor.aws.calls import ResourceNotFound
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.errors import InputError
+from advisor.lake.layout import Lake
+
+
+@dataclass(frozen=True)
+class Step:
+    """One AWS call the plan will make: the IAM action, what it acts on, and why."""
+
+    action: str
+    target: str
+    why: str
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    field: str
+    current: str
+    target: str
+
+    @property
+    def changed(self) -> bool:
+        return self.current != self.target
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The exact change to one service. Build with `plan_apply` or `plan_rollback`; run with `execute`."""
+
+    service_arn: str
+    service_name: str
+    region: str
+    service_status: str
+    before: ConfigState
+    target: ConfigState  # arn set: point at that existing revision; None: create it under config_name
+    config_name: str
+    kind: str  # apply | rollback
+    source: str
+    noop: bool
+    deletions: tuple[AutoScalingConfigurationSummary, ...] = ()
+    refusals: tuple[str, ...] = ()
+    overridden: tuple[str, ...] = ()  # problems --force let through, kept for the audit log
+    rollback_of: str | None = None
+    planned_at: datetime = field(default_factory=utc_now)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+    @property
+    def creates(self) -> bool:
+        return not self.noop and self.target.arn is None
+
+    @property
+    def instance_change(self) -> InstanceSize | None:
+        return None if self.target.instance == self.before.instance else self.target.instance
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        if self.noop:
+            return ()
+        steps = [
+            Step(
+                "apprunner:DeleteAutoScalingConfiguration",
+                rev.arn,
+                f"{rev.name} is at its quota of revisions: delete revision {rev.revision}, the oldest "
+                "one no service uses",
+            )
+            for rev in self.deletions
+        ]
+        if self.creates:
+            steps.append(
+                Step(
+                    "apprunner:CreateAutoScalingConfiguration",
+                    self.config_name,
+                    f"a new revision of {self.config_name} with {self.target.scaling}",
+                )
+            )
+        where = (
+            f"{self.target.name} revision {self.target.revision}" if self.target.arn else "the new revision"
+        )
+        size = f" and {self.instance_change}" if self.instance_change else ""
+        steps += [
+            Step("apprunner:UpdateService", self.service_arn, f"point {self.service_name} at {where}{size}"),
+            Step("apprunner:ListOperations", self.service_arn, "wait until the update operation ends"),
+            Step("apprunner:DescribeService", self.service_arn, "verify the service runs the target"),
+        ]
+        return tuple(steps)
+
+    def diff(self) -> list[DiffRow]:
+        b, t = self.before, self.target
+        config = f"{t.name} rev {t.revision}" if t.arn else f"{self.config_name} (new revision)"
+        if self.noop:
+            config = f"{b.name} rev {b.revision}"
+        return [
+            DiffRow("MaxConcurrency", str(b.scaling.max_concurrency), str(t.scaling.max_concurrency)),
+            DiffRow("MinSize", str(b.scaling.min_size), str(t.scaling.min_size)),
+            DiffRow("MaxSize", str(b.scaling.max_size), str(t.scaling.max_size)),
+            DiffRow("Instance", str(b.instance), str(t.instance)),
+            DiffRow("Configuration", f"{b.name} rev {b.revision}", config),
+        ]
+
+
+def current_state(platform: ScalingPlatform, service: ServiceDescription) -> ConfigState:
+    """The configuration a service runs: DescribeService names the revision, Describe...Configuration
+    gives its numbers."""
+    summary = service.autoscaling
+    if summary is None:
+        raise InputError(
+            f"{service.summary.service_name}: DescribeService shows no auto scaling configuration"
+        )
+    config = platform.describe_config(summary.arn)
+    return ConfigState(summary.arn, summary.name, summary.revision, config.scaling, service.instance)
+
+
+def plan_apply(
+    platform: ScalingPlatform,
+    service: str,
+    *,
+    lake: Lake | str | Path,
+    recommendation: str | None = None,
+    values: ScalingConfig | None = None,
+    instance: InstanceSize | None = None,
+    force: bool = False,
+) -> Plan:
+    """The change to a service: a stored recommendation ("latest" or an id) or explicit values."""
+    if (recommendation is None) == (values is None):
+        raise InputError("give either a recommendation (latest or an id) or explicit values, not both")
+    described = platform.find_service(service)
+    live = current_state(platform, described)
+    forceable: list[str] = []
+    if recommendation is not None:
+        rec = load_recommendation(lake, described.summary.service_arn, recommendation)
+        scaling, size, source = rec.recommended, rec.recommended_instance, f"recommendation {rec.id}"
+        forceable += checks.recommendation_problems(
+            rec, live, latest_metrics_time(lake, described.summary.service_arn)
+        )
+    else:
+        assert values is not None
+        scaling, size, source = values, instance or live.instance, "explicit values"
+    quota = checks.quota_value_problem(scaling)
+    forceable += [quota] if quota else []
+    wanted = ConfigState(None, None, None, scaling, size)
+    return build_plan(
+        platform, described, live, wanted, kind="apply", source=source, forceable=forceable, force=force
+    )
+
+
+def build_plan(
+    platform: ScalingPlatform,
+    service: ServiceDescription,
+    live: ConfigState,
+    wanted: ConfigState,
+    *,
+    kind: str,
+    source: str,
+    forceable: list[str],
+    force: bool,
+    rollback_of: str | None = None,
+) -> Plan:
+    """Where the target lives (an existing revision, or a new one and the room it needs), plus checks."""
+    hard = [p for p in (checks.service_status_problem(service),) if p]
+    name = config_name_for(service.summary.service_name)
+    noop = live.arn == wanted.arn if wanted.arn else live.same_values(wanted)
+    target, deletions = wanted, ()
+    if not noop:
+        target, deletions, room_problem = _place(platform, name, wanted)
+        hard += [room_problem] if room_problem else []
+    return Plan(
+        service_arn=service.summary.service_arn,
+        service_name=service.summary.service_name,
+        region=platform.region,
+        service_status=service.summary.status,
+        before=live,
+        target=live if noop else target,
+        config_name=name,
+        kind=kind,
+        source=source,
+        noop=noop,
+        deletions=deletions,
+        refusals=tuple(hard + ([] if force else forceable)),
+        overridden=tuple(forceable if force else []),
+        rollback_of=rollback_of,
+    )
+
+
+def _place(
+    platform: ScalingPlatform, name: str, wanted: ConfigState
+) -> tuple[ConfigState, tuple[AutoScalingConfigurationSummary, ...], str | None]:
+    """The exact revision asked for if still ACTIVE; else an ACTIVE revision of our name with the same
+    values (reuse costs no quota); else a new revision of our name, with the deletions that make room."""
+    if wanted.arn is not None:
+        config = _active_config(platform, wanted.arn)
+        if config is not None and config.scaling == wanted.scaling:
+            return wanted, (), None
+        wanted = ConfigState(None, None, None, wanted.scaling, wanted.instance)  # gone: recreate its values
+    own = platform.config_revisions(name)
+    for rev in reversed(own):  # newest first
+        if platform.describe_config(rev.arn).scaling == wanted.scaling:
+            return wanted.with_revision(rev.arn, rev.name, rev.revision), (), None
+    room = make_room(platform, name, own)
+    return ConfigState(None, name, None, wanted.scaling, wanted.instance), room.deletions, room.problem
+
+
+def _active_config(platform: ScalingPlatform, arn: str) -> AutoScalingConfiguration | None:
+    try:
+        config = platform.describe_config(arn)
+    except ResourceNotFound:
+        return None
+    return config if config.summary.status == "ACTIVE" else None

@@ -1,0 +1,409 @@
+"""Plotly figure builders shared by the dashboard, the cost report and the notebooks: data in, figure out.
+
+No computation of money or risk happens here: every number comes from the engine or the lake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+PALETTE = {
+    "current": "#6c757d",
+    "recommended": "#1f9d55",
+    "whatif": "#e8590c",
+    "demand": "#1c7ed6",
+    "capacity": "#c92a2a",
+    "ready": "#f08c00",
+    "p50": "#4dabf7",
+    "p99": "#1864ab",
+    "cpu": "#7048e8",
+    "memory": "#0ca678",
+    "4xx": "#f59f00",
+    "5xx": "#e03131",
+}
+LAYOUT = {
+    "template": "plotly_white",
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "hovermode": "x unified",
+    "font": {"size": 12},
+}
+
+
+def _line(x, y, name: str, color: str, **kwargs) -> go.Scatter:
+    return go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": color, "width": 1.5}, **kwargs)
+
+
+def _has(frame: pd.DataFrame, *columns: str) -> bool:
+    return all(c in frame.columns and frame[c].notna().any() for c in columns)
+
+
+def service_timeseries(
+    metrics: pd.DataFrame,
+    max_concurrency: int,
+    max_size: int,
+    replay: pd.DataFrame | None = None,
+    markers: Iterable[tuple[pd.Timestamp, str]] = (),
+    title: str = "",
+) -> go.Figure:
+    """Requests, concurrency against capacity, instances, latency, CPU/memory and errors on one time axis.
+
+    `metrics` is the lake's wide frame (timestamp index, `Metric_Stat` columns); `replay` the simulator's
+    per-minute frame of the same minutes under the current configuration (ready and provisioned counts).
+    """
+    rows = [
+        "Requests per minute",
+        "Concurrency and capacity",
+        "Instances",
+        "Latency (ms)",
+        "CPU / memory (%)",
+        "Errors per minute",
+    ]
+    fig = make_subplots(
+        rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.035, subplot_titles=rows
+    )
+    x = metrics.index
+    if _has(metrics, "Requests_Sum"):
+        fig.add_trace(_line(x, metrics["Requests_Sum"], "requests", PALETTE["demand"]), 1, 1)
+    if _has(metrics, "Concurrency_Average"):
+        fig.add_trace(_line(x, metrics["Concurrency_Average"], "concurrency", PALETTE["demand"]), 2, 1)
+    if replay is not None and len(replay):
+        fig.add_trace(
+            _line(
+                replay.index,
+                replay["ready"] * max_concurrency,
+                "ready capacity",
+                PALETTE["ready"],
+                line_shape="hv",
+            ),
+            2,
+            1,
+        )
+        fig.add_trace(
+            _line(
+                replay.index,
+                replay["provisioned"],
+                "provisioned (simulated)",
+                PALETTE["ready"],
+                line_shape="hv",
+            ),
+            3,
+            1,
+        )
+    fig.add_hline(
+        y=max_size * max_concurrency,
+        line={"color": PALETTE["capacity"], "dash": "dash", "width": 1},
+        annotation_text=f"MaxSize x MaxConcurrency = {max_size * max_concurrency}",
+        row=2,
+        col=1,
+    )
+    for stat, dash in (("Average", None), ("Maximum", "dot")):
+        if _has(metrics, f"ActiveInstances_{stat}"):
+            fig.add_trace(
+                _line(
+                    x,
+                    metrics[f"ActiveInstances_{stat}"],
+                    f"active ({stat.lower()})",
+                    PALETTE["demand"],
+                    line_dash=dash,
+                ),
+                3,
+                1,
+            )
+    for stat in ("p50", "p99"):
+        if _has(metrics, f"RequestLatency_{stat}"):
+            fig.add_trace(_line(x, metrics[f"RequestLatency_{stat}"], f"latency {stat}", PALETTE[stat]), 4, 1)
+    for metric, key in (("CPUUtilization", "cpu"), ("MemoryUtilization", "memory")):
+        if _has(metrics, f"{metric}_Average"):
+            fig.add_trace(_line(x, metrics[f"{metric}_Average"], f"{key} %", PALETTE[key]), 5, 1)
+    for metric, key in (("4xxStatusResponses", "4xx"), ("5xxStatusResponses", "5xx")):
+        if _has(metrics, f"{metric}_Sum"):
+            fig.add_trace(_line(x, metrics[f"{metric}_Sum"], key, PALETTE[key]), 6, 1)
+    for when, label in markers:
+        fig.add_vline(x=when, line={"color": "#495057", "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=when,
+            y=1.0,
+            yref="paper",
+            text=label,
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": "#495057"},
+        )
+    fig.update_layout(**LAYOUT, height=1150, title=title or None, showlegend=True)
+    return fig
+
+
+def capacity_curve(knee: dict) -> go.Figure:
+    """p99 latency and CPU against per-instance concurrency, the fitted curves, the knee and the limits.
+
+    `knee` is the engine's capacity evidence (CapacityEstimate.to_dict()).
+    """
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    points = pd.DataFrame(knee.get("points") or [])
+    curve = pd.DataFrame(knee.get("curve") or [])
+    if len(points):
+        fig.add_trace(
+            go.Scattergl(
+                x=points["k"],
+                y=points["latency_p99_ms"],
+                mode="markers",
+                name="p99 latency",
+                marker={"size": 4, "color": PALETTE["p99"], "opacity": 0.35},
+            ),
+            secondary_y=False,
+        )
+        if "cpu_pct" in points:
+            fig.add_trace(
+                go.Scattergl(
+                    x=points["k"],
+                    y=points["cpu_pct"],
+                    mode="markers",
+                    name="CPU %",
+                    marker={"size": 4, "color": PALETTE["cpu"], "opacity": 0.25},
+                ),
+                secondary_y=True,
+            )
+    if len(curve):
+        fig.add_trace(
+            _line(curve["k"], curve["latency_p99_ms"], "p99 fit", PALETTE["p99"]), secondary_y=False
+        )
+        if "cpu_pct" in curve:
+            fig.add_trace(_line(curve["k"], curve["cpu_pct"], "CPU fit", PALETTE["cpu"]), secondary_y=True)
+    if knee.get("latency_limit_ms"):
+        fig.add_hline(
+            y=knee["latency_limit_ms"],
+            line={"dash": "dash", "color": PALETTE["capacity"], "width": 1},
+            annotation_text="latency objective",
+        )
+    if knee.get("knee"):
+        observed = "observed" if knee.get("knee_observed") else "not observed: conservative"
+        fig.add_vline(
+            x=knee["knee"],
+            line={"color": PALETTE["recommended"], "width": 2},
+            annotation_text=f"knee {knee['knee']:.0f} ({observed})",
+        )
+    fig.update_xaxes(title_text="concurrent requests per instance")
+    fig.update_yaxes(title_text="p99 latency (ms)", secondary_y=False)
+    fig.update_yaxes(title_text="CPU %", secondary_y=True, range=[0, 105])
+    fig.update_layout(**LAYOUT, height=420, title="Capacity: latency and CPU against load per instance")
+    return fig
+
+
+def forecast_band(history: pd.Series, forecast: dict) -> go.Figure:
+    """Demand history (hourly) and the forecast's median with its quantile band."""
+    fig = go.Figure()
+    hourly = history.resample("1h").mean() if isinstance(history.index, pd.DatetimeIndex) else history
+    fig.add_trace(_line(hourly.index, hourly.values, "demand (hourly mean)", PALETTE["demand"]))
+    table = pd.DataFrame(forecast.get("hourly") or [])
+    if len(table):
+        table["timestamp"] = pd.to_datetime(table["timestamp"], utc=True)
+        quantiles = sorted(c for c in table.columns if c.startswith("q"))
+        if len(quantiles) >= 2:
+            low, high = quantiles[0], quantiles[-1]
+            fig.add_trace(
+                go.Scatter(
+                    x=table["timestamp"],
+                    y=table[high],
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=table["timestamp"],
+                    y=table[low],
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor="rgba(232,89,12,0.18)",
+                    name=f"forecast {low}-{high}",
+                )
+            )
+        middle = "q0.5" if "q0.5" in table else (quantiles[len(quantiles) // 2] if quantiles else None)
+        if middle:
+            fig.add_trace(_line(table["timestamp"], table[middle], f"forecast {middle}", PALETTE["whatif"]))
+    fig.update_layout(**LAYOUT, height=360, title="Traffic forecast (concurrent requests)")
+    fig.update_yaxes(title_text="concurrent requests")
+    return fig
+
+
+def frontier(points: pd.DataFrame, marks: dict[str, tuple[float, float]]) -> go.Figure:
+    """The cost-risk frontier (cheapest configuration per breach-minute count) and named points on it.
+
+    `marks` maps a label ("current", "recommended", "what-if") to (breach minutes, monthly cost).
+    """
+    fig = go.Figure()
+    if len(points):
+        labels = [f"{r.max_concurrency}/{r.min_size}/{r.max_size}" for r in points.itertuples()]
+        fig.add_trace(
+            go.Scatter(
+                x=points["breach_minutes"],
+                y=points["monthly_cost_usd"],
+                mode="lines+markers",
+                name="cheapest for each risk",
+                text=labels,
+                line={"color": "#adb5bd"},
+                hovertemplate="%{text}<br>%{x} breach min<br>$%{y:,.2f}/month<extra></extra>",
+            )
+        )
+    colors = {
+        "current": PALETTE["current"],
+        "recommended": PALETTE["recommended"],
+        "what-if": PALETTE["whatif"],
+    }
+    for label, (breach, cost) in marks.items():
+        fig.add_trace(
+            go.Scatter(
+                x=[breach],
+                y=[cost],
+                mode="markers+text",
+                name=label,
+                text=[label],
+                textposition="top center",
+                marker={"size": 14, "color": colors.get(label, "#000"), "symbol": "diamond"},
+            )
+        )
+    fig.update_xaxes(title_text="breach minutes (throttled or too slow)")
+    fig.update_yaxes(title_text="monthly cost (USD)", tickprefix="$")
+    fig.update_layout(**LAYOUT, height=380, title="Cost against risk")
+    return fig
+
+
+def fleet_costs(fleet: pd.DataFrame) -> go.Figure:
+    """Current against recommended monthly cost per service (the engine's numbers)."""
+    ordered = fleet.sort_values("monthly_cost_current", ascending=True)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=ordered["service_name"],
+            x=ordered["monthly_cost_current"],
+            name="current",
+            orientation="h",
+            marker_color=PALETTE["current"],
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=ordered["service_name"],
+            x=ordered["monthly_cost_recommended"],
+            name="recommended",
+            orientation="h",
+            marker_color=PALETTE["recommended"],
+        )
+    )
+    fig.update_layout(
+        **LAYOUT, barmode="group", height=max(260, 38 * len(ordered) + 80), title="Monthly cost per service"
+    )
+    fig.update_xaxes(title_text="USD per month", tickprefix="$")
+    return fig
+
+
+def whatif_replay(replay: pd.DataFrame, label: str) -> go.Figure:
+    """Demand against ready capacity under a what-if configuration, with breach minutes marked."""
+    fig = go.Figure()
+    fig.add_trace(_line(replay.index, replay["demand"], "demand", PALETTE["demand"]))
+    fig.add_trace(
+        _line(replay.index, replay["capacity"], "ready capacity", PALETTE["ready"], line_shape="hv")
+    )
+    breaches = replay[replay["breach"]]
+    if len(breaches):
+        fig.add_trace(
+            go.Scattergl(
+                x=breaches.index,
+                y=breaches["demand"],
+                mode="markers",
+                name="breach minute",
+                marker={"color": PALETTE["capacity"], "size": 5},
+            )
+        )
+    fig.update_layout(**LAYOUT, height=320, title=f"History replayed under {label}")
+    fig.update_yaxes(title_text="concurrent requests")
+    return fig
+
+
+SERVICE_COLORS = [
+    "#1c7ed6",
+    "#f08c00",
+    "#1f9d55",
+    "#7048e8",
+    "#e03131",
+    "#0ca678",
+    "#e8590c",
+    "#6c757d",
+    "#d6336c",
+    "#3bc9db",
+]
+
+
+def daily_cost(daily: pd.DataFrame) -> go.Figure:
+    """What the fleet cost each day, stacked by service (the engine's bill of the collected demand).
+
+    `daily` has one row per (day, service_name) with `cost_usd` and, optionally, `minutes` billed: a day
+    no service covered in full is labelled partial, so a short last day does not read as a drop.
+    """
+    fig = go.Figure()
+    if len(daily):
+        totals = daily.groupby("service_name")["cost_usd"].sum().sort_values(ascending=False)
+        for i, name in enumerate(totals.index):
+            rows = daily[daily["service_name"] == name].sort_values("day")
+            fig.add_trace(
+                go.Bar(
+                    x=rows["day"],
+                    y=rows["cost_usd"],
+                    name=name,
+                    marker_color=SERVICE_COLORS[i % len(SERVICE_COLORS)],
+                    hovertemplate=f"{name}<br>%{{x|%a %d %b}}: $%{{y:,.2f}}<extra></extra>",
+                )
+            )
+    if len(daily) and "minutes" in daily:
+        totals = daily.groupby("day").agg(cost_usd=("cost_usd", "sum"), minutes=("minutes", "max"))
+        for when, row in totals[totals["minutes"] < 1440].iterrows():
+            fig.add_annotation(
+                x=when,
+                y=row["cost_usd"],
+                text=f"partial day ({row['minutes'] / 60:.0f} h)",
+                showarrow=False,
+                yanchor="bottom",
+                font={"size": 11, "color": "#495057"},
+            )
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, barmode="stack", height=340, title="Cost per day")
+    fig.update_xaxes(tickformat="%a %d %b", dtick=86_400_000)
+    fig.update_yaxes(title_text="USD per day", tickprefix="$")
+    return fig
+
+
+def period_costs(services: pd.DataFrame) -> go.Figure:
+    """Each service's cost this period against the period before (`cost_usd`, `previous_cost_usd`)."""
+    ordered = services.sort_values("cost_usd", ascending=True)
+    fig = go.Figure()
+    for column, label, color in (
+        ("previous_cost_usd", "previous period", "#adb5bd"),
+        ("cost_usd", "this period", PALETTE["demand"]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=ordered["service_name"],
+                x=ordered[column],
+                name=label,
+                orientation="h",
+                marker_color=color,
+                hovertemplate="%{y}: $%{x:,.2f}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        **{**LAYOUT, "hovermode": "closest"},
+        barmode="group",
+        height=max(260, 44 * len(ordered) + 110),
+        title="Cost per service: this period and the one before",
+    )
+    fig.update_xaxes(title_text="USD", tickprefix="$")
+    return fig

@@ -1,0 +1,170 @@
+"""`advisor recommend` on the lake: every collected service through the engine, one row each back in the lake.
+
+For each service of the latest inventory snapshot (or the named ones) this reads its wide metrics frame,
+calls the engine's `recommend` with the service's current configuration, instance size and region, and
+writes one `recommendations` row per service. The row's `generated_at` is the newest metric minute the
+recommendation saw, so running it again on the same data replaces the row instead of adding one.
+
+A paused service, or one with too little data, gets a row that says why and recommends nothing; a
+service whose recommendation fails is reported and the others still land.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING, InstanceSize, QuotaWarning, ScalingConfig
+from advisor.engine import explain
+from advisor.engine.explain import Recommendation
+from advisor.engine.recommender import RecommendSettings, recommend, summarize_data
+from advisor.errors import InputError
+from advisor.lake.layout import Lake
+from advisor.lake.reader import read_table, wide_metrics
+from advisor.lake.writer import write
+
+PAUSED = "paused"
+SKIPPED_STATUSES = ("DELETED",)  # still in old snapshots, but nothing left to size
+
+
+@dataclass(frozen=True)
+class ServiceOutcome:
+    """One service's recommendation, or why there is none."""
+
+    service_name: str
+    service_arn: str
+    region: str
+    generated_at: datetime | None = None
+    recommendation: Recommendation | None = None
+    error: str | None = None  # the recommendation failed: nothing was written for this service
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class FleetRecommendation:
+    lake: Path
+    outcomes: list[ServiceOutcome] = field(default_factory=list)
+    rows_written: int = 0
+
+    @property
+    def failed(self) -> list[ServiceOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def inventory(lake: Lake | str | Path) -> pd.DataFrame:
+    """The latest snapshot row of every service in the lake's `services` table."""
+    frame = read_table(lake, "services")
+    if frame.empty:
+        return frame
+    frame = frame.sort_values("snapshot_time").groupby("service_arn", as_index=False).tail(1)
+    return frame.sort_values(["region", "service_name"]).reset_index(drop=True)
+
+
+def select(services: pd.DataFrame, names: tuple[str, ...], lake: Path) -> pd.DataFrame:
+    """The named services (by name or ARN), or every one that is not deleted; unknown names are bad input."""
+    if services.empty:
+        raise InputError(f"no services in the lake at {lake}: run 'advisor collect' first")
+    if not names:
+        return services[~services["status"].isin(SKIPPED_STATUSES)]
+    known = set(services["service_name"]) | set(services["service_arn"])
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise InputError(
+            f"--service {', '.join(unknown)}: not in the lake's inventory "
+            f"(known: {', '.join(sorted(services['service_name']))})"
+        )
+    wanted = set(names)
+    return services[services["service_name"].isin(wanted) | services["service_arn"].isin(wanted)]
+
+
+def current_config(row: pd.Series) -> ScalingConfig:
+    """The service's scaling configuration as collected (App Runner's default when none was recorded)."""
+    values = [row.get(k) for k in ("max_concurrency", "min_size", "max_size")]
+    if any(v is None or pd.isna(v) for v in values):
+        return DEFAULT_SCALING
+    with warnings.catch_warnings():  # AWS accepted it, a raised quota included
+        warnings.simplefilter("ignore", QuotaWarning)
+        return ScalingConfig(*(int(v) for v in values))
+
+
+def instance_size(row: pd.Series) -> InstanceSize:
+    cpu, memory = row.get("cpu_vcpu"), row.get("memory_gb")
+    if cpu is None or memory is None or pd.isna(cpu) or pd.isna(memory):
+        return DEFAULT_INSTANCE
+    return InstanceSize(float(cpu), float(memory))
+
+
+def paused(frame: pd.DataFrame, current, instance, region, settings: RecommendSettings) -> Recommendation:
+    rule = (
+        "No recommendation: the service is paused, so it serves no traffic and bills nothing; "
+        "resume it to get one."
+    )
+    return Recommendation(
+        status=PAUSED,
+        current=current,
+        instance=instance,
+        region=region,
+        profile=settings.profile,
+        confidence="none",
+        data_rule=rule,
+        data=summarize_data(frame),
+        reasons=[rule],
+        budget=settings.budget,
+    )
+
+
+def generated_at(frame: pd.DataFrame, now: datetime) -> datetime:
+    """The newest metric minute of the service (so a re-run on the same data is the same row), else now."""
+    present = frame.dropna(how="all") if not frame.empty else frame
+    if present.empty:
+        return pd.Timestamp(now).floor("min").to_pydatetime()
+    return pd.Timestamp(present.index[-1]).tz_convert(UTC).to_pydatetime()
+
+
+def recommend_service(
+    lake: Lake | str | Path, row: pd.Series, settings: RecommendSettings, now: datetime
+) -> ServiceOutcome:
+    name, arn, region = str(row["service_name"]), str(row["service_arn"]), str(row["region"])
+    try:
+        current, instance = current_config(row), instance_size(row)
+        frame = wide_metrics(lake, arn)
+        if str(row.get("status") or "").upper() == "PAUSED":
+            rec = paused(frame, current, instance, region, settings)
+        else:
+            rec = recommend(frame, current, instance, region, settings)
+        return ServiceOutcome(name, arn, region, generated_at(frame, now), rec)
+    except Exception as exc:  # one broken service must not stop the fleet
+        return ServiceOutcome(name, arn, region, error=f"{type(exc).__name__}: {exc}")
+
+
+def recommend_lake(
+    lake: Lake | str | Path,
+    services: tuple[str, ...] = (),
+    settings: RecommendSettings = RecommendSettings(),
+    now: datetime | None = None,
+) -> FleetRecommendation:
+    """Recommend for every selected service and write one `recommendations` row per service."""
+    root = Lake.of(lake).root
+    if not root.is_dir():
+        raise InputError(f"--lake {root}: no such directory (run 'advisor collect' first)")
+    now = now or datetime.now(UTC)
+    chosen = select(inventory(lake), tuple(services), root)
+    outcomes = [recommend_service(lake, row, settings, now) for _, row in chosen.iterrows()]
+    rows = [
+        explain.lake_row(o.recommendation, o.service_arn, o.service_name, o.generated_at)
+        for o in outcomes
+        if o.ok
+    ]
+    written = write(lake, "recommendations", pd.DataFrame(rows)).rows_in if rows else 0
+    return FleetRecommendation(root, outcomes, written)

@@ -1,0 +1,144 @@
+"""Formatters for apply: the plan's diff and steps, the result, the audit log. No logic here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from advisor.apply import ApplyResult, Plan
+from advisor.apply.state import ConfigState
+
+ACTION_COLUMNS = [
+    "action_id",
+    "created_at",
+    "kind",
+    "status",
+    "service",
+    "before",
+    "after",
+    "operation_id",
+    "rollback_of",
+    "duration_s",
+    "actor",
+    "source",
+    "message",
+]
+
+
+def _console() -> Console:
+    return Console(soft_wrap=True)
+
+
+def plan_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "service_arn": plan.service_arn,
+        "service_name": plan.service_name,
+        "region": plan.region,
+        "kind": plan.kind,
+        "source": plan.source,
+        "noop": plan.noop,
+        "before": plan.before.to_dict(),
+        "target": plan.target.to_dict(),
+        "config_name": plan.config_name,
+        "steps": [{"action": s.action, "target": s.target, "why": s.why} for s in plan.steps],
+        "refusals": list(plan.refusals),
+        "overridden": list(plan.overridden),
+    }
+
+
+def print_plan(plan: Plan) -> None:
+    console = _console()
+    title = f"{plan.kind} plan for {plan.service_name} ({plan.region}), from {plan.source}"
+    table = Table(title=title, title_justify="left")
+    table.add_column("setting", style="bold")
+    table.add_column("current", justify="right")
+    table.add_column("target", justify="right")
+    for row in plan.diff():
+        table.add_row(row.field, row.current, f"[bold]{row.target}[/bold]" if row.changed else row.target)
+    console.print(table)
+    if plan.noop:
+        console.print("No change: the service already runs this configuration.")
+    for number, step in enumerate(plan.steps, start=1):
+        console.print(f"  {number}. {step.action} {step.target}\n     {step.why}", highlight=False)
+    for problem in plan.overridden:
+        console.print(f"[yellow]forced past:[/yellow] {problem}", highlight=False)
+    for problem in plan.refusals:
+        console.print(f"[red]refused:[/red] {problem}", highlight=False)
+
+
+def result_dict(result: ApplyResult) -> dict[str, Any]:
+    a = result.action
+    return {
+        "action_id": a.action_id,
+        "status": str(a.status),
+        "message": a.message,
+        "operation_id": a.operation_id,
+        "before": a.before.to_dict(),
+        "after": a.after.to_dict(),
+        "rollback_of": a.rollback_of,
+        "duration_s": round(a.duration_s, 3),
+        "actor": a.actor,
+    }
+
+
+def print_result(result: ApplyResult) -> None:
+    colour = "green" if result.ok else "red"
+    _console().print(
+        f"[{colour}]{result.status}[/{colour}] (action {result.action_id}): {result.message}", highlight=False
+    )
+
+
+def plan_and_result_json(plan: Plan, result: ApplyResult | None) -> str:
+    return json.dumps({"plan": plan_dict(plan), "result": result_dict(result) if result else None}, indent=2)
+
+
+def _config_text(text: str | None) -> str:
+    if not text:
+        return ""
+    state = ConfigState.from_json(text)
+    where = f" {state.name}#{state.revision}" if state.arn else ""
+    return f"{state.scaling}{where}"
+
+
+def actions_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as people read it: one line per attempt, configurations as C/m/M name#revision."""
+    out = frame.assign(
+        service=frame["service_arn"].str.split("/").str[1],
+        before=frame["before"].map(_config_text),
+        after=frame["after"].map(_config_text),
+        created_at=pd.to_datetime(frame["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    return out.reindex(columns=ACTION_COLUMNS)
+
+
+def print_actions(frame: pd.DataFrame) -> None:
+    table = Table(title="Audit log (newest first)", title_justify="left")
+    shown = [
+        "action_id",
+        "created_at",
+        "kind",
+        "status",
+        "service",
+        "before",
+        "after",
+        "rollback_of",
+        "message",
+    ]
+    for column in shown:
+        table.add_column(column, overflow="fold")
+    for _, row in actions_frame(frame).iterrows():
+        table.add_row(*["" if pd.isna(row[c]) else str(row[c]) for c in shown])
+    Console(soft_wrap=False, width=200).print(table)
+
+
+def actions_json(frame: pd.DataFrame) -> str:
+    records = actions_frame(frame).astype(object).where(lambda f: f.notna(), None).to_dict("records")
+    return json.dumps(records, indent=2, default=str)
+
+
+def actions_csv(frame: pd.DataFrame) -> str:
+    return actions_frame(frame).to_csv(index=False)

@@ -1,0 +1,253 @@
+"""Service page: its metrics on one time axis, its capacity and forecast, the recommendation and why,
+a what-if replay, its logs, and apply."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from advisor import charts
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine.whatif import replay_history
+from advisor.ui import apply_panel, state
+from advisor.ui.fleet import money
+
+PROFILES = ("cost-saver", "balanced", "performance")
+
+
+def _pick_service(fleet: pd.DataFrame) -> str | None:
+    arns = list(fleet["service_arn"])
+    labels = {r.service_arn: f"{r.service_name} ({r.region})" for r in fleet.itertuples()}
+    wanted = st.query_params.get("service") or st.session_state.get("service_arn")
+    index = arns.index(wanted) if wanted in arns else 0
+    arn = st.selectbox("Service", arns, index=index, format_func=labels.get, key="service_pick")
+    st.session_state["service_arn"] = arn
+    if st.query_params.get("service") != arn:
+        st.query_params["service"] = arn
+    return arn
+
+
+@st.cache_data(show_spinner="Re-running the recommender for this profile ...", max_entries=16)
+def _recommendation(lake: str, version: str, arn: str, profile: str, config: tuple, size: tuple, region: str):
+    from advisor.engine.recommender import RecommendSettings, recommend
+
+    frame = state.metrics(lake, version, arn)
+    rec = recommend(
+        frame, ScalingConfig(*config), InstanceSize(*size), region, RecommendSettings(profile=profile)
+    )
+    return rec.to_dict()
+
+
+def _config_of(evidence_config: dict | None) -> ScalingConfig | None:
+    if not evidence_config:
+        return None
+    return ScalingConfig(
+        evidence_config["max_concurrency"], evidence_config["min_size"], evidence_config["max_size"]
+    )
+
+
+def render() -> None:
+    lake, version = str(state.lake_path()), state.version()
+    fleet = state.fleet(lake, version)
+    st.title("Service")
+    if fleet.empty:
+        st.info("No services in the lake yet: collect first (Data page or `advisor collect`).")
+        return
+    arn = _pick_service(fleet)
+    detail = state.detail(lake, version, arn)
+    service = detail.service
+    current = ScalingConfig(
+        int(service["max_concurrency"]), int(service["min_size"]), int(service["max_size"])
+    )
+    instance = InstanceSize(service["cpu_vcpu"], service["memory_gb"])
+    metrics = state.metrics(lake, version, arn)
+
+    profile = st.radio(
+        "Profile",
+        PROFILES,
+        index=1,
+        horizontal=True,
+        key="profile",
+        help="cost-saver spends the whole error budget; performance keeps a wider margin.",
+    )
+    evidence = detail.evidence
+    if profile != (evidence.get("profile") or "balanced") and len(metrics):
+        evidence = _recommendation(
+            lake,
+            version,
+            arn,
+            profile,
+            (current.max_concurrency, current.min_size, current.max_size),
+            (instance.cpu_vcpu, instance.memory_gb),
+            service["region"],
+        )
+    recommended = _config_of(evidence.get("recommended"))
+    _header(service, current, instance, evidence, recommended)
+
+    tabs = st.tabs(["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"])
+    window = _window(metrics)
+    with tabs[0]:
+        _metrics_tab(lake, version, arn, metrics, current, instance, service, evidence, window)
+    with tabs[1]:
+        _capacity_tab(metrics, evidence)
+    with tabs[2]:
+        _whatif_tab(metrics, current, recommended, instance, service, evidence)
+    with tabs[3]:
+        _logs_tab(lake, version, arn, window)
+    with tabs[4]:
+        apply_panel.render(service, current, recommended, evidence)
+
+
+def _header(service, current, instance, evidence, recommended) -> None:
+    st.subheader(f"{service['service_name']} · {service['region']} · {service['status']}")
+    st.caption(f"Instance {instance} · service {service['service_arn']}")
+    cols = st.columns(4)
+    cols[0].metric("Config now", str(current), help="MaxConcurrency / MinSize / MaxSize")
+    cols[1].metric("Recommended", str(recommended) if recommended else "—")
+    now, then = evidence.get("monthly_cost_current_usd"), evidence.get("monthly_cost_recommended_usd")
+    cols[2].metric("Monthly cost now", money(now))
+    cols[3].metric(
+        "Recommended cost",
+        money(then),
+        delta=None if now is None or then is None else f"{money(then - now)}/month",
+        delta_color="inverse",
+    )
+    if evidence.get("reasons"):
+        with st.expander(f"Why (confidence: {evidence.get('confidence', 'none')})", expanded=True):
+            for reason in evidence["reasons"]:
+                st.markdown(f"- {reason}")
+    before, after = (
+        (evidence.get("before") or {}).get("forecast"),
+        (evidence.get("after") or {}).get("forecast"),
+    )
+    if before and after:
+        st.table(
+            pd.DataFrame(
+                {
+                    "": ["monthly cost", "breach minutes", "throttled requests"],
+                    f"now {current}": [
+                        money(before["monthly_cost_usd"]),
+                        f"{before['breach_minutes']:,}",
+                        f"{before['throttled_requests']:,.0f}",
+                    ],
+                    f"recommended {recommended}": [
+                        money(after["monthly_cost_usd"]),
+                        f"{after['breach_minutes']:,}",
+                        f"{after['throttled_requests']:,.0f}",
+                    ],
+                }
+            ).set_index("")
+        )
+
+
+def _window(metrics: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if metrics.empty:
+        return None
+    first, last = metrics.index[0].to_pydatetime(), metrics.index[-1].to_pydatetime()
+    default_start = max(first, last - timedelta(days=3))
+    start, end = st.slider(
+        "Time window (charts and logs)",
+        min_value=first,
+        max_value=last,
+        value=(default_start, last),
+        step=timedelta(hours=1),
+        format="MMM D HH:mm",
+        key="window",
+    )
+    return pd.Timestamp(start), pd.Timestamp(end)
+
+
+def _metrics_tab(lake, version, arn, metrics, current, instance, service, evidence, window) -> None:
+    if metrics.empty:
+        st.info("No metrics collected for this service yet.")
+        return
+    shown = metrics.loc[window[0] : window[1]]
+    replay = replay_history(metrics, current, instance, service["region"], evidence.get("knee")).per_minute
+    replay = replay.loc[window[0] : window[1]]
+    marks = [(t, label) for t, label in state.markers(lake, version, arn) if window[0] <= t <= window[1]]
+    st.plotly_chart(
+        charts.service_timeseries(shown, current.max_concurrency, current.max_size, replay, marks),
+        width="stretch",
+    )
+
+
+def _capacity_tab(metrics, evidence) -> None:
+    knee, fc = evidence.get("knee"), evidence.get("forecast")
+    if knee:
+        st.plotly_chart(charts.capacity_curve(knee), width="stretch")
+        st.caption(knee.get("reason", ""))
+    else:
+        st.info("No capacity estimate yet: it needs a recommendation with enough loaded minutes.")
+    if fc and len(metrics):
+        from advisor.engine.recommender import demand_from_metrics
+
+        latency = (knee or {}).get("unloaded_latency_s") or 0.25
+        st.plotly_chart(charts.forecast_band(demand_from_metrics(metrics, latency), fc), width="stretch")
+        backtest = fc.get("backtest") or {}
+        if backtest.get("wape") is not None:
+            st.caption(
+                f"Backtest on history: WAPE {backtest['wape']:.1%} over {backtest.get('origins', 0)} origins."
+            )
+
+
+def _whatif_tab(metrics, current, recommended, instance, service, evidence) -> None:
+    if metrics.empty:
+        st.info("No metrics to replay yet.")
+        return
+    start = recommended or current
+    cols = st.columns(4)
+    c = cols[0].slider("MaxConcurrency", 1, 200, start.max_concurrency, key="wi_c")
+    m = cols[1].slider("MinSize", 1, 25, start.min_size, key="wi_m")
+    big_m = cols[2].slider("MaxSize", 1, 25, max(start.max_size, m), key="wi_M")
+    sizes = InstanceSize.all()
+    size = cols[3].selectbox("Instance", sizes, index=sizes.index(instance), format_func=str, key="wi_size")
+    if big_m < m:
+        st.warning(f"MaxSize ({big_m}) must be at least MinSize ({m}).")
+        return
+    config = ScalingConfig(c, m, big_m)
+    knee, region = evidence.get("knee"), service["region"]
+    runs = {"current": (current, instance), "what-if": (config, size)}
+    if recommended:
+        runs["recommended"] = (recommended, instance)
+    results = {k: replay_history(metrics, cfg, sz, region, knee) for k, (cfg, sz) in runs.items()}
+    table = pd.DataFrame(
+        {
+            label: {
+                "configuration": f"{cfg} on {sz}",
+                "monthly cost": money(results[label].summary.monthly_cost_usd),
+                "breach minutes": f"{results[label].summary.breach_minutes:,}",
+                "throttled requests": f"{results[label].summary.throttled_requests:,.0f}",
+            }
+            for label, (cfg, sz) in runs.items()
+        }
+    )
+    cost = results["what-if"].summary.monthly_cost_usd
+    delta = cost - results["current"].summary.monthly_cost_usd
+    st.metric(
+        "What-if monthly cost", money(cost), delta=f"{money(delta)}/month vs now", delta_color="inverse"
+    )
+    st.table(table)
+    frontier = pd.DataFrame(evidence.get("frontier") or [])
+    marks = {k: (float(r.summary.breach_minutes), r.summary.monthly_cost_usd) for k, r in results.items()}
+    st.plotly_chart(charts.frontier(frontier, marks), width="stretch")
+    st.caption(
+        "The frontier is the recommender's (forecast scenario); the points replay the collected history."
+    )
+    st.plotly_chart(charts.whatif_replay(results["what-if"].per_minute, str(config)), width="stretch")
+
+
+def _logs_tab(lake, version, arn, window) -> None:
+    cols = st.columns([1, 3])
+    kind = cols[0].radio("Logs", ["application", "service"], horizontal=True, key="log_kind")
+    search = cols[1].text_input("Search (plain text, case-insensitive)", key="log_search")
+    logs = state.logs(lake, version, arn, kind)
+    if window is not None and len(logs):
+        logs = logs[(logs["timestamp"] >= window[0]) & (logs["timestamp"] <= window[1])]
+    if search:
+        logs = logs[logs["message"].str.contains(search, case=False, regex=False)]
+    st.caption(f"{len(logs):,} events in the chart window" + (f" matching '{search}'" if search else ""))
+    st.dataframe(
+        logs[["timestamp", "log_stream", "message"]].tail(2000), hide_index=True, width="stretch", height=420
+    )

@@ -1,0 +1,160 @@
+"""The CLI as a person runs it. End to end in a subprocess talking HTTP to the local endpoint (the CLI
+imports the whole engine, ~4 s a start, so only the two runs that need a real process are subprocesses);
+the rest through the same `main()` in process, exit codes included."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from advisor import cli as advisor_cli
+from advisor.sandbox.apprunner import AppRunnerEmulator
+
+from .conftest import REGION, SERVICE
+
+ROOT = Path(__file__).resolve().parents[2]
+VALUES = ("-c", "60", "-m", "2", "-M", "8")
+
+
+@pytest.fixture
+def emulator() -> AppRunnerEmulator:
+    """Real time here (the CLI sleeps for real); operations end at once so nothing waits."""
+    return AppRunnerEmulator(clock=time.time, operation_seconds=0)
+
+
+@pytest.fixture
+def aws_flags(endpoint) -> list[str]:
+    return ["--endpoint-url", endpoint.url, "--region", REGION]
+
+
+@pytest.fixture
+def subprocess_cli(aws_flags, lake):
+    env = {**os.environ, "ADVISOR_LAKE": str(lake)}
+    env.pop("ADVISOR_ALLOW_APPLY", None)
+
+    def run(*args: str, aws: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "advisor.cli", *args, *(aws_flags if aws else [])],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    return run
+
+
+@pytest.fixture
+def cli(aws_flags, lake, monkeypatch, capsys):
+    """advisor.cli.main() in process: (exit code, stdout, stderr)."""
+    monkeypatch.setenv("ADVISOR_LAKE", str(lake))
+
+    def run(*args: str, aws: bool = True) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["advisor", *args, *(aws_flags if aws else [])])
+        with pytest.raises(SystemExit) as exit_info:
+            advisor_cli.main()
+        out = capsys.readouterr()
+        return exit_info.value.code, out.out, out.err
+
+    return run
+
+
+def test_apply_then_rollback_then_the_audit_log_end_to_end(subprocess_cli, service, emulator):
+    applied = subprocess_cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply")
+    assert applied.returncode == 0, applied.stderr
+    assert "succeeded" in applied.stdout and "MaxConcurrency" in applied.stdout
+    assert emulator.service_scaling(service["ServiceArn"]) == (60, 2, 8)
+
+    rolled = subprocess_cli("rollback", "--service", SERVICE, "--yes", "--allow-apply")
+    assert rolled.returncode == 0, rolled.stderr
+    assert emulator.service_scaling(service["ServiceArn"]) == (80, 1, 10)
+
+    csv = subprocess_cli("actions", "--service", SERVICE, "--format", "csv", aws=False).stdout.splitlines()
+    assert csv[0].startswith("action_id,") and len(csv) == 3
+    assert ",rollback,succeeded," in csv[1] and ",apply,succeeded," in csv[2]
+
+
+def test_without_yes_and_no_terminal_it_refuses_rather_than_hang(subprocess_cli, service, endpoint):
+    done = subprocess_cli("apply", "--service", SERVICE, *VALUES, "--allow-apply")
+
+    assert done.returncode == 2 and "no terminal to confirm on" in done.stderr
+    assert endpoint.write_calls() == []
+
+
+def test_without_allow_apply_it_refuses_with_exit_2(cli, service, endpoint):
+    code, out, _ = cli("apply", "--service", SERVICE, *VALUES, "--yes")
+
+    assert code == 2 and "--allow-apply" in out
+    assert endpoint.write_calls() == []
+
+
+def test_dry_run_shows_the_plan_and_makes_no_write_call(cli, service, endpoint):
+    code, out, _ = cli("apply", "--service", SERVICE, *VALUES, "--dry-run", "--allow-apply", "--yes")
+
+    assert code == 0
+    assert "apprunner:CreateAutoScalingConfiguration" in out and "apprunner:UpdateService" in out
+    assert endpoint.write_calls() == []
+
+
+def test_json_output_has_the_plan_and_the_result(cli, service):
+    code, out, _ = cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply", "--format", "json")
+
+    data = json.loads(out)
+    assert code == 0 and data["result"]["status"] == "succeeded"
+    assert data["plan"]["target"]["max_concurrency"] == 60 and data["plan"]["before"]["max_concurrency"] == 80
+
+
+def test_a_refused_apply_exits_1(cli, emulator, endpoint):
+    emulator.add_service(REGION, SERVICE, max_concurrency=80, max_size=10, status="PAUSED")
+
+    code, out, _ = cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply")
+
+    assert code == 1 and "PAUSED" in out and endpoint.write_calls() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-c", "60"), "all three"),
+        (("-c", "201", "-m", "1", "-M", "8"), "MaxConcurrency=201"),
+        (("--recommendation", "latest", *VALUES), "not both"),
+        (("--recommendation", "latest"), "no recommendation"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(cli, service, args, message):
+    code, _, err = cli("apply", "--service", SERVICE, *args)
+
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_service_is_bad_input(cli, service):
+    code, _, err = cli("apply", "--service", "no-such-service", *VALUES)
+
+    assert code == 2 and "no such App Runner service" in err
+
+
+def test_actions_as_json(cli, service):
+    cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply")
+
+    code, out, _ = cli("actions", "--format", "json", aws=False)
+
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["status"] == "succeeded" and rows[0]["after"].startswith("60/2/8")
+
+
+def test_iam_policy_read_only_and_with_apply(cli):
+    _, read, _ = cli("iam-policy", aws=False)
+    _, write, _ = cli("iam-policy", "--apply", aws=False)
+
+    read_doc, write_doc = json.loads(read), json.loads(write)
+    granted = {a for s in write_doc["Statement"] for a in s["Action"]}
+    assert "apprunner:UpdateService" in granted
+    assert "apprunner:UpdateService" not in read_doc["Statement"][0]["Action"]

@@ -1,0 +1,168 @@
+"""The dashboard in a real browser (Debian's Chromium driven by Playwright), as a person uses it:
+fleet → service → what-if → apply → audit → rollback, with screenshots saved in build/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian chromium is not installed (make test installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(sandbox_lake):
+    box, lake = sandbox_lake
+    port = free_port()
+    env = {
+        **os.environ,
+        "ADVISOR_LAKE": str(lake),
+        "AWS_ENDPOINT_URL": box.endpoint,
+        "ADVISOR_ALLOW_APPLY": "1",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90_000)
+    time.sleep(0.5)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def metric_value(page, label: str) -> str:
+    metric = page.locator("[data-testid='stMetric']", has_text=label).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def test_fleet_service_whatif_apply_audit_rollback(page, dashboard):
+    page.goto(dashboard)
+    page.get_by_role("heading", name="App Runner fleet").wait_for()
+    settle(page)
+    assert page.locator("[data-testid='stDataFrame']").count() >= 1
+    assert re.match(r"\$[\d,]+\.\d\d", metric_value(page, "Monthly cost now"))
+    shot(page, "1-fleet")
+
+    page.get_by_role("link", name="Service").click()
+    page.get_by_role("heading", name="Service").wait_for()
+    settle(page)
+    page.locator("[data-testid='stSelectbox']").first.click()
+    page.get_by_role("option", name=re.compile("webhook-receiver")).click()
+    settle(page)
+    page.get_by_text("webhook-receiver · us-west-2").wait_for()
+    shot(page, "2-service")
+
+    page.get_by_role("tab", name="What-if").click()
+    settle(page)
+    before = metric_value(page, "What-if monthly cost")
+    thumb = page.locator("[data-testid='stSlider']", has_text="MinSize").locator("input[type=range]")
+    start = int(thumb.input_value())
+    thumb.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([label, before]) => [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".some(m => m.innerText.includes(label) && !m.innerText.includes(before))",
+        arg=["What-if monthly cost", before],
+        timeout=60_000,
+    )
+    settle(page)
+    assert int(thumb.input_value()) == start + 3
+    assert metric_value(page, "What-if monthly cost") != before
+    shot(page, "3-whatif")
+
+    page.get_by_role("tab", name="Apply").click()
+    page.get_by_role("button", name="Prepare the change").click()
+    settle(page)
+    page.get_by_text("Calls that will be made").wait_for()
+    page.get_by_text("I want to change webhook-receiver").click()
+    settle(page)
+    page.get_by_role("button", name="Apply now").click()
+    page.get_by_text(re.compile(r"^succeeded: ")).first.wait_for(timeout=90_000)
+    settle(page)
+    shot(page, "4-applied")
+    assert page.get_by_text("Audit log").is_visible()
+
+    page.get_by_role("button", name="Prepare rollback of the last change").click()
+    settle(page)
+    page.get_by_text("I want to roll webhook-receiver back now").click()
+    settle(page)
+    page.get_by_role("button", name="Roll back now").click()
+    page.get_by_text(re.compile(r"^rollback succeeded")).first.wait_for(timeout=90_000)
+    shot(page, "5-rolled-back")

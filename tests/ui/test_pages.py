@@ -1,0 +1,159 @@
+"""Every page and widget path of the dashboard, headless with streamlit.testing (AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from advisor import overview
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def fleet_page():
+    from advisor.ui import fleet
+
+    fleet.render()
+
+
+def service_page():
+    from advisor.ui import service
+
+    service.render()
+
+
+def data_page():
+    from advisor.ui import data_page
+
+    data_page.render()
+
+
+def run(page, **query) -> AppTest:
+    at = AppTest.from_function(page, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def arn_of(lake, name: str) -> str:
+    fleet = overview.fleet(lake)
+    return fleet.loc[fleet["service_name"] == name, "service_arn"].iloc[0]
+
+
+def test_the_app_starts_on_the_fleet_page(sandbox_lake):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "App Runner fleet"
+
+
+def test_fleet_shows_every_service_with_the_engines_totals(sandbox_lake):
+    _, lake = sandbox_lake
+    at = run(fleet_page)
+    assert not at.exception
+    fleet = overview.fleet(lake)
+    assert at.metric[0].value == str(len(fleet)) == "4"
+    assert at.metric[1].value == f"${fleet['monthly_cost_current'].sum():,.2f}"
+    table = at.dataframe[0].value
+    assert set(table["service_name"]) == set(fleet["service_name"])
+
+
+def test_fleet_filters_narrow_the_table(sandbox_lake):
+    at = run(fleet_page)
+    at.multiselect(key="fleet_regions").select("us-east-1").run()
+    assert set(at.dataframe[0].value["region"]) == {"us-east-1"}
+    at.checkbox(key="fleet_risky").check().run()
+    assert all(risk != "none" for risk in at.dataframe[0].value["risk"])
+
+
+def test_empty_lake_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVISOR_LAKE", str(tmp_path / "empty"))
+    at = run(fleet_page)
+    assert not at.exception
+    assert "advisor collect" in at.info[0].value
+
+
+@pytest.mark.parametrize("name", ["webhook-receiver", "catalog-svc", "checkout-api", "admin-tool"])
+def test_service_page_renders_every_tab(sandbox_lake, name):
+    _, lake = sandbox_lake
+    at = run(service_page, service=arn_of(lake, name))
+    assert not at.exception, at.exception
+    assert name in at.subheader[0].value
+    assert [t.label for t in at.tabs] == ["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"]
+
+
+def whatif_cost(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "What-if monthly cost")
+
+
+def test_what_if_slider_shows_the_engines_replay(sandbox_lake):
+    from advisor.domain import InstanceSize, ScalingConfig
+    from advisor.engine.whatif import replay_history
+    from advisor.lake.reader import wide_metrics
+
+    _, lake = sandbox_lake
+    arn = arn_of(lake, "checkout-api")
+    at = run(service_page, service=arn)
+    before = whatif_cost(at)
+    at.slider(key="wi_M").set_value(25).run()
+    at.slider(key="wi_m").set_value(25).run()
+    after = whatif_cost(at)
+    assert after != before
+    detail = overview.service_detail(lake, arn)
+    config = ScalingConfig(at.slider(key="wi_c").value, 25, 25)
+    size = InstanceSize(detail.service["cpu_vcpu"], detail.service["memory_gb"])
+    expected = replay_history(wide_metrics(lake, arn), config, size, "us-east-1", detail.evidence.get("knee"))
+    assert after == f"${expected.summary.monthly_cost_usd:,.2f}"
+
+
+def test_profile_switch_reruns_the_recommender(sandbox_lake):
+    _, lake = sandbox_lake
+    at = run(service_page, service=arn_of(lake, "webhook-receiver"))
+    at.radio(key="profile").set_value("performance").run()
+    assert not at.exception
+    assert any(m.label == "Recommended" and m.value != "—" for m in at.metric)
+
+
+def test_log_search_filters_events(sandbox_lake):
+    _, lake = sandbox_lake
+    at = run(service_page, service=arn_of(lake, "webhook-receiver"))
+    at.text_input(key="log_search").input("ERROR").run()
+    logs = at.dataframe[-1].value
+    assert len(logs) > 0 and logs["message"].str.contains("ERROR").all()
+    at.radio(key="log_kind").set_value("service").run()
+    assert at.dataframe[-1].value["message"].str.contains("ERROR").sum() == 0
+
+
+def test_apply_is_disabled_in_read_only_mode(sandbox_lake, monkeypatch):
+    _, lake = sandbox_lake
+    monkeypatch.delenv("ADVISOR_ALLOW_APPLY", raising=False)
+    at = run(service_page, service=arn_of(lake, "checkout-api"))
+    assert any("Read-only mode" in w.value for w in at.warning)
+    assert at.button(key="apply_prepare").disabled
+
+
+def test_apply_then_rollback_from_the_dashboard(sandbox_lake, monkeypatch):
+    _, lake = sandbox_lake
+    monkeypatch.setenv("ADVISOR_ALLOW_APPLY", "1")
+    arn = arn_of(lake, "webhook-receiver")
+    at = run(service_page, service=arn)
+    at.button(key="apply_prepare").click().run()
+    assert not at.exception, at.exception
+    assert at.button(key="apply_go").disabled  # not confirmed yet
+    at.checkbox(key="apply_confirm").check().run()
+    at.button(key="apply_go").click().run()
+    assert any("succeeded" in s.value for s in at.success), [e.value for e in at.error]
+    actions = at.dataframe[-1].value
+    assert "succeeded" in set(actions["status"])
+    at.button(key="rollback_prepare").click().run()
+    at.checkbox(key="rollback_confirm").check().run()
+    at.button(key="rollback_go").click().run()
+    assert any("rollback succeeded" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_data_page_shows_freshness(sandbox_lake):
+    at = run(data_page)
+    assert not at.exception
+    assert at.subheader[0].value == "Latest data per service and table"
+    assert len(at.dataframe[0].value) == 4
