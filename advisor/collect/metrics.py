@@ -25,7 +25,6 @@ from advisor.aws.session import AwsSession
 from advisor.collect.inventory import ServiceTarget
 from advisor.collect.windows import METRICS_OVERLAP, CollectWindow, window_for
 from advisor.lake.layout import Lake
-from advisor.lake.reader import read_table
 from advisor.lake.schema import METRICS
 from advisor.lake.state import StateStore
 from advisor.lake.writer import write
@@ -91,35 +90,12 @@ def collect_batch(
         mine = rows[rows["service_arn"] == target.arn]
         outcome = outcomes[target.arn]
         outcome.datapoints = len(mine)
-        outcome.rows_added = write(lake, METRICS.name, not_landed(lake, target, mine, window)).rows_added
+        # newest value wins: the overlap re-reads recent minutes so late or partial datapoints heal
+        outcome.rows_added = write(lake, METRICS.name, mine).rows_added
         outcome.empty = missing_series(mine)
         if outcome.complete:
             state.set_high_water_mark(METRICS.name, target.arn, window.end)
     return outcomes
-
-
-def not_landed(
-    lake: Lake | str | Path, target: ServiceTarget, rows: pd.DataFrame, window: CollectWindow
-) -> pd.DataFrame:
-    """The rows whose key the lake does not have yet: a datapoint, once landed, is not rewritten.
-
-    The overlap is there to pick up minutes published late, not to re-read settled ones: a re-read of
-    the same minute over a different range must not churn the lake (the sandbox's store, for one,
-    answers percentiles with a small dependence on the query's StartTime).
-    """
-    landed = read_table(
-        lake,
-        METRICS.name,
-        where={"region": target.region, "service_id": target.service_id},
-        start=window.start,
-        end=window.end,
-        columns=list(METRICS.key),
-    )
-    if landed.empty or rows.empty:
-        return rows
-    key = list(METRICS.key)
-    merged = rows.merge(landed.assign(_landed=True), on=key, how="left")
-    return rows[merged["_landed"].isna().to_numpy()]
 
 
 def lake_rows(frame: pd.DataFrame) -> pd.DataFrame:

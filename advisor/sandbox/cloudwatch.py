@@ -402,6 +402,9 @@ class Series:
         return (t0 + bucket[starts] * period)[keep], {s: columns[s][keep] for s in stats}
 
 
+WEIGHT_SCALE = 2**16  # fixed-point resolution of sample weights (Counts may be fractional)
+
+
 def _percentiles(
     b: Block, lo: int, hi: int, t0: int, period: int, buckets: np.ndarray, count: np.ndarray,
     low: np.ndarray, wanted: Sequence[float],
@@ -419,16 +422,20 @@ def _percentiles(
         return [np.full(len(buckets), np.nan) for _ in wanted]
     owner = np.searchsorted(buckets, (minutes * MINUTE - t0) // period)
     order = np.lexsort((values, owner))
-    owner, values, cum = owner[order], values[order], np.cumsum(weights[order])
+    # Cumulative weights in fixed point: exact integer sums, so a period's percentiles do not depend on
+    # what else the query covers (a float cumsum over the whole range drifts by a sample now and then).
+    owner, values = owner[order], values[order]
+    cum = np.cumsum(np.rint(weights[order] * WEIGHT_SCALE).astype(np.int64))
     index = np.arange(len(buckets))
     first, last = np.searchsorted(owner, index, "left"), np.searchsorted(owner, index, "right") - 1
-    base = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0.0)
-    size = np.where(last >= first, cum[np.clip(last, 0, None)] - base, 0.0)
-    valid = (size > 0) & np.isclose(size, count, rtol=1e-9) & (low >= 0)
+    base = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0)
+    size = np.where(last >= first, cum[np.clip(last, 0, None)] - base, 0) / WEIGHT_SCALE
+    valid = (size > 0) & np.isclose(size, count, rtol=1e-6) & (low >= 0)
     bounds = (np.clip(first, 0, len(cum) - 1), np.clip(last, 0, len(cum) - 1))
 
     def sample_at(k: np.ndarray) -> np.ndarray:
-        return values[np.clip(np.searchsorted(cum, base + k, "right"), *bounds)]
+        target = base + k.astype(np.int64) * WEIGHT_SCALE
+        return values[np.clip(np.searchsorted(cum, target, "right"), *bounds)]
 
     tables = []
     for p in wanted:
