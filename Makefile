@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_grid.py
 	$(PY) benchmarks/bench_sandbox.py
 	$(PY) benchmarks/bench_cloudwatch.py
+	$(PY) benchmarks/bench_collect.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check advisor tests benchmarks
