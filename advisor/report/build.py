@@ -1,0 +1,455 @@
+"""The cost report's numbers, as one typed object that every format (HTML, Markdown, CSV, JSON) renders.
+
+Money is the engine's: `billing.replay_window` bills each service's collected demand under the
+configuration it ran, for this period and the one before; savings and their risk are the stored
+recommendations' (`overview.fleet`); actions come from the audit log. A lake with nothing in it, or a
+service with no data in the period, gives empty sections and notes that say why, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from advisor import overview
+from advisor.apply.audit import read_actions
+from advisor.apply.recommendations import recommendation_id
+from advisor.apply.state import ActionStatus, ConfigState
+from advisor.lake.layout import Lake
+from advisor.lake.reader import read_table, wide_metrics
+from advisor.pricing import MINUTES_PER_MONTH
+from advisor.report.billing import Observed, WindowReplay, observe, replay_window
+from advisor.report.period import Period
+from advisor.report.timeline import ConfigTimeline, config_label, config_timeline
+from advisor.settings import Slo
+
+TOP_SAVINGS = 5
+SERVER_ERROR_RATE = 0.01  # 5xx above this share of requests puts a service at risk on its own
+
+
+@dataclass(frozen=True)
+class ServiceCost:
+    service_name: str
+    region: str
+    status: str
+    cost_usd: float  # the engine's bill for the period (0 when the service had no data)
+    previous_cost_usd: float | None  # None: no data in the period before, so nothing to compare
+    billed_minutes: int
+    configs: tuple[str, ...]  # configurations in effect during the period, in order
+
+    @property
+    def change_usd(self) -> float | None:
+        return None if self.previous_cost_usd is None else self.cost_usd - self.previous_cost_usd
+
+
+@dataclass(frozen=True)
+class RegionCost:
+    region: str
+    services: int
+    cost_usd: float
+    previous_cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class Saving:
+    """A stored recommendation's monthly savings and what it risks (the engine's numbers)."""
+
+    service_name: str
+    region: str
+    current: str | None
+    recommended: str | None
+    monthly_cost_current_usd: float
+    monthly_cost_recommended_usd: float
+    monthly_savings_usd: float
+    predicted_breach_minutes: float | None
+    confidence: str
+    risks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    """A service that breached in the period: the engine's replay and what CloudWatch observed."""
+
+    service_name: str
+    region: str
+    breach_minutes: int  # throttled or too slow, by the engine's replay of the period
+    throttled_requests: float  # the engine's estimate of 429s
+    errors_4xx: float  # observed (429s are counted in 4xx)
+    errors_5xx: float
+    minutes_above_slo: int  # observed p99 above the latency objective
+    latency_limit_ms: float | None
+    requests: float = 0.0
+
+    @property
+    def error_rate_5xx(self) -> float:
+        return self.errors_5xx / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One apply or rollback in the period, with the savings predicted and those realized since."""
+
+    created_at: datetime
+    service_name: str
+    kind: str
+    status: str
+    before: str
+    after: str
+    source: str
+    predicted_monthly_savings_usd: float | None
+    realized_monthly_savings_usd: float | None  # engine: demand since the change, old config minus new
+    realized_minutes: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DataGap:
+    service_name: str
+    region: str
+    status: str
+    minutes_with_data: int
+    period_minutes: int
+    largest_gap_minutes: int
+    first: datetime | None
+    last: datetime | None
+    note: str
+
+    @property
+    def coverage(self) -> float:
+        return self.minutes_with_data / self.period_minutes if self.period_minutes else 0.0
+
+
+@dataclass(frozen=True)
+class DailyCost:
+    day: datetime
+    service_name: str
+    cost_usd: float
+    minutes: int  # minutes billed that day: under 1,440 on a partial day
+
+
+@dataclass(frozen=True)
+class Report:
+    generated_at: datetime
+    lake: str
+    period: Period
+    previous: Period
+    total_cost_usd: float
+    previous_total_cost_usd: float | None  # None: no service had data in the period before
+    services: list[ServiceCost] = field(default_factory=list)
+    regions: list[RegionCost] = field(default_factory=list)
+    savings: list[Saving] = field(default_factory=list)
+    risks: list[RiskLine] = field(default_factory=list)
+    actions: list[ActionLine] = field(default_factory=list)
+    gaps: list[DataGap] = field(default_factory=list)
+    daily: list[DailyCost] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def change_usd(self) -> float | None:
+        if self.previous_total_cost_usd is None:
+            return None
+        return self.total_cost_usd - self.previous_total_cost_usd
+
+    @property
+    def change_pct(self) -> float | None:
+        change, before = self.change_usd, self.previous_total_cost_usd
+        return None if change is None or not before else 100 * change / before
+
+    @property
+    def monthly_savings_usd(self) -> float:
+        """What the recommendations that save money would save; those that add capacity cost extra."""
+        return sum(s.monthly_savings_usd for s in self.savings if s.monthly_savings_usd > 0)
+
+    @property
+    def empty(self) -> bool:
+        return not self.services
+
+
+@dataclass(frozen=True)
+class _ServiceWindow:
+    """Everything read and computed for one service (internal: the sections pick from it)."""
+
+    row: dict
+    timeline: ConfigTimeline | None
+    knee: dict | None
+    now: WindowReplay
+    before: WindowReplay
+    observed: Observed
+    latency_limit_ms: float | None
+
+
+def _knees(recs: pd.DataFrame) -> dict[str, dict | None]:
+    return {
+        r["service_arn"]: (json.loads(r["evidence_json"]).get("knee") if r.get("evidence_json") else None)
+        for r in recs.to_dict("records")
+    }
+
+
+def _latency_limit(knee: dict | None, slo: Slo) -> float | None:
+    if slo.p99_latency_ms is not None:
+        return float(slo.p99_latency_ms)
+    return float(knee["latency_limit_ms"]) if knee and knee.get("latency_limit_ms") else None
+
+
+def _service_window(lake, row, snapshots, actions, knee, period: Period, slo: Slo) -> _ServiceWindow:
+    arn = row["service_arn"]
+    timeline = config_timeline(
+        snapshots[snapshots["service_arn"] == arn], actions[actions["service_arn"] == arn]
+    )
+    metrics = wide_metrics(lake, arn, period.start, period.end)
+    earlier = period.previous()
+    previous = wide_metrics(lake, arn, earlier.start, earlier.end)
+    limit = _latency_limit(knee, slo)
+    return _ServiceWindow(
+        row=row,
+        timeline=timeline,
+        knee=knee,
+        now=replay_window(metrics, timeline, row["region"], knee),
+        before=replay_window(previous, timeline, row["region"], knee),
+        observed=observe(metrics, limit),
+        latency_limit_ms=limit,
+    )
+
+
+def _cost(w: _ServiceWindow) -> ServiceCost:
+    r = w.row
+    previous = w.before.cost_usd if w.before.minutes else None
+    return ServiceCost(
+        r["service_name"], r["region"], r["status"], w.now.cost_usd, previous, w.now.minutes, w.now.configs
+    )
+
+
+def _sum_known(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _regions(costs: list[ServiceCost]) -> list[RegionCost]:
+    regions: dict[str, list[ServiceCost]] = {}
+    for c in costs:
+        regions.setdefault(c.region, []).append(c)
+    lines = [
+        RegionCost(
+            region, len(cs), sum(c.cost_usd for c in cs), _sum_known([c.previous_cost_usd for c in cs])
+        )
+        for region, cs in regions.items()
+    ]
+    return sorted(lines, key=lambda line: -line.cost_usd)
+
+
+def _risk(w: _ServiceWindow) -> RiskLine | None:
+    o, n = w.observed, w.now
+    erroring = o.requests > 0 and o.errors_5xx / o.requests > SERVER_ERROR_RATE
+    if not (n.breach_minutes or n.throttled_requests or erroring or o.minutes_above_slo):
+        return None
+    return RiskLine(
+        w.row["service_name"],
+        w.row["region"],
+        n.breach_minutes,
+        n.throttled_requests,
+        o.errors_4xx,
+        o.errors_5xx,
+        o.minutes_above_slo,
+        w.latency_limit_ms,
+        o.requests,
+    )
+
+
+def _gap_note(w: _ServiceWindow, period: Period) -> str | None:
+    o, status = w.observed, str(w.row["status"]).upper()
+    if o.minutes_with_data == 0:
+        return "no data in the period" + (" (service deleted)" if status == "DELETED" else "")
+    notes = []
+    if o.first is not None and o.first - pd.Timestamp(period.start) > pd.Timedelta(minutes=60):
+        notes.append(f"data starts {o.first:%Y-%m-%d %H:%M}")
+    if o.last is not None and pd.Timestamp(period.end) - o.last > pd.Timedelta(minutes=60):
+        ended = "deleted; " if status == "DELETED" else ""
+        notes.append(f"{ended}data ends {o.last:%Y-%m-%d %H:%M}")
+    if o.largest_gap_minutes >= 15:
+        notes.append(f"longest gap {o.largest_gap_minutes} min")
+    return "; ".join(notes) or None
+
+
+def _gap(w: _ServiceWindow, period: Period) -> DataGap | None:
+    note = _gap_note(w, period)
+    if note is None:
+        return None
+    o = w.observed
+    return DataGap(
+        w.row["service_name"],
+        w.row["region"],
+        w.row["status"],
+        o.minutes_with_data,
+        period.minutes,
+        o.largest_gap_minutes,
+        None if o.first is None else o.first.to_pydatetime(),
+        None if o.last is None else o.last.to_pydatetime(),
+        note,
+    )
+
+
+def _daily(windows: list[_ServiceWindow]) -> list[DailyCost]:
+    return [
+        DailyCost(pd.Timestamp(day).to_pydatetime(), w.row["service_name"], float(r.cost_usd), int(r.minutes))
+        for w in windows
+        for day, r in w.now.daily.iterrows()
+    ]
+
+
+def _savings(lake, recs: pd.DataFrame, top: int) -> list[Saving]:
+    fleet = overview.fleet(lake)
+    if fleet.empty:
+        return []
+    changed = fleet["recommended"].notna() & (fleet["recommended"] != fleet["current"])
+    fleet = fleet[changed & fleet["monthly_savings"].notna()]
+    breach = (
+        dict(zip(recs["service_arn"], recs["predicted_breach_minutes"], strict=True)) if len(recs) else {}
+    )
+    lines = [
+        Saving(
+            r["service_name"],
+            r["region"],
+            r["current"],
+            r["recommended"],
+            float(r["monthly_cost_current"]),
+            float(r["monthly_cost_recommended"]),
+            float(r["monthly_savings"]),
+            None if pd.isna(breach.get(r["service_arn"])) else float(breach[r["service_arn"]]),
+            r["confidence"],
+            tuple(r["risks"]),
+        )
+        for r in fleet.to_dict("records")
+    ]
+    return sorted(lines, key=lambda s: -s.monthly_savings_usd)[:top]
+
+
+def _monthly_difference(
+    metrics, before: ConfigState, after: ConfigState, w: _ServiceWindow
+) -> tuple[float, int]:
+    """(monthly cost under `before` minus under `after`, minutes) for the demand in `metrics`."""
+    old, new = (
+        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.row["region"], w.knee)
+        for s in (before, after)
+    )
+    if not new.minutes:
+        return 0.0, 0
+    return (old.cost_usd - new.cost_usd) * MINUTES_PER_MONTH / new.minutes, new.minutes
+
+
+def _predicted(lake, action: dict, before, after, w: _ServiceWindow, recs_all: pd.DataFrame) -> float | None:
+    """The linked recommendation's promise, else the engine on the history before the change."""
+    source = action.get("source") or ""
+    if source.startswith("recommendation "):
+        wanted = source.split(" ", 1)[1]
+        for rec in recs_all[recs_all["service_arn"] == action["service_arn"]].to_dict("records"):
+            if recommendation_id(rec["service_arn"], rec["generated_at"]) == wanted:
+                return None if pd.isna(rec["monthly_savings"]) else float(rec["monthly_savings"])
+    history = wide_metrics(
+        lake, action["service_arn"], end=pd.Timestamp(action["created_at"]).to_pydatetime()
+    )
+    saving, minutes = _monthly_difference(history.tail(14 * 1440), before, after, w)
+    return saving if minutes else None
+
+
+def _action(lake, action: dict, w: _ServiceWindow | None, period: Period, recs_all) -> ActionLine:
+    before, after = ConfigState.from_json(action["before"]), ConfigState.from_json(action["after"])
+    name = w.row["service_name"] if w else action["service_arn"].split("/")[-2]
+    predicted = realized = None
+    minutes, note = 0, ""
+    if action["status"] == str(ActionStatus.SUCCEEDED) and w is not None:
+        predicted = _predicted(lake, action, before, after, w, recs_all)
+        since = wide_metrics(lake, action["service_arn"], pd.Timestamp(action["created_at"]), period.end)
+        realized, minutes = _monthly_difference(since, before, after, w)
+        note = "" if minutes >= 60 else "under an hour of data since the change: realized not yet known"
+        realized = realized if minutes >= 60 else None
+    elif action["status"] != str(ActionStatus.SUCCEEDED):
+        note = (action.get("message") or "")[:160]
+    return ActionLine(
+        pd.Timestamp(action["created_at"]).to_pydatetime(),
+        name,
+        action.get("kind") or "apply",
+        action["status"],
+        config_label((before.scaling, before.instance)),
+        config_label((after.scaling, after.instance)),
+        action.get("source") or "",
+        predicted,
+        realized,
+        minutes,
+        note,
+    )
+
+
+def _actions(lake, actions: pd.DataFrame, windows: dict, period: Period, recs_all) -> list[ActionLine]:
+    chosen = [a for a in actions.to_dict("records") if period.contains(a["created_at"])]
+    lines = [_action(lake, a, windows.get(a["service_arn"]), period, recs_all) for a in chosen]
+    return sorted(lines, key=lambda line: line.created_at)
+
+
+def _notes(inventory: pd.DataFrame, windows: list[_ServiceWindow], period: Period) -> list[str]:
+    if inventory.empty:
+        return ["The lake has no services yet: run 'advisor collect' first."]
+    notes = []
+    if not any(w.now.minutes for w in windows):
+        notes.append(f"No metrics in the period ({period.label}): nothing to bill; see Data gaps.")
+    before, now = sum(w.before.minutes for w in windows), sum(w.now.minutes for w in windows)
+    if not before:
+        notes.append("No data for the period before: the comparison starts with the next report.")
+    elif before < 0.9 * now:
+        notes.append(
+            f"The period before has less data ({before:,} service-minutes against {now:,}): part of the "
+            "change is collection, not spend."
+        )
+    default = [w.row["service_name"] for w in windows if w.now.minutes and not w.knee]
+    if default:
+        notes.append(
+            f"No capacity estimate for {', '.join(default)} (too little traffic, or no recommendation yet): "
+            "billed with the engine's default capacity model."
+        )
+    return notes
+
+
+def build_report(
+    lake: Lake | str | Path,
+    period: Period,
+    *,
+    slo: Slo | None = None,
+    top: int = TOP_SAVINGS,
+    now: datetime | None = None,
+) -> Report:
+    """Every section of the report for `period`, from the lake alone (no AWS call)."""
+    slo = slo or Slo()
+    inventory = overview.services(lake)
+    snapshots, actions = read_table(lake, "services"), read_actions(lake)
+    recs_all = read_table(lake, "recommendations")
+    recs = overview.latest_per_service(recs_all, "generated_at")
+    knees = _knees(recs)
+    windows = (
+        [
+            _service_window(lake, row, snapshots, actions, knees.get(row["service_arn"]), period, slo)
+            for row in inventory.sort_values(["region", "service_name"]).to_dict("records")
+        ]
+        if not inventory.empty
+        else []
+    )
+    costs = [_cost(w) for w in windows]
+    by_arn = {w.row["service_arn"]: w for w in windows}
+    return Report(
+        generated_at=now or datetime.now(UTC),
+        lake=str(Lake.of(lake).root),
+        period=period,
+        previous=period.previous(),
+        total_cost_usd=sum(c.cost_usd for c in costs),
+        previous_total_cost_usd=_sum_known([c.previous_cost_usd for c in costs]),
+        services=sorted(costs, key=lambda c: -c.cost_usd),
+        regions=_regions(costs),
+        savings=_savings(lake, recs, top),
+        risks=sorted(filter(None, map(_risk, windows)), key=lambda r: -r.breach_minutes),
+        actions=_actions(lake, actions, by_arn, period, recs_all),
+        gaps=[g for g in (_gap(w, period) for w in windows) if g is not None],
+        daily=_daily(windows),
+        notes=_notes(inventory, windows, period),
+    )

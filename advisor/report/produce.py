@@ -1,0 +1,53 @@
+"""One report run, as `advisor report` and each scheduled run do it: build, render, deliver.
+
+Reports land in `<out>/apprunner-cost-<generated UTC time>/`, so a scheduler that runs again never
+overwrites an earlier report, and a directory listing reads as a history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from advisor.report.build import Report, build_report
+from advisor.report.deliver import Delivered, Destination, deliver_all
+from advisor.report.period import resolve_period
+from advisor.report.render import FORMATS, Rendered, render
+from advisor.settings import Slo
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What `advisor report` was asked for (the CLI flags, parsed)."""
+
+    lake: Path
+    out: Path
+    period: str = "7d"
+    start: datetime | None = None
+    end: datetime | None = None
+    formats: tuple[str, ...] = FORMATS
+    destinations: tuple[Destination, ...] = ()
+    slo: Slo = field(default_factory=Slo)
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    report: Report
+    rendered: Rendered
+    deliveries: list[Delivered]
+
+    @property
+    def ok(self) -> bool:
+        return all(d.ok for d in self.deliveries)
+
+
+def report_directory(out: Path, generated_at: datetime) -> Path:
+    return out / f"apprunner-cost-{generated_at.astimezone(UTC):%Y%m%d-%H%M%S}"
+
+
+def produce(request: ReportRequest, now: datetime | None = None) -> ReportRun:
+    period = resolve_period(request.period, request.lake, request.start, request.end)
+    report = build_report(request.lake, period, slo=request.slo, now=now or datetime.now(UTC))
+    rendered = render(report, report_directory(request.out, report.generated_at), request.formats)
+    return ReportRun(report, rendered, deliver_all(report, rendered, list(request.destinations)))

@@ -1,0 +1,73 @@
+"""Every format carries the same numbers; Markdown points at PNG charts that exist."""
+
+from __future__ import annotations
+
+import csv
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from advisor.report.build import build_report
+from advisor.report.period import resolve_period
+from advisor.report.render import FORMATS, render, text_summary
+
+
+@pytest.fixture(scope="module")
+def rendered(sandbox_lake, tmp_path_factory):
+    _, lake = sandbox_lake
+    report = build_report(lake, resolve_period("7d", lake))
+    return report, render(report, tmp_path_factory.mktemp("out") / "r", FORMATS)
+
+
+def test_json_and_csv_carry_the_reports_numbers(rendered):
+    report, out = rendered
+    data = json.loads((out.directory / "report.json").read_text())
+    assert data["total_cost_usd"] == pytest.approx(report.total_cost_usd)
+    assert sum(s["cost_usd"] for s in data["services"]) == pytest.approx(report.total_cost_usd)
+    with (out.directory / "services.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert sum(float(r["cost_usd"]) for r in rows) == pytest.approx(report.total_cost_usd)
+    with (out.directory / "summary.csv").open() as f:
+        summary = {r["metric"]: r["value"] for r in csv.DictReader(f)}
+    assert float(summary["total_cost_usd"]) == pytest.approx(report.total_cost_usd)
+    assert len(data["savings"]) == len(report.savings) and len(data["risks"]) == len(report.risks)
+
+
+def test_markdown_embeds_png_charts_that_exist(rendered):
+    _, out = rendered
+    if out.images_error:
+        pytest.skip(f"no static renderer here: {out.images_error}")
+    markdown = (out.directory / "report.md").read_text()
+    for name in ("daily_cost", "service_cost", "savings"):
+        assert f"(charts/{name}.png)" in markdown
+        assert (out.directory / "charts" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+class ExternalReferences(HTMLParser):
+    """Tags that would fetch something: scripts, styles and images from elsewhere."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        fetches = values.get("href") if tag == "link" else values.get("src")
+        if tag in ("script", "img", "iframe", "link") and fetches:
+            self.found.append(f"{tag} {values}")
+
+
+def test_the_html_is_self_contained(rendered):
+    _, out = rendered
+    html = (out.directory / "report.html").read_text()
+    parser = ExternalReferences()
+    parser.feed(html)
+    assert parser.found == []
+    assert html.count('class="plotly-graph-div"') == 3
+
+
+def test_the_chat_summary_names_the_cost_and_the_link(rendered):
+    report, _ = rendered
+    text = text_summary(report, "s3://bucket/r/report.html")
+    assert f"${report.total_cost_usd:,.2f}" in text and text.endswith("s3://bucket/r/report.html")
