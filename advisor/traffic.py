@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from advisor.errors import InputError
 
@@ -67,6 +66,8 @@ def _drift(rng: np.random.Generator, minutes: int, size: float) -> np.ndarray:
     phi = np.exp(-1 / 60)
     shocks = rng.normal(0, size * np.sqrt(1 - phi**2), minutes)
     start = rng.normal(0, size)
+    from scipy.signal import lfilter  # scipy.signal takes a second to import: only when traffic is made
+
     out, _ = lfilter([1.0], [1.0, -phi], shocks, zi=[phi * start])
     return np.exp(out - size**2 / 2)
 

@@ -1,4 +1,8 @@
-"""`advisor recommend` and `advisor bench`: parse flags, call the engine, render. No logic here."""
+"""`advisor recommend` and `advisor bench`: parse flags, call the engine, render. No logic here.
+
+The engine (scikit-learn), the lake reader and the renderers are imported inside the commands, so that
+`advisor --help` and the other commands start without loading them.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,19 @@ import sys
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from advisor import render_recommend
 from advisor.domain import DEFAULT_SCALING, InstanceSize
-from advisor.engine.bench import BenchSettings, run_trace
-from advisor.engine.offline import recommend_from_trace
-from advisor.engine.optimize import PROFILES, profile_named
-from advisor.engine.recommender import RecommendSettings
+from advisor.engine.profiles import PROFILES, profile_named
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel
-from advisor.engine.telemetry import ServiceBehavior
 from advisor.errors import InputError
-from advisor.recommend_lake import recommend_lake
 from advisor.settings import load_settings
 from advisor.traces import read_trace
+
+if TYPE_CHECKING:
+    from advisor.engine.recommender import RecommendSettings
 
 
 class Format(StrEnum):
@@ -36,6 +38,8 @@ def _positive(name: str, value: float) -> float:
 
 
 def _settings(profile: str, budget: float, horizon_days: float, right_size: bool) -> RecommendSettings:
+    from advisor.engine.recommender import RecommendSettings
+
     profile_named(profile)  # a bad name is bad input, before any work
     if not 0 <= budget < 1:
         raise InputError(f"--budget={budget!r} is invalid: allowed a share of minutes from 0 to below 1")
@@ -53,6 +57,9 @@ def _trace_files(directory: Path) -> list[Path]:
 
 
 def _recommend_lake(lake: Path | None, services: tuple[str, ...], settings, fmt: Format) -> None:
+    from advisor import render_recommend
+    from advisor.recommend_lake import recommend_lake
+
     slo = load_settings().slo
     settings = replace(
         settings,
@@ -113,6 +120,10 @@ def register(app: typer.Typer) -> None:
             return
         if lake is not None or service:
             raise InputError("--lake and --service read the lake; they do not go with --from-trace")
+        from advisor import render_recommend
+        from advisor.engine.offline import recommend_from_trace
+        from advisor.engine.telemetry import ServiceBehavior
+
         behavior = ServiceBehavior(
             knee=_positive("--knee", knee), latency_s=_positive("--latency-s", latency_s)
         )
@@ -134,6 +145,9 @@ def register(app: typer.Typer) -> None:
         fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     ) -> None:
         """bench/PROTOCOL.md on every trace: recommend from the first 2/3, score on the last 1/3."""
+        from advisor import render_recommend
+        from advisor.engine.bench import BenchSettings, run_trace
+
         settings = BenchSettings(
             model=ScalingModel(), recommend=_settings(profile, 0.001, 7.0, right_size=False)
         )

@@ -6,8 +6,23 @@ and CPUUtilization, minute by minute. Latency and CPU only rise with load, so bo
 isotonic regression (monotone, no shape assumed). The knee is the highest k whose fitted p99 stays
 within `slo_factor` x the unloaded p99 and whose fitted CPU stays within `cpu_limit_pct`.
 
-A service that never ran hot shows a flat curve: the knee is then "not observed" and the estimate is
-the highest per-instance concurrency the service has been seen to handle well, never an extrapolation.
+A service that never ran hot shows a flat curve: the knee is then "not observed". Holding it at the
+most the service was seen to handle would lock an over-provisioned service (MinSize 10 where 2 would do:
+each instance only ever sees a tenth of the load) into its over-provisioning, so the curves are
+extrapolated: CPU grows about linearly with per-instance concurrency (the same work per request), so the
+concurrency where a robust line through (k, CPU) reaches the CPU limit is evidence even when latency never
+rose; a latency line that already rises is extrapolated the same way. Latency may still turn up before
+CPU runs out, so the safety margin is documented and fixed: the extrapolated knee is never more than
+`extrapolation_cap` (2x) the highest per-instance concurrency seen, it is reported as not observed (lower
+confidence), and the next review extrapolates again from the new, higher level.
+
+The unloaded latency L0 (which turns Requests into demand by Little's law) comes from the least-loaded
+minutes, but only those where the latency curve is still flat: a service that always runs past its knee
+(MaxConcurrency above it, MaxSize too low) has no unloaded minutes, and the latency of its least-loaded
+ones overstates L0 and with it every instance count. When latency still rises across the least-loaded
+minutes, Little's law gives a second upper bound, Concurrency / served requests (the time requests spend
+in flight on the instances, without any waiting in front of them), and the lower of the two is used, with
+the estimate flagged as uncertain when they disagree.
 """
 
 from __future__ import annotations
@@ -17,8 +32,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import HuberRegressor
 
 from advisor.engine.simulate import ScalingModel
 from advisor.engine.telemetry import column
@@ -29,6 +42,8 @@ LATENCY_P99 = column("RequestLatency", "p99")
 LATENCY_AVG = column("RequestLatency", "Average")
 CPU = column("CPUUtilization", "Average")
 MEMORY = column("MemoryUtilization", "Average")
+REQUESTS = column("Requests", "Sum")
+CLIENT_ERRORS = column("4xxStatusResponses", "Sum")  # includes the 429s of throttled requests
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,12 @@ class CapacitySettings:
     curve_points: int = 100
     chart_points: int = 2_000
     latency_slope: float = 3.0  # assumed rise past the knee; only used to place the model's knee
+    # An unobserved knee is extrapolated from the CPU (and a rising latency) line, to at most this multiple of
+    # the highest per-instance concurrency seen: consolidation in steps the next review can check.
+    extrapolation_cap: float = 2.0
+    min_cpu_fit_r2: float = 0.5  # a CPU line explaining less of the variance is not extrapolated
+    plateau_rise: float = 0.1  # "unloaded": fitted latency within 10% of its value at the least load
+    unloaded_disagreement: float = 0.2  # latency and Little's law L0 further apart: L0 is uncertain
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,10 @@ class CapacityEstimate:
     curve: pd.DataFrame = field(repr=False)  # k, latency_p99_ms, cpu_pct (the fitted curves)
     settings: CapacitySettings = field(default_factory=CapacitySettings, repr=False)
     reason: str = ""
+    extrapolated: bool = False  # the knee lies beyond what was seen (not observed, extrapolated)
+    cpu_extrapolated_knee: float | None = None  # where the CPU line reaches the limit (uncapped)
+    unloaded_basis: str = "least-loaded minutes"  # how L0 was read
+    unloaded_uncertain: bool = False  # the service never ran unloaded: L0 is an estimate, say so
 
     def scaling_model(self, base: ScalingModel | None = None) -> ScalingModel:
         """A simulator model whose latency objective is reached at this estimate, rounded down to whole
@@ -91,6 +116,10 @@ class CapacityEstimate:
             "max_observed_concurrency": self.max_observed_concurrency,
             "minutes_used": self.minutes_used,
             "reason": self.reason,
+            "extrapolated": self.extrapolated,
+            "cpu_extrapolated_knee": self.cpu_extrapolated_knee,
+            "unloaded_basis": self.unloaded_basis,
+            "unloaded_uncertain": self.unloaded_uncertain,
             "points": _records(self.points),
             "curve": _records(self.curve),
         }
@@ -129,11 +158,23 @@ def load_points(frame: pd.DataFrame, settings: CapacitySettings = CapacitySettin
             "latency_avg_ms": _optional(frame, LATENCY_AVG),
             "cpu_pct": _optional(frame, CPU),
             "memory_pct": _optional(frame, MEMORY),
+            "concurrency": concurrency,
+            "served_per_s": _served_per_second(frame),
         },
         index=frame.index,
     )
     points = points[np.isfinite(points["k"]) & (points["k"] > 0) & points["latency_p99_ms"].notna()]
     return points.iloc[-settings.max_points :]
+
+
+def _served_per_second(frame: pd.DataFrame) -> np.ndarray:
+    """Requests per second the instances served: Requests minus 4xx (the 429s of throttled requests are
+    among the 4xx, which also hold the application's own; leaving those out too makes Little's law latency
+    a little longer, the safe side)."""
+    if REQUESTS not in frame:
+        return np.full(len(frame), np.nan)
+    served = frame[REQUESTS].to_numpy(dtype=float) - np.nan_to_num(_optional(frame, CLIENT_ERRORS))
+    return served / 60.0
 
 
 def _optional(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -159,23 +200,135 @@ def _seen_up_to(k: np.ndarray, support: int) -> float:
     return float(ordered[max(0, len(ordered) - support)])
 
 
+def _isotonic(x: np.ndarray, y: np.ndarray):
+    """An increasing isotonic fit (scikit-learn is imported here: the CLI starts without it)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    return IsotonicRegression(increasing=True, out_of_bounds="clip").fit(x, y)
+
+
 def _fit_monotone(k: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
     mask = np.isfinite(y)
     if mask.sum() < 2:
         return np.full_like(grid, np.nan)
-    model = IsotonicRegression(increasing=True, out_of_bounds="clip").fit(k[mask], y[mask])
-    return model.predict(grid)
+    return _isotonic(k[mask], y[mask]).predict(grid)
 
 
-def _linear(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+def _linear(x: np.ndarray, y: np.ndarray, pinned: float = 99.0) -> tuple[float, float] | None:
     """(intercept, slope) of a robust line, or None when there is nothing to fit."""
-    mask = np.isfinite(x) & np.isfinite(y) & (y < 99.0)  # utilization pinned at 100% says nothing
+    mask = np.isfinite(x) & np.isfinite(y) & (y < pinned)  # utilization pinned at 100% says nothing
     if mask.sum() < 10 or np.ptp(x[mask]) == 0:
         return None
     x, y = x[mask], y[mask]
     step = max(1, len(x) // 5_000)  # a robust line needs a few thousand points, not all of them
+    from sklearn.linear_model import HuberRegressor  # scikit-learn loads when a curve is fitted, not before
+
     model = HuberRegressor().fit(x[::step, None], y[::step])
     return float(model.intercept_), float(model.coef_[0])
+
+
+@dataclass(frozen=True)
+class _Unloaded:
+    avg_ms: float
+    p99_ms: float
+    basis: str
+    uncertain: bool
+
+
+def _unloaded(points: pd.DataFrame, settings: CapacitySettings) -> _Unloaded:
+    """L0 from the least-loaded minutes where latency is still flat, checked against Little's law.
+
+    The least-loaded quarter of minutes is cut where the fitted (isotonic) latency has risen more than
+    `plateau_rise` above its value at the least load: past that the minutes are loaded, however few
+    requests each instance had. If latency rises within that quarter, the service may never have run
+    unloaded; Concurrency / served requests (Little's law) on the same minutes is a second reading of the
+    time requests spend in flight, and the lower of the two upper bounds is taken.
+    """
+    k = points["k"].to_numpy()
+    p99 = points["latency_p99_ms"].to_numpy()
+    avg = points["latency_avg_ms"].to_numpy()
+    shape = avg if np.isfinite(avg).sum() >= settings.support else p99
+    low = k <= np.quantile(k, settings.unloaded_share)
+    mask = np.isfinite(shape)
+    fitted = _isotonic(k[mask], shape[mask]).predict(k)
+    flat = fitted <= (1 + settings.plateau_rise) * float(np.min(fitted))
+    rising = bool((low & ~flat).any())
+    chosen = low & flat
+    if chosen.sum() < settings.support:  # too few flat minutes to read: the least-loaded few instead
+        chosen = np.zeros(len(k), dtype=bool)
+        chosen[np.argsort(k, kind="stable")[: settings.support]] = True
+    p99_ms = float(np.median(p99[chosen]))
+    avg_ms = float(np.nanmedian(avg[chosen])) if np.isfinite(avg[chosen]).any() else p99_ms
+    if not rising:
+        return _Unloaded(avg_ms, p99_ms, "least-loaded minutes", uncertain=False)
+    basis = f"least-loaded minutes where latency is still flat (k up to {float(k[chosen].max()):.1f})"
+
+    served = points["served_per_s"].to_numpy()
+    concurrency = points["concurrency"].to_numpy()
+    ok = chosen & np.isfinite(served) & (served > 0) & np.isfinite(concurrency)
+    if ok.sum() < settings.support:
+        return _Unloaded(avg_ms, p99_ms, basis + "; latency rises across the least-loaded minutes", True)
+    little_ms = 1000.0 * float(np.median(concurrency[ok] / served[ok]))
+    uncertain = abs(little_ms - avg_ms) > settings.unloaded_disagreement * avg_ms
+    if little_ms >= avg_ms:
+        return _Unloaded(avg_ms, p99_ms, basis, uncertain)
+    # the latency distribution keeps its shape (p99 / mean) at the lower level
+    return _Unloaded(
+        little_ms,
+        p99_ms * little_ms / avg_ms,
+        f"Little's law on the least-loaded minutes (Concurrency / served requests: {little_ms:.0f} ms, "
+        f"where their latency reads {avg_ms:.0f} ms): the service never ran unloaded",
+        uncertain,
+    )
+
+
+@dataclass(frozen=True)
+class _Extrapolation:
+    knee: float
+    limited_by: str
+    cpu_knee: float | None  # where the CPU line reaches the limit, uncapped
+
+
+def _crossing(line: tuple[float, float] | None, limit: float) -> float | None:
+    """Where a rising line reaches `limit`, or None when it does not rise."""
+    if line is None or not line[1] > 0:
+        return None
+    return (limit - line[0]) / line[1]
+
+
+def _r2(x: np.ndarray, y: np.ndarray, line: tuple[float, float]) -> float:
+    mask = np.isfinite(x) & np.isfinite(y) & (y < 99.0)
+    x, y = x[mask], y[mask]
+    total = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - line[0] - line[1] * x) ** 2)) / total if total > 0 else 0.0
+
+
+def _extrapolate(
+    k: np.ndarray,
+    p99: np.ndarray,
+    cpu: np.ndarray,
+    cpu_line: tuple[float, float] | None,
+    latency_limit: float,
+    seen: float,
+    settings: CapacitySettings,
+) -> _Extrapolation | None:
+    """The knee of a service that never ran hot, from where its CPU (and a rising latency) line would
+    reach the limit, at most `extrapolation_cap` x the most seen; None without a usable CPU line."""
+    if cpu_line is None or _r2(k, cpu, cpu_line) < settings.min_cpu_fit_r2:
+        return None
+    cpu_knee = _crossing(cpu_line, settings.cpu_limit_pct)
+    if cpu_knee is None:
+        return None
+    candidates = {"cpu (extrapolated)": cpu_knee}
+    latency_knee = _crossing(_linear(k, p99, pinned=np.inf), latency_limit)
+    if latency_knee is not None:
+        candidates["latency (extrapolated)"] = latency_knee
+    cap = settings.extrapolation_cap * seen
+    candidates[f"the extrapolation cap ({settings.extrapolation_cap:g}x the most seen)"] = cap
+    limited_by, knee = min(candidates.items(), key=lambda item: item[1])
+    if knee <= seen:
+        return None
+    return _Extrapolation(float(knee), limited_by, float(cpu_knee))
 
 
 def estimate_capacity(
@@ -191,11 +344,8 @@ def estimate_capacity(
     k = points["k"].to_numpy()
     p99 = points["latency_p99_ms"].to_numpy()
     cpu = points["cpu_pct"].to_numpy()
-    low = k <= np.quantile(k, settings.unloaded_share)
-    unloaded_p99 = float(np.median(p99[low]))
-    avg = points["latency_avg_ms"].to_numpy()
-    unloaded_avg = float(np.nanmedian(avg[low])) if np.isfinite(avg[low]).any() else unloaded_p99
-    latency_limit = settings.slo_factor * unloaded_p99
+    unloaded = _unloaded(points, settings)
+    latency_limit = settings.slo_factor * unloaded.p99_ms
 
     seen = _seen_up_to(k, settings.support)
     grid = np.linspace(float(k.min()), seen, settings.curve_points)
@@ -205,27 +355,46 @@ def estimate_capacity(
     cpu_knee = (
         _highest_within(grid, fitted_cpu, settings.cpu_limit_pct) if np.isfinite(fitted_cpu).any() else None
     )
+    cpu_line = _linear(k, cpu)
+    if cpu_knee is not None and cpu_knee <= grid[0]:
+        # CPU is over the limit even at the least load seen: the line places the knee below the data
+        below = _crossing(cpu_line, settings.cpu_limit_pct)
+        cpu_knee = max(below, 1.0) if below is not None and below < cpu_knee else cpu_knee
     knees = {"latency": latency_knee, "cpu": cpu_knee}
     found = {name: value for name, value in knees.items() if value is not None}
+    extrapolation = None
     if found:
         knee = min(found.values())
         limited = " and ".join(n for n, v in found.items() if abs(v - knee) <= 0.02 * knee)
         reason = f"p99 latency or CPU reach their limit at {knee:.1f} concurrent requests per instance"
     else:
-        knee, limited = seen, "not observed"
-        reason = (
-            f"the service never ran hot: latency and CPU stayed within limits up to {seen:.1f} concurrent "
-            "requests per instance, the most it was seen to handle; higher may be fine but is unproven"
-        )
-    cpu_line = _linear(k, cpu)
+        extrapolation = _extrapolate(k, p99, cpu, cpu_line, latency_limit, seen, settings)
+        if extrapolation is None:
+            knee, limited = seen, "not observed"
+            reason = (
+                f"the service never ran hot: latency and CPU stayed within limits up to {seen:.1f} "
+                "concurrent requests per instance, the most it was seen to handle; higher may be fine but "
+                "is unproven"
+            )
+        else:
+            knee, limited = extrapolation.knee, extrapolation.limited_by
+            reason = (
+                f"the service never ran hot: latency and CPU stayed within limits up to {seen:.1f} "
+                f"concurrent requests per instance; CPU grows by {cpu_line[1]:.2f}% per concurrent request "
+                f"and would reach {settings.cpu_limit_pct:.0f}% at about {extrapolation.cpu_knee:.0f}. "
+                f"Capacity is taken as {knee:.1f} (limited by {limited}): extrapolated, not observed, so "
+                "the next review should check it once instances run at the new level"
+            )
+    if unloaded.uncertain:
+        reason += f"; the unloaded latency is uncertain ({unloaded.basis})"
     memory_line = _linear(k, points["memory_pct"].to_numpy())
     sample = points.iloc[:: max(1, len(points) // settings.chart_points)]
     return CapacityEstimate(
         knee=float(knee),
         knee_observed=bool(found),
         limited_by=limited,
-        unloaded_latency_s=unloaded_avg / 1000.0,
-        unloaded_p99_ms=unloaded_p99,
+        unloaded_latency_s=unloaded.avg_ms / 1000.0,
+        unloaded_p99_ms=unloaded.p99_ms,
         latency_limit_ms=latency_limit,
         latency_knee=latency_knee,
         cpu_knee=cpu_knee,
@@ -238,4 +407,8 @@ def estimate_capacity(
         curve=pd.DataFrame({"k": grid, "latency_p99_ms": fitted_latency, "cpu_pct": fitted_cpu}),
         settings=settings,
         reason=reason,
+        extrapolated=extrapolation is not None,
+        cpu_extrapolated_knee=None if extrapolation is None else extrapolation.cpu_knee,
+        unloaded_basis=unloaded.basis,
+        unloaded_uncertain=unloaded.uncertain,
     )

@@ -191,17 +191,37 @@ def _json_default(value):
 
 def capacity_reason(capacity: CapacityEstimate) -> str:
     c = capacity
+    unloaded = ""
+    if c.unloaded_uncertain:
+        unloaded = (
+            f" The unloaded latency ({1000 * c.unloaded_latency_s:.0f} ms) is uncertain: {c.unloaded_basis}."
+        )
+    elif c.unloaded_basis.startswith("Little"):
+        unloaded = (
+            f" The unloaded latency ({1000 * c.unloaded_latency_s:.0f} ms) comes from {c.unloaded_basis}."
+        )
+    if not c.knee_observed and c.extrapolated:
+        return (
+            f"Knee not observed: p99 latency stayed near {c.unloaded_p99_ms:.0f} ms and CPU under "
+            f"{c.settings.cpu_limit_pct:.0f}% up to {c.max_observed_concurrency:.0f} concurrent requests per "
+            f"instance, the most seen. CPU rises about linearly with load and would reach "
+            f"{c.settings.cpu_limit_pct:.0f}% near {c.cpu_extrapolated_knee:.0f}; capacity is taken as "
+            f"{c.knee:.1f} per instance (limited by {c.limited_by}), an extrapolation never beyond "
+            f"{c.settings.extrapolation_cap:g}x the most seen, so the next review can go further once "
+            f"instances run at this level." + unloaded
+        )
     if not c.knee_observed:
         return (
             f"Knee not observed: p99 latency stayed near {c.unloaded_p99_ms:.0f} ms and CPU under "
             f"{c.settings.cpu_limit_pct:.0f}% up to {c.max_observed_concurrency:.0f} concurrent requests per "
             f"instance, the most seen; MaxConcurrency is held at or below that until the service runs hotter."
+            + unloaded
         )
     return (
         f"Each instance handles up to {c.knee:.1f} concurrent requests before p99 latency passes "
         f"{c.latency_limit_ms:.0f} ms ({c.settings.slo_factor:g}x the unloaded {c.unloaded_p99_ms:.0f} ms) "
         f"or CPU passes {c.settings.cpu_limit_pct:.0f}% (limited by {c.limited_by}; "
-        f"{c.minutes_used:,} minutes of data)."
+        f"{c.minutes_used:,} minutes of data)." + unloaded
     )
 
 

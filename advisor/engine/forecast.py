@@ -13,10 +13,13 @@ The trend is never extrapolated further ahead than the history it was fitted on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import Ridge
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import Ridge
 
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
@@ -159,6 +162,8 @@ def _fit(hours: pd.Series, components: tuple[str, ...], settings: ForecastSettin
     offset = 0.01 * float(hours.mean()) + 1e-6  # keeps log() finite for quiet hours
     end = hours.index[-1]
     X = _design(hours.index, end, components, cap_days)
+    from sklearn.linear_model import Ridge  # loaded on the first fit, so the CLI starts without it
+
     model = Ridge(alpha=settings.ridge_alpha).fit(X, np.log(hours.to_numpy() + offset))
     return _Fit(model, offset, end, components, cap_days)
 

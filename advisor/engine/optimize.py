@@ -18,40 +18,13 @@ import pandas as pd
 
 from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.engine.capacity import model_with_slo_concurrency
+from advisor.engine.profiles import PROFILES, Profile, profile_named
 from advisor.engine.simulate import ScalingModel, evaluate_grid
 from advisor.errors import InputError
 from advisor.pricing import MINUTES_PER_MONTH
 
 KEYS = ["max_concurrency", "min_size", "max_size"]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How much risk a recommendation may take to save money."""
-
-    name: str
-    forecast_quantile: float  # the forecast level the configuration must hold
-    budget_share: float  # share of the SLO error budget it may spend
-    cost_tolerance: float  # extra cost accepted (vs the cheapest acceptable) to cut breach minutes
-    description: str
-
-
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in (
-        Profile("cost-saver", 0.5, 1.0, 0.0, "the cheapest that fits the budget at the expected level"),
-        Profile(
-            "balanced", 0.9, 1.0, 0.02, "fits the budget at the forecast's 90% level; pays 2% for safety"
-        ),
-        Profile("performance", 0.99, 0.5, 0.05, "half the budget at the 99% level; pays 5% for safety"),
-    )
-}
-
-
-def profile_named(name: str) -> Profile:
-    if name not in PROFILES:
-        raise InputError(f"profile={name!r} is invalid: allowed {', '.join(PROFILES)}")
-    return PROFILES[name]
+__all__ = ["PROFILES", "Profile", "profile_named"]  # re-exported: their home is profiles.py
 
 
 @dataclass(frozen=True)
@@ -144,16 +117,21 @@ def optimize(
     max_concurrency=range(1, 201),
     max_size_limit: int = MAX_SIZE_QUOTA,
     max_size_floor: int = 1,
+    max_size_peak: float = 0.0,
 ) -> OptimizationResult:
     """The configuration `profile` picks among those within `budget` on every scenario.
 
     `max_size_floor` keeps MaxSize at or above the instances the expected peak needs: MaxSize guards
     against runaway cost, it should not turn expected peak traffic into 429s to save money.
+    `max_size_peak` (concurrent requests) does the same at each configuration's own MaxConcurrency:
+    MaxSize >= ceil(max_size_peak / MaxConcurrency), so a MaxConcurrency below the knee gets the
+    instances its peak needs too.
     """
     if not scenarios or any(s.minutes == 0 for s in scenarios):
         raise InputError("optimize needs at least one scenario with at least one minute of demand")
     grid = evaluate(scenarios, model, instance, region, max_concurrency, max_size_limit)
-    grid = grid[grid.max_size >= min(max_size_floor, max_size_limit)].reset_index(drop=True)
+    floor = np.maximum(max_size_floor, np.ceil(max_size_peak / grid.max_concurrency.to_numpy() - 1e-9))
+    grid = grid[grid.max_size.to_numpy() >= np.minimum(floor, max_size_limit)].reset_index(drop=True)
     names = tuple(s.name for s in scenarios)
     cost_scenario = cost_scenario or names[-1]
     allowed = {s.name: allowed_breaches(s.minutes, budget * profile.budget_share) for s in scenarios}

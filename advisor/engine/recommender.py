@@ -113,8 +113,8 @@ def _data_rule(data: DataSummary, settings: RecommendSettings) -> tuple[str | No
 def _confidence(data: DataSummary, capacity: CapacityEstimate, settings: RecommendSettings) -> str:
     if data.days < settings.confident_days:
         return "low"
-    if not capacity.knee_observed or data.coverage < settings.min_coverage:
-        return "medium"
+    if not capacity.knee_observed or capacity.unloaded_uncertain or data.coverage < settings.min_coverage:
+        return "medium"  # an extrapolated knee or an uncertain unloaded latency is never high confidence
     return "high"
 
 
@@ -200,7 +200,7 @@ def recommend(
         profile,
         cost_scenario="forecast",
         max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
-        max_size_floor=math.ceil(peak * (1 + settings.max_size_headroom) / knee),
+        max_size_peak=peak * (1 + settings.max_size_headroom),
     )
     best = result.best
     before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from advisor.domain import ScalingConfig
 from advisor.engine.capacity import CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.offline import metrics_from_trace
 from advisor.engine.telemetry import ServiceBehavior
@@ -19,12 +20,47 @@ def test_a_knee_the_service_ran_past_is_found_within_one_request(diurnal_3d, kne
     assert "latency" in estimate.limited_by or "cpu" in estimate.limited_by
 
 
-def test_a_service_that_never_ran_hot_gets_the_most_it_was_seen_to_handle(diurnal_3d):
-    estimate = estimate_capacity(metrics_from_trace(diurnal_3d, ServiceBehavior(knee=140)))
-    assert not estimate.knee_observed
+def test_a_service_that_never_ran_hot_is_extrapolated_from_cpu_within_the_cap(diurnal_3d):
+    behavior = ServiceBehavior(knee=140)
+    estimate = estimate_capacity(metrics_from_trace(diurnal_3d, behavior))
+    assert not estimate.knee_observed and estimate.extrapolated
+    assert estimate.max_observed_concurrency <= 100.5  # never beyond MaxConcurrency 100
+    # CPU reaches 80% where latency reaches the objective (PROTOCOL.md §2): the CPU line finds it
+    assert estimate.cpu_extrapolated_knee == pytest.approx(behavior.slo_concurrency, rel=0.05)
+    assert estimate.max_observed_concurrency < estimate.knee <= 2 * estimate.max_observed_concurrency
+    assert estimate.knee == pytest.approx(
+        min(estimate.cpu_extrapolated_knee, 2 * estimate.max_observed_concurrency)
+    )
+    assert "never ran hot" in estimate.reason and "extrapolated" in estimate.reason
+
+
+def test_far_extrapolation_is_capped_at_twice_the_most_seen(diurnal_3d):
+    # MinSize 10 on 1/3 of the traffic: each instance sees a few requests, CPU would say far more
+    frame = metrics_from_trace(diurnal_3d / 3, ServiceBehavior(knee=140), current=ScalingConfig(100, 10, 25))
+    estimate = estimate_capacity(frame)
+    assert estimate.extrapolated and "cap" in estimate.limited_by
+    assert estimate.knee == pytest.approx(2 * estimate.max_observed_concurrency)
+    assert estimate.cpu_extrapolated_knee > estimate.knee
+
+
+def test_without_cpu_an_unobserved_knee_stays_at_the_most_seen(diurnal_3d):
+    frame = metrics_from_trace(diurnal_3d, ServiceBehavior(knee=140)).drop(columns=["CPUUtilization_Average"])
+    estimate = estimate_capacity(frame)
+    assert not estimate.knee_observed and not estimate.extrapolated
     assert estimate.limited_by == "not observed"
-    assert estimate.knee == estimate.max_observed_concurrency <= 100.5  # never beyond MaxConcurrency 100
-    assert "never ran hot" in estimate.reason
+    assert estimate.knee == estimate.max_observed_concurrency <= 100.5
+
+
+@pytest.mark.parametrize("knee", [25, 35])
+def test_unloaded_latency_of_a_service_always_past_its_knee_is_not_overstated(diurnal_3d, knee):
+    # MaxConcurrency 150 on a small knee with MaxSize 2: at 25 no minute, at 35 few, below the knee
+    behavior = ServiceBehavior(knee=knee)
+    frame = metrics_from_trace(diurnal_3d, behavior, current=ScalingConfig(150, 1, 2))
+    estimate = estimate_capacity(frame)
+    assert estimate.unloaded_latency_s == pytest.approx(behavior.latency_s, rel=0.05)
+    # never above the truth; below it by at most 15% (at 25 the knee lies below every minute seen, where
+    # only the CPU line can place it)
+    assert 0.85 * behavior.slo_concurrency <= estimate.knee <= 1.02 * behavior.slo_concurrency
 
 
 def test_the_models_objective_is_the_knee_rounded_down(diurnal_3d):

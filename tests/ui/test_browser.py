@@ -97,9 +97,10 @@ def page(dashboard):
 
 
 def settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90_000)
-    time.sleep(0.5)
+    """Wait until Streamlit has finished running the script (its running indicator gone for a moment)."""
+    for _ in range(3):
+        time.sleep(0.5)
+        page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90_000)
 
 
 def shot(page, name: str) -> None:
@@ -114,8 +115,8 @@ def metric_value(page, label: str) -> str:
 def test_fleet_service_whatif_apply_audit_rollback(page, dashboard):
     page.goto(dashboard)
     page.get_by_role("heading", name="App Runner fleet").wait_for()
+    page.locator("[data-testid='stDataFrame']").first.wait_for()  # the fleet table
     settle(page)
-    assert page.locator("[data-testid='stDataFrame']").count() >= 1
     assert re.match(r"\$[\d,]+\.\d\d", metric_value(page, "Monthly cost now"))
     shot(page, "1-fleet")
 

@@ -1,0 +1,135 @@
+"""The sandbox fleet's situations, recommended for from their metrics alone and scored against the truth.
+
+Each template of advisor/sandbox/fleet.py hides a ServiceBehavior (its knee, its unloaded latency). Its
+traffic is replayed under its current configuration with that true model, turned into CloudWatch-like
+metrics, and recommended for exactly as a real service would be. The recommendation is then replayed
+on the same demand under the *true* model: that is the score, never the recommender's own estimate.
+A week of history keeps the folder fast while covering one weekly cycle.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from advisor.domain import ScalingConfig
+from advisor.engine.explain import OK, Recommendation
+from advisor.engine.optimize import allowed_breaches
+from advisor.engine.recommender import recommend
+from advisor.engine.simulate import ScalingModel, demand_from_requests, evaluate_grid, simulate
+from advisor.engine.telemetry import synthesize_metrics
+from advisor.sandbox.fleet import FleetService, default_fleet
+
+DAYS = 7
+SEED = 7
+START = pd.Timestamp("2026-03-04", tz="UTC")
+BUDGET = 0.001
+
+
+@dataclass(frozen=True)
+class Score:
+    monthly_cost_usd: float
+    breach_minutes: int
+
+
+@dataclass(frozen=True)
+class Situation:
+    service: FleetService
+    demand: pd.Series
+    truth: ScalingModel
+    recommendation: Recommendation
+    current: Score
+    recommended: Score
+
+    @property
+    def allowed(self) -> int:
+        return allowed_breaches(len(self.demand), BUDGET)
+
+    def score(self, config: ScalingConfig) -> Score:
+        s = simulate(self.demand, config, self.service.instance, self.service.region, self.truth).summary
+        return Score(s.monthly_cost_usd, s.breach_minutes)
+
+
+@functools.cache
+def situation(name: str) -> Situation:
+    service = next(s for s in default_fleet(8) if s.name == name)
+    minutes = DAYS * 1440
+    requests = service.requests(START, minutes, SEED)
+    index = pd.date_range(START, periods=minutes, freq="1min", name="timestamp")
+    demand = pd.Series(demand_from_requests(requests, service.behavior.latency_s), index=index)
+    truth = service.behavior.scaling_model()
+    replay = simulate(demand, service.config, service.instance, service.region, truth)
+    metrics = synthesize_metrics(requests, replay, service.behavior)
+    rec = recommend(metrics, service.config, service.instance, service.region)
+    assert rec.status == OK, rec.reasons
+    situation = Situation(service, demand, truth, rec, Score(0.0, 0), Score(0.0, 0))
+    return Situation(
+        service,
+        demand,
+        truth,
+        rec,
+        situation.score(service.config),
+        situation.score(rec.recommended),
+    )
+
+
+def hindsight_cheapest(s: Situation) -> Score:
+    """The cheapest configuration within the budget on this very demand under the true model (PROTOCOL §4)."""
+    grid = evaluate_grid(s.demand.to_numpy(), s.service.instance, s.service.region, s.truth)
+    fits = grid[grid.breach_minutes <= s.allowed]
+    row = fits.nsmallest(1, "cost_usd").iloc[0]
+    return Score(float(row.monthly_cost_usd), int(row.breach_minutes))
+
+
+def test_the_over_provisioned_service_is_told_to_consolidate():
+    s = situation("catalog-svc")  # MinSize 10 where about 2 instances would do
+    rec, capacity = s.recommendation, s.recommendation.capacity
+    assert rec.recommended.min_size < s.service.config.min_size
+    assert s.recommended.monthly_cost_usd < 0.8 * s.current.monthly_cost_usd
+    assert s.recommended.breach_minutes <= s.current.breach_minutes
+    # latency never rose: the capacity is extrapolated from CPU, within the stated margin, and says so
+    assert not capacity.knee_observed and capacity.extrapolated
+    assert capacity.max_observed_concurrency < capacity.knee <= 2 * capacity.max_observed_concurrency
+    assert rec.recommended.max_concurrency > capacity.max_observed_concurrency
+    assert rec.confidence != "high"
+    assert "extrapolat" in rec.reasons[0]
+
+
+def test_the_under_provisioned_service_stops_breaching_at_a_sane_cost():
+    s = situation("checkout-api")  # MaxSize 2, MaxConcurrency 150 above its knee: throttles all day
+    capacity = s.recommendation.capacity
+    assert s.recommended.breach_minutes < s.current.breach_minutes
+    assert s.recommended.breach_minutes <= s.allowed
+    # it always ran past its knee: the unloaded latency must not be read from loaded minutes
+    assert capacity.unloaded_latency_s == pytest.approx(s.service.behavior.latency_s, rel=0.1)
+    assert capacity.knee == pytest.approx(s.service.behavior.slo_concurrency, rel=0.05)
+    # the forecast's upper level costs something, an inflated demand would cost far more
+    assert s.recommended.monthly_cost_usd <= 1.5 * hindsight_cheapest(s).monthly_cost_usd
+
+
+@pytest.mark.parametrize(
+    "name", ["orders-api", "shop-web", "b2b-portal", "webhook-receiver", "catalog-svc", "checkout-api"]
+)
+def test_the_recommendation_fits_the_error_budget_against_the_true_model(name):
+    s = situation(name)
+    assert s.recommended.breach_minutes <= s.allowed
+    assert s.recommendation.recommended.max_concurrency <= np.floor(s.service.behavior.slo_concurrency)
+
+
+@pytest.mark.parametrize("name", ["orders-api", "shop-web", "b2b-portal", "catalog-svc"])
+def test_a_service_within_budget_is_never_made_dearer(name):
+    s = situation(name)
+    assert s.current.breach_minutes <= s.allowed  # the situation: nothing to fix, only money to save
+    assert s.recommended.monthly_cost_usd <= 1.01 * s.current.monthly_cost_usd
+
+
+@pytest.mark.parametrize("name", ["shop-web", "b2b-portal"])
+def test_room_the_cpu_shows_is_used_when_latency_never_rose(name):
+    # MinSize above what the traffic needs: each instance saw well under its capacity
+    s = situation(name)
+    assert not s.recommendation.capacity.knee_observed
+    assert s.recommended.monthly_cost_usd < 0.8 * s.current.monthly_cost_usd
