@@ -30,10 +30,11 @@ def _wait_for_sandbox(endpoint: str, process: subprocess.Popen, timeout: float =
         if process.poll() is not None:
             raise AdvisorError(f"the sandbox exited with code {process.returncode}; see the lines above")
         try:
-            control(endpoint, "health", timeout=2)
-            return
+            if control(endpoint, "health", timeout=2).get("status") == "ok":  # history produced
+                return
         except AdvisorError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     raise AdvisorError(f"the sandbox at {endpoint} did not answer within {timeout:.0f} s")
 
 
@@ -58,9 +59,15 @@ def register(app: typer.Typer) -> None:
 
         console = Console(stderr=True)
         endpoint = f"http://127.0.0.1:{sandbox_port}"
-        env = {**os.environ, **SANDBOX_ENV, "AWS_ENDPOINT_URL": endpoint, "ADVISOR_LAKE": str(lake.resolve())}
+        env = {
+            **os.environ,
+            **SANDBOX_ENV,
+            "AWS_ENDPOINT_URL": endpoint,
+            "ADVISOR_LAKE": str(lake.resolve()),
+            "PYTHONUNBUFFERED": "1",  # the sandbox's lines appear as they are printed
+        }
         os.environ.update({k: env[k] for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")})
-        console.rule("1/4 sandbox")
+        console.rule(f"1/4 sandbox on {endpoint}: seeding {days:g} days of history")
         sandbox = subprocess.Popen(
             [
                 sys.executable,
@@ -82,11 +89,14 @@ def register(app: typer.Typer) -> None:
             shutil.rmtree(lake, ignore_errors=True)
             session = AwsSession.open(None, endpoint)
             summary = collect(session, CollectRequest(lake=lake, regions=("all",), days=days), RichProgress())
+            if not summary.ok:
+                failed = ", ".join(s.name for s in summary.failed) or ", ".join(summary.region_errors)
+                raise AdvisorError(f"the first collection failed for {failed}")
             console.print(f"Collected {len(summary.services)} services into {lake}.")
             console.rule("3/4 recommend")
             with console.status("Recommending ..."):
                 fleet = recommend_lake(lake)
-            console.print(f"{fleet.written} recommendations written.")
+            console.print(f"{fleet.rows_written} recommendations written.")
             if not dashboard:
                 return
             console.rule(f"4/4 dashboard on http://127.0.0.1:{port}")

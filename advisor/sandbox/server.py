@@ -82,6 +82,7 @@ class Sandbox:
         self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
         self.world = World(self.emulator, fleet, self.clock, days=days, seed=seed)
         self.last_errors: list[str] = []
+        self.ready = False  # True once the history is produced: collecting earlier would miss it
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self, progress=None) -> dict:
@@ -90,6 +91,7 @@ class Sandbox:
         self._logs = ApiLogSink(make_client("logs", self.endpoint))
         self._metrics_api = ApiMetricsSink(make_client("cloudwatch", self.endpoint))
         counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs)
+        self.ready = True
         if self._live:
             self._ticker.start()
         return counts
@@ -178,7 +180,7 @@ class Sandbox:
     def _control_action(self, action: str, method: str, payload: dict):
         if action == "health":
             return {
-                "status": "ok",
+                "status": "ok" if self.ready else "starting",
                 "now": self.clock(),
                 "produced_until": str(self.world.produced_until),
                 "services": len(self.world.services),

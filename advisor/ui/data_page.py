@@ -58,7 +58,9 @@ def collect_now(lake: str, days: float) -> None:
 
     settings = replace(load_settings(), lake=state.lake_path())
     session = AwsSession.open(settings.profile, settings.endpoint_url)
-    request = CollectRequest(lake=settings.lake, regions=settings.regions or ("all",), days=days)
+    # the regions the lake already holds, else every App Runner region
+    known = tuple(sorted(set(state.fleet(lake, state.version())["region"])))
+    request = CollectRequest(lake=settings.lake, regions=known or ("all",), days=days)
     summary = collect(session, request, progress=StreamlitProgress())
     st.session_state["last_collect"] = summary.to_dict()
 
@@ -78,14 +80,14 @@ def render() -> None:
     last = st.session_state.get("last_collect")
     if last:
         errors = last.get("errors") or [
-            f"{s['service']}: {s['error']}" for s in last.get("services", []) if s.get("error")
-        ]
+            f"{s['name']}: {s['error']}" for s in last.get("services", []) if s.get("error")
+        ] + [f"{region}: {error}" for region, error in (last.get("region_errors") or {}).items()]
         if errors:
             st.error("Last collection had errors:\n\n" + "\n".join(f"- {e}" for e in errors))
         else:
             st.success(
-                f"Last collection: {last.get('datapoints', 0):,} datapoints, "
-                f"{last.get('log_events', 0):,} log events in {last.get('elapsed_s', 0):.1f} s."
+                f"Last collection: {len(last.get('services', []))} services, "
+                f"{last['totals']['datapoints']:,} datapoints, {last['totals']['log_events']:,} log events."
             )
     fresh = freshness(lake, state.version())
     if fresh.empty or fresh["rows"].sum() == 0:

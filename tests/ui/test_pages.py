@@ -157,3 +157,11 @@ def test_data_page_shows_freshness(sandbox_lake):
     assert not at.exception
     assert at.subheader[0].value == "Latest data per service and table"
     assert len(at.dataframe[0].value) == 4
+
+
+def test_collect_now_fills_the_lake_from_the_sandbox(sandbox_lake):
+    at = run(data_page)
+    at.button(key="collect_now").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "Last collection: 4 services" in at.success[0].value
