@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sandbox.py
 	$(PY) benchmarks/bench_cloudwatch.py
 	$(PY) benchmarks/bench_collect.py
+	$(PY) benchmarks/bench_dashboard.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check advisor tests benchmarks

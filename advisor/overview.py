@@ -15,6 +15,7 @@ import pandas as pd
 
 from advisor.lake.layout import Lake, is_hidden
 from advisor.lake.reader import read_table
+from advisor.lake.schema import table
 
 FLEET_COLUMNS = [
     "service_name",
@@ -58,9 +59,10 @@ def services(lake) -> pd.DataFrame:
     return latest_per_service(read_table(lake, "services"), "snapshot_time")
 
 
-def recommendations(lake) -> pd.DataFrame:
-    """The latest recommendation of every service."""
-    return latest_per_service(read_table(lake, "recommendations"), "generated_at")
+def recommendations(lake, evidence: bool = True) -> pd.DataFrame:
+    """The latest recommendation of every service (without the bulky evidence JSON when not needed)."""
+    columns = None if evidence else [c for c in table("recommendations").schema.names if c != "evidence_json"]
+    return latest_per_service(read_table(lake, "recommendations", columns=columns), "generated_at")
 
 
 def _config(row, prefix: str) -> str | None:
@@ -71,31 +73,16 @@ def _config(row, prefix: str) -> str | None:
     return "/".join(str(int(p)) for p in parts)
 
 
-def risks(evidence: dict) -> list[str]:
-    """Badges from the engine's replay of the current configuration on history."""
-    history = (evidence.get("before") or {}).get("history") or {}
-    badges = []
-    if history.get("throttled_requests", 0) > 0:
-        badges.append("throttling")
-    if history.get("breach_minutes", 0) > 0 and not history.get("throttled_requests", 0):
-        badges.append("latency")
-    current, recommended = evidence.get("current") or {}, evidence.get("recommended") or {}
-    if recommended and recommended.get("min_size", 0) > current.get("min_size", 0):
-        badges.append("cold starts")
-    return badges
-
-
 def fleet(lake) -> pd.DataFrame:
     """One row per service: inventory joined with its latest recommendation (the engine's numbers)."""
     inventory = services(lake)
     if inventory.empty:
         return pd.DataFrame(columns=FLEET_COLUMNS)
-    recs = recommendations(lake)
+    recs = recommendations(lake, evidence=False)  # the fleet needs no evidence: 300 KB a service to parse
     rows = []
     by_arn = {r["service_arn"]: r for r in recs.to_dict("records")} if not recs.empty else {}
     for service in inventory.to_dict("records"):
         rec = by_arn.get(service["service_arn"], {})
-        evidence = json.loads(rec["evidence_json"]) if rec.get("evidence_json") else {}
         rows.append(
             {
                 "service_name": service["service_name"],
@@ -108,8 +95,8 @@ def fleet(lake) -> pd.DataFrame:
                 "monthly_cost_recommended": rec.get("predicted_monthly_cost"),
                 "monthly_savings": rec.get("monthly_savings"),
                 "confidence": rec.get("confidence") or "none",
-                "risks": risks(evidence),
-                "data_until": (evidence.get("data") or {}).get("last"),
+                "risks": [r for r in (rec.get("risks") or "").split(",") if r],
+                "data_until": rec.get("data_until"),
                 "service_arn": service["service_arn"],
                 "tags": service.get("tags"),
             }

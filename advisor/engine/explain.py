@@ -153,6 +153,20 @@ class Recommendation:
         }
 
 
+def risk_badges(rec: Recommendation) -> list[str]:
+    """What the current configuration risks, from its replay on history: throttling (429s), latency
+    above the objective, or a warm pool smaller than the recommendation's (cold starts on rises)."""
+    history = rec.before.get("history")
+    badges = []
+    if history is not None and history.throttled_requests > 0:
+        badges.append("throttling")
+    elif history is not None and history.breach_minutes > 0:
+        badges.append("latency")
+    if rec.recommended is not None and rec.recommended.min_size > rec.current.min_size:
+        badges.append("cold starts")
+    return badges
+
+
 def lake_row(rec: Recommendation, service_arn: str, service_name: str, generated_at) -> dict:
     """One row of the lake's `recommendations` table (advisor/lake/schema.py), evidence as JSON."""
     after = rec.after.get("forecast")
@@ -171,6 +185,8 @@ def lake_row(rec: Recommendation, service_arn: str, service_name: str, generated
         "predicted_throttled_requests": None if after is None else after.throttled_requests,
         "confidence": rec.confidence,
         "explanation": "\n".join(rec.reasons),
+        "risks": ",".join(risk_badges(rec)),
+        "data_until": rec.data.last,
         "evidence_json": json.dumps(rec.to_dict(), default=_json_default),
     }
 

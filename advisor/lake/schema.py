@@ -152,6 +152,8 @@ RECOMMENDATIONS = Table(
         ("predicted_throttled_requests", pa.float64()),
         ("confidence", pa.string()),
         ("explanation", pa.string()),
+        ("risks", pa.string()),  # comma-separated badges: throttling, latency, cold starts
+        ("data_until", TIMESTAMP),  # the newest minute of metrics the recommendation saw
         ("evidence_json", pa.string()),
     ),
     partition_by=("date",),

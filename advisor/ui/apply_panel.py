@@ -159,6 +159,38 @@ def _history(service: dict, region: str, name: str, lake: str, allowed: bool) ->
         "message",
     )
     st.dataframe(shown[[c for c in columns if c in shown.columns]], hide_index=True, width="stretch")
+    outcomes = state.action_outcomes(lake, state.version())
+    if not outcomes.empty:
+        mine = outcomes[outcomes["service_name"] == name]
+        if not mine.empty:
+            st.markdown(
+                "**Predicted against realized savings** (per month, the engine's replay of the demand "
+                "collected since each change; advance the sandbox clock and collect to see more)"
+            )
+            st.dataframe(
+                mine[
+                    [
+                        "created_at",
+                        "kind",
+                        "status",
+                        "before",
+                        "after",
+                        "predicted_monthly_savings_usd",
+                        "realized_monthly_savings_usd",
+                        "realized_minutes",
+                        "note",
+                    ]
+                ],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "predicted_monthly_savings_usd": st.column_config.NumberColumn(
+                        "predicted", format="$%.2f"
+                    ),
+                    "realized_monthly_savings_usd": st.column_config.NumberColumn("realized", format="$%.2f"),
+                    "realized_minutes": st.column_config.NumberColumn("minutes since"),
+                },
+            )
     if st.button("Prepare rollback of the last change", key="rollback_prepare", disabled=not allowed):
         from advisor.apply import plan_rollback
 

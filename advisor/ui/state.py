@@ -51,6 +51,17 @@ def logs(lake: str, lake_version: str, service_arn: str, kind: str) -> pd.DataFr
     return table[(table["service_arn"] == service_arn) & (table["kind"] == kind)].sort_values("timestamp")
 
 
+@st.cache_data(show_spinner="Replaying the period since each change ...", max_entries=4)
+def action_outcomes(lake: str, lake_version: str) -> pd.DataFrame:
+    """Every action of the last 30 days of data with its predicted and realized monthly savings (the
+    report's numbers: the engine's bill of the demand collected since the change, old config minus new)."""
+    from advisor.report.build import build_report
+    from advisor.report.period import resolve_period
+
+    report = build_report(lake, resolve_period("30d", lake))
+    return pd.DataFrame([vars(line) for line in report.actions])
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def table(lake: str, lake_version: str, name: str) -> pd.DataFrame:
     return read_table(lake, name)

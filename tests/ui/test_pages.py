@@ -165,3 +165,28 @@ def test_collect_now_fills_the_lake_from_the_sandbox(sandbox_lake):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert "Last collection: 4 services" in at.success[0].value
+
+
+def test_realized_against_predicted_savings_after_the_clock_moves(sandbox_lake, monkeypatch):
+    from advisor.apply import connect, execute, plan_apply
+    from advisor.aws.session import AwsSession
+    from advisor.collect.run import CollectRequest, collect
+
+    box, lake = sandbox_lake
+    monkeypatch.setenv("ADVISOR_ALLOW_APPLY", "1")
+    from advisor.recommend_lake import recommend_lake
+
+    recommend_lake(lake)  # fresh after the other tests' collections
+    platform = connect(region="us-east-1", endpoint_url=box.endpoint)
+    plan = plan_apply(platform, "checkout-api", lake=lake, recommendation="latest")
+    result = execute(plan, platform, lake=lake, allow_apply=True)
+    assert result.ok, result.message
+    box.advance(3)
+    collect(AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("us-east-1",), days=2))
+    at = run(service_page, service=arn_of(lake, "checkout-api"))
+    assert not at.exception, at.exception
+    assert any("Predicted against realized" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "realized_monthly_savings_usd" in d.value.columns)
+    applied = table[table["status"] == "succeeded"]
+    assert applied["realized_monthly_savings_usd"].notna().any()
+    assert (applied["realized_minutes"] >= 120).any()
