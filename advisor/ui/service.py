@@ -203,9 +203,9 @@ def _whatif_tab(metrics, current, recommended, instance, service, evidence) -> N
     big_m = cols[2].slider("MaxSize", 1, 25, max(start.max_size, m), key="wi_M")
     sizes = InstanceSize.all()
     size = cols[3].selectbox("Instance", sizes, index=sizes.index(instance), format_func=str, key="wi_size")
-    if big_m < m:
-        st.warning(f"MaxSize ({big_m}) must be at least MinSize ({m}).")
-        return
+    if big_m < m:  # App Runner requires MaxSize >= MinSize: replay what it would accept
+        st.caption(f"MaxSize {big_m} is below MinSize {m}: replayed with MaxSize {m}.")
+        big_m = m
     config = ScalingConfig(c, m, big_m)
     knee, region = evidence.get("knee"), service["region"]
     runs = {"current": (current, instance), "what-if": (config, size)}
