@@ -11,7 +11,10 @@ RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "c
 
 
 def money(value) -> str:
-    return "—" if value is None or value != value else f"${value:,.2f}"
+    """$1,234.56, with the sign in front (-$18.22) so Streamlit's deltas point the right way."""
+    if value is None or value != value:
+        return "—"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 def render() -> None:
