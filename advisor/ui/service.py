@@ -86,8 +86,8 @@ def render() -> None:
     recommended = _config_of(evidence.get("recommended"))
     _header(service, current, instance, evidence, recommended)
 
+    window = _window(metrics)  # above the tabs: it drives both the charts and the logs
     tabs = st.tabs(["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"])
-    window = _window(metrics)
     with tabs[0]:
         _metrics_tab(lake, version, arn, metrics, current, instance, service, evidence, window)
     with tabs[1]:
