@@ -44,6 +44,8 @@ class RecommendSettings:
     confident_days: float = 7.0  # below: low confidence (not one full weekly cycle)
     min_coverage: float = 0.9  # share of minutes with data below which confidence drops
     max_size_headroom: float = 0.2  # MaxSize covers the busiest minute seen or forecast, plus this
+    surge_factor: float = 2.0  # a day whose busiest minute is this many times the median day's is a surge
+    surge_max_days: int = 2  # a one-off event lasts at most a day, so it touches at most two UTC days
     right_size: bool = True
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
@@ -118,6 +120,40 @@ def _confidence(data: DataSummary, capacity: CapacityEstimate, settings: Recomme
     return "high"
 
 
+def one_off_surge(demand: pd.Series, settings: RecommendSettings) -> list[pd.Timestamp]:
+    """The UTC days of the one surge in the recent history, when there is exactly one; else none.
+
+    A surge day's busiest minute is `surge_factor` times the median day's. Consecutive surge days are one
+    event (a launch can straddle midnight); one lasting longer than `surge_max_days` is an episode with a
+    level of its own. Seen once in `history_days` and over before the history ends, the event is an
+    outlier, not the service's level: it is neither forecast nor replayed (its breach minutes would
+    otherwise set MinSize, and its hours the forecast's level, for traffic that does not come back).
+    MaxSize still covers its busiest minute. Two or more events mean surges recur, and one still going
+    on at the end of the history may be the new level: both are kept.
+    """
+    recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
+    peaks = recent.groupby(recent.index.floor("D")).max()
+    if len(peaks) < settings.confident_days or not peaks.median() > 0:
+        return []
+    surge = peaks.index[(peaks > settings.surge_factor * peaks.median()).to_numpy()]
+    if surge.empty or surge[-1] == peaks.index[-1] or len(surge) > settings.surge_max_days:
+        return []
+    if len(surge) - 1 != int((surge[-1] - surge[0]) / pd.Timedelta(days=1)):
+        return []  # not one run of consecutive days: the surges recur
+    return list(surge)
+
+
+def surge_reason(surge: list[pd.Timestamp], demand: pd.Series) -> str:
+    days = f"{surge[0]:%Y-%m-%d}" + (f" to {surge[-1]:%Y-%m-%d}" if len(surge) > 1 else "")
+    on = demand.index.floor("D").isin(surge)
+    peaks = demand.groupby(demand.index.floor("D")).max()
+    ratio = float(demand[on].max() / peaks[~peaks.index.isin(surge)].median())
+    return (
+        f"A one-off surge ({days} UTC, busiest minute x{ratio:.1f} a typical day's) is set aside: seen once "
+        "and over, it is neither forecast nor sized for; MaxSize still covers it."
+    )
+
+
 def _scenarios(demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings):
     recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
     growth = fc.growth_at(quantile)
@@ -186,11 +222,16 @@ def recommend(
 
     model = capacity.scaling_model()
     demand = demand_from_metrics(frame, capacity.unloaded_latency_s)
+    seen_peak = float(demand.max())
+    surge = one_off_surge(demand, settings)
+    surge_note = surge_reason(surge, demand) if surge else None
+    if surge:
+        demand = demand[~demand.index.floor("D").isin(surge)]
     fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
     fc = forecast(demand, fc_settings, recent_days=settings.history_days)
     scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
     knee = max(1, math.floor(capacity.knee))
-    peak = max(fc.peak(profile.forecast_quantile), float(demand.max()))
+    peak = max(fc.peak(profile.forecast_quantile), seen_peak)
     result = optimize(
         scenarios,
         model,
@@ -219,6 +260,8 @@ def recommend(
         explain.money_reason(before["forecast"], after["forecast"], allowed),
         rule,
     ]
+    if surge_note:
+        reasons.insert(2, surge_note)
     if not result.feasible:
         reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
     sized = explain.sizing_reason(sizing, instance, after["forecast"].monthly_cost_usd)
