@@ -3,6 +3,7 @@ read it skip cleanly without it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,62 @@ def reference_scorer():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+SANDBOX_ENV = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def sandbox_lake(tmp_path_factory):
+    """(sandbox, lake path): 4 services with 2 days of history, collected and recommended, the sandbox
+    still serving (for apply); AWS_ENDPOINT_URL and ADVISOR_LAKE point at them meanwhile."""
+    from advisor.aws.session import AwsSession
+    from advisor.collect.run import CollectRequest, collect
+    from advisor.recommend_lake import recommend_lake
+    from advisor.sandbox.fleet import default_fleet
+    from advisor.sandbox.server import Sandbox
+
+    saved = {k: os.environ.get(k) for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")}
+    box = Sandbox(default_fleet(7)[3:7], port=0, days=2, seed=7, operation_seconds=0.5, live=False)
+    box.start()
+    lake = tmp_path_factory.mktemp("lake")
+    os.environ.update({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint, "ADVISOR_LAKE": str(lake)})
+    summary = collect(
+        AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=2)
+    )
+    assert summary.ok, summary.to_dict()
+    recommend_lake(lake)
+    yield box, lake
+    box.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work offline)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,9 +1,8 @@
-"""Lakes for the report's tests: the sandbox collected and recommended (once per session), and small
+"""Lakes for the report's tests (the sandbox lake is tests/conftest.py's `sandbox_lake`), and small
 lakes written by hand for the edge cases (empty, one day, a service deleted mid-period, an action)."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,43 +15,10 @@ from advisor.domain import DEFAULT_INSTANCE, InstanceSize, ScalingConfig, Servic
 from advisor.engine.offline import metrics_from_trace
 from advisor.engine.telemetry import METRIC_STATS, UNITS, column
 from advisor.lake.writer import write
-from advisor.sandbox.fleet import default_fleet
-from advisor.sandbox.server import Sandbox
 from advisor.traces import per_minute
 from advisor.traffic import generate
 
-SANDBOX_ENV = {
-    "AWS_ACCESS_KEY_ID": "sandbox",
-    "AWS_SECRET_ACCESS_KEY": "sandbox",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
-
-
-@pytest.fixture(scope="session")
-def sandbox_lake(tmp_path_factory):
-    """(sandbox, lake path): 4 services with 2 days of history, collected and recommended."""
-    from advisor.aws.session import AwsSession
-    from advisor.collect.run import CollectRequest, collect
-    from advisor.recommend_lake import recommend_lake
-
-    saved = {k: os.environ.get(k) for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")}
-    box = Sandbox(default_fleet(7)[3:7], port=0, days=2, seed=7, operation_seconds=0.5, live=False)
-    box.start()
-    lake = tmp_path_factory.mktemp("lake")
-    os.environ.update({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint, "ADVISOR_LAKE": str(lake)})
-    summary = collect(
-        AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=2)
-    )
-    assert summary.ok, summary.to_dict()
-    recommend_lake(lake)
-    yield box, lake
-    box.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 def ref(name: str, n: int, region: str = "us-east-1") -> ServiceRef:

@@ -20,15 +20,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 ROW_PX = 35  # Streamlit's dataframe row (and header) height
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "screenshots"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian chromium is not installed (make test installs it)"
@@ -87,16 +78,12 @@ def dashboard(sandbox_lake):
 
 
 @pytest.fixture(scope="module")
-def page(dashboard):
-    from playwright.sync_api import sync_playwright
-
+def page(dashboard, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        page.set_default_timeout(60_000)
-        yield page
-        browser.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(60_000)
+    yield page
+    page.close()
 
 
 def settle(page) -> None:
