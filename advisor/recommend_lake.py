@@ -21,7 +21,7 @@ import pandas as pd
 from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING, InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine import explain
 from advisor.engine.explain import Recommendation
-from advisor.engine.recommender import RecommendSettings, recommend, summarize_data
+from advisor.engine.recommender import RecommendSettings, recommend, refusal, summarize_data
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
@@ -110,18 +110,7 @@ def paused(frame: pd.DataFrame, current, instance, region, settings: RecommendSe
         "No recommendation: the service is paused, so it serves no traffic and bills nothing; "
         "resume it to get one."
     )
-    return Recommendation(
-        status=PAUSED,
-        current=current,
-        instance=instance,
-        region=region,
-        profile=settings.profile,
-        confidence="none",
-        data_rule=rule,
-        data=summarize_data(frame),
-        reasons=[rule],
-        budget=settings.budget,
-    )
+    return refusal(PAUSED, rule, summarize_data(frame), current, instance, region, settings)
 
 
 def generated_at(frame: pd.DataFrame, now: datetime) -> datetime:

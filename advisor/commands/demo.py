@@ -24,6 +24,15 @@ SANDBOX_ENV = {
 }
 
 
+def dashboard_command(port: int) -> list[str]:
+    """`streamlit run app.py` on 127.0.0.1, headless, without telemetry or a file watcher."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+
+
 def _wait_for_sandbox(endpoint: str, process: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,23 +111,7 @@ def register(app: typer.Typer) -> None:
             console.rule(f"4/4 dashboard on http://127.0.0.1:{port}")
             dash_env = {**env, "ADVISOR_ALLOW_APPLY": "1"}  # the sandbox is a safe place to try apply
             ui = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    str(ROOT / "app.py"),
-                    "--server.headless",
-                    "true",
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.port",
-                    str(port),
-                    "--browser.gatherUsageStats",
-                    "false",
-                    "--server.fileWatcherType",
-                    "none",
-                ],
+                dashboard_command(port),
                 env=dash_env,
             )
             children.append(ui)

@@ -72,9 +72,8 @@ def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
     return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
 
 
-def _refusal(
-    status: str, rule: str, data: DataSummary, current, instance, region, settings
-) -> Recommendation:
+def refusal(status: str, rule: str, data: DataSummary, current, instance, region, settings) -> Recommendation:
+    """A Recommendation without a configuration, saying why (the minimum-data rule, a pause, ...)."""
     return Recommendation(
         status=status,
         current=current,
@@ -214,11 +213,11 @@ def recommend(
     refused, rule = _data_rule(data, settings)
     args = (data, current, instance, region, settings)
     if refused:
-        return _refusal(refused, rule, *args)
+        return refusal(refused, rule, *args)
     try:
         capacity = estimate_capacity(frame, settings.capacity)
     except CapacityUnknown as exc:
-        return _refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
+        return refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
 
     model = capacity.scaling_model()
     demand = demand_from_metrics(frame, capacity.unloaded_latency_s)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor import overview
+from advisor.domain import ServiceRef
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.settings import load_settings
 
@@ -47,7 +48,13 @@ def markers(lake: str, lake_version: str, service_arn: str) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def logs(lake: str, lake_version: str, service_arn: str, kind: str) -> pd.DataFrame:
-    table = read_table(lake, "logs", columns=["service_arn", "timestamp", "kind", "log_stream", "message"])
+    ref = ServiceRef.from_arn(service_arn)  # the service's own partitions, not every service's logs
+    table = read_table(
+        lake,
+        "logs",
+        where={"region": ref.region, "service_id": ref.service_id},
+        columns=["service_arn", "timestamp", "kind", "log_stream", "message"],
+    )
     return table[(table["service_arn"] == service_arn) & (table["kind"] == kind)].sort_values("timestamp")
 
 

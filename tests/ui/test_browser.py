@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from advisor import overview
+from advisor.commands.demo import dashboard_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROW_PX = 35  # Streamlit's dataframe row (and header) height
@@ -43,23 +43,7 @@ def dashboard(sandbox_lake):
         "ADVISOR_ALLOW_APPLY": "1",
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
+        dashboard_command(port),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
