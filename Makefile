@@ -42,6 +42,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check advisor tests benchmarks
 	$(VENV)/bin/ruff format --check advisor tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 conformance: $(STAMP)
 	bash $(SHARED)/bench/conformance.sh

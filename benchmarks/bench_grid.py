@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 
 from advisor.engine.simulate import demand_from_requests, evaluate_grid
-from advisor.traffic import generate
+from advisor.workload.traffic import generate
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ def sandbox_lake(tmp_path_factory):
     still serving (for apply); AWS_ENDPOINT_URL and ADVISOR_LAKE point at them meanwhile."""
     from advisor.aws.session import AwsSession
     from advisor.collect.run import CollectRequest, collect
-    from advisor.recommend_lake import recommend_lake
+    from advisor.recommend.pipeline import recommend_lake
     from advisor.sandbox.fleet import default_fleet
     from advisor.sandbox.server import Sandbox
 

@@ -9,7 +9,7 @@ import pytest
 
 from advisor.domain import ScalingConfig
 from advisor.engine.simulate import demand_from_requests, simulate
-from advisor.traces import read_trace
+from advisor.workload.traces import read_trace
 
 
 def advisor(*args, check=False):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from advisor.domain import InstanceSize
-from advisor.pricing import MINUTES_PER_MONTH, PRICES, PricingWarning, prices_for, trajectory_cost
+from advisor.pricing.apprunner import MINUTES_PER_MONTH, PRICES, PricingWarning, prices_for, trajectory_cost
 
 SMALL = InstanceSize(1, 2)
 

@@ -6,7 +6,7 @@ import pytest
 
 from advisor.domain import ScalingConfig
 from advisor.engine.simulate import demand_from_requests, evaluate_grid, simulate
-from advisor.traces import read_trace
+from advisor.workload.traces import read_trace
 
 CONFIGS = [(80, 1, 25), (40, 3, 12), (150, 2, 6), (100, 1, 25), (1, 1, 1), (200, 25, 25), (93, 4, 9)]
 

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.simulate import ScalingModel, demand_from_requests, simulate
 from advisor.errors import InputError
-from advisor.pricing import prices_for
+from advisor.pricing.apprunner import prices_for
 
 
 def test_ten_minutes_by_hand():

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from advisor.errors import TraceError
-from advisor.traces import per_minute, read_trace
+from advisor.workload.traces import per_minute, read_trace
 
 
 def frame(stamps, counts):

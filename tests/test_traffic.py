@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from advisor.errors import InputError
-from advisor.traces import per_minute
-from advisor.traffic import SHAPES, TrafficShape, generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import SHAPES, TrafficShape, generate
 
 
 def test_same_seed_same_traffic_and_another_seed_differs():

@@ -18,11 +18,11 @@ from advisor.apply.checks import ALLOW_APPLY_ENV, READ_ONLY_MESSAGE, apply_allow
 from advisor.apply.execute import ApplyResult, ProgressEvent, Waiter, execute
 from advisor.apply.naming import config_name_for
 from advisor.apply.plan import DiffRow, Plan, Step, plan_apply
-from advisor.apply.platform import AppRunnerPlatform, ScalingPlatform, connect
 from advisor.apply.policy import policy_document, policy_json
 from advisor.apply.recommendations import LATEST, recommendation_id
 from advisor.apply.rollback import plan_rollback
 from advisor.apply.state import ActionStatus, ConfigState
+from advisor.platform.apprunner import AppRunnerPlatform, ScalingPlatform, connect
 
 __all__ = [
     "ALLOW_APPLY_ENV",

@@ -24,11 +24,11 @@ from advisor.apply import checks
 from advisor.apply.audit import ActionRecord, new_action_id, record, utc_now
 from advisor.apply.locks import service_lock
 from advisor.apply.plan import Plan, current_state
-from advisor.apply.platform import ScalingPlatform
 from advisor.apply.state import ActionStatus
 from advisor.aws.apprunner import Operation
 from advisor.aws.calls import AccessDenied, AwsCallError, ResourceNotFound
 from advisor.lake.layout import Lake
+from advisor.platform.apprunner import ScalingPlatform
 
 DELETE_COMMAND = "aws apprunner delete-auto-scaling-configuration --auto-scaling-configuration-arn"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"})

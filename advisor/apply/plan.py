@@ -14,7 +14,6 @@ from pathlib import Path
 from advisor.apply import checks
 from advisor.apply.audit import utc_now
 from advisor.apply.naming import config_name_for
-from advisor.apply.platform import ScalingPlatform
 from advisor.apply.quota import make_room
 from advisor.apply.recommendations import latest_metrics_time, load_recommendation
 from advisor.apply.state import ConfigState
@@ -27,6 +26,7 @@ from advisor.aws.calls import ResourceNotFound
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
+from advisor.platform.apprunner import ScalingPlatform
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.apply.platform import ScalingPlatform
 from advisor.aws.apprunner import AutoScalingConfigurationSummary
+from advisor.platform.apprunner import ScalingPlatform
 
 REVISIONS_PER_NAME = 5
 CONFIG_NAMES = 10

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from advisor.apply.audit import find_action, last_succeeded
 from advisor.apply.plan import Plan, build_plan, current_state
-from advisor.apply.platform import ScalingPlatform
 from advisor.apply.state import ROLLBACKABLE
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
+from advisor.platform.apprunner import ScalingPlatform
 
 
 def plan_rollback(

@@ -21,7 +21,7 @@ from advisor.engine.capacity import model_with_slo_concurrency
 from advisor.engine.profiles import PROFILES, Profile, profile_named
 from advisor.engine.simulate import ScalingModel, evaluate_grid
 from advisor.errors import InputError
-from advisor.pricing import MINUTES_PER_MONTH
+from advisor.pricing.apprunner import MINUTES_PER_MONTH
 
 KEYS = ["max_concurrency", "min_size", "max_size"]
 __all__ = ["PROFILES", "Profile", "profile_named"]  # re-exported: their home is profiles.py

@@ -24,7 +24,7 @@ import pandas as pd
 
 from advisor.domain import DEFAULT_INSTANCE, MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.errors import InputError
-from advisor.pricing import MINUTES_PER_MONTH, RegionPrices, prices_for, trajectory_cost
+from advisor.pricing.apprunner import MINUTES_PER_MONTH, RegionPrices, prices_for, trajectory_cost
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor import overview
 from advisor.apply.audit import read_actions
 from advisor.apply.recommendations import recommendation_id
 from advisor.apply.state import ActionStatus, ConfigState
+from advisor.lake import views as overview
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
-from advisor.pricing import MINUTES_PER_MONTH
+from advisor.pricing.apprunner import MINUTES_PER_MONTH
 from advisor.report.billing import Observed, WindowReplay, observe, replay_window
 from advisor.report.period import Period
 from advisor.report.timeline import ConfigTimeline, config_label, config_timeline

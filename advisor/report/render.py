@@ -23,8 +23,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from advisor import charts
 from advisor.errors import InputError
+from advisor.presentation import charts
 from advisor.report import images
 from advisor.report.build import Report
 

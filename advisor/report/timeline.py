@@ -16,7 +16,7 @@ import pandas as pd
 
 from advisor.apply.state import ActionStatus, ConfigState
 from advisor.domain import QuotaWarning
-from advisor.recommend_lake import current_config, instance_size
+from advisor.recommend.pipeline import current_config, instance_size
 
 Config = tuple  # (ScalingConfig, InstanceSize): hashable, so minutes group by it
 

@@ -15,8 +15,8 @@ import pandas as pd
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.telemetry import ServiceBehavior
 from advisor.errors import InputError
-from advisor.traces import read_trace
-from advisor.traffic import TrafficShape, generate, shape
+from advisor.workload.traces import read_trace
+from advisor.workload.traffic import TrafficShape, generate, shape
 
 
 @dataclass(frozen=True)

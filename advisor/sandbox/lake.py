@@ -14,7 +14,7 @@ from pathlib import Path
 from advisor.aws.session import AwsSession
 from advisor.collect.run import CollectRequest, collect
 from advisor.engine.recommender import RecommendSettings
-from advisor.recommend_lake import recommend_lake
+from advisor.recommend.pipeline import recommend_lake
 from advisor.sandbox.fleet import default_fleet
 from advisor.sandbox.server import Sandbox
 

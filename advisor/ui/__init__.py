@@ -1,1 +1,1 @@
-"""The Streamlit dashboard: pages and components only; data comes from advisor.overview and the engine."""
+"""The Streamlit dashboard: pages and components only; data comes from advisor.lake.views and the engine."""

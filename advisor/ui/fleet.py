@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from advisor import charts
+from advisor.presentation import charts
 from advisor.ui import state
 
 RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}

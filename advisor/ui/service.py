@@ -8,9 +8,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from advisor import charts
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.whatif import replay_history
+from advisor.presentation import charts
 from advisor.ui import apply_panel, state
 from advisor.ui.fleet import money
 

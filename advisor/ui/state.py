@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from advisor import overview
 from advisor.domain import ServiceRef
+from advisor.lake import views as overview
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.settings import load_settings
 

@@ -15,7 +15,8 @@ from advisor.domain import ScalingConfig
 
 from .conftest import REGION, SERVICE
 
-APPLY_PACKAGE = Path(__file__).resolve().parents[2] / "advisor" / "apply"
+ADVISOR = Path(__file__).resolve().parents[2] / "advisor"
+APPLY_CODE = (ADVISOR / "apply", ADVISOR / "platform")  # apply reaches AWS through the platform
 
 
 def actions_apply_code_reaches() -> set[str]:
@@ -24,7 +25,7 @@ def actions_apply_code_reaches() -> set[str]:
     required_actions()  # registers every call site
     by_name = {key.rsplit(".", 1)[1]: actions for key, actions in IAM_ACTIONS.items()}
     found: set[str] = set()
-    for path in APPLY_PACKAGE.glob("*.py"):
+    for path in (p for package in APPLY_CODE for p in package.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):
                 continue

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from shapes import scaled
 
-from advisor.traces import per_minute
-from advisor.traffic import generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import generate
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from shapes import scaled
 
 from advisor.engine.bench import BenchSettings, baseline_config, run_trace, split
 from advisor.engine.simulate import demand_from_requests
-from advisor.traces import read_trace
-from advisor.traffic import generate
+from advisor.workload.traces import read_trace
+from advisor.workload.traffic import generate
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import sys
 import pytest
 from shapes import scaled
 
-from advisor.traces import per_minute
-from advisor.traffic import generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import generate
 
 
 def advisor(*args):

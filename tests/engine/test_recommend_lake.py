@@ -18,8 +18,8 @@ from advisor.engine.offline import metrics_from_trace
 from advisor.engine.telemetry import METRIC_STATS, UNITS, column
 from advisor.lake.reader import read_table
 from advisor.lake.writer import write
-from advisor.traces import per_minute
-from advisor.traffic import generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import generate
 
 SNAPSHOT = datetime(2026, 3, 10, tzinfo=UTC)
 

@@ -13,8 +13,8 @@ from advisor.engine.offline import metrics_from_trace, recommend_from_trace
 from advisor.engine.recommender import RecommendSettings, recommend
 from advisor.engine.simulate import demand_from_requests, simulate
 from advisor.engine.telemetry import ServiceBehavior
-from advisor.traces import per_minute
-from advisor.traffic import generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import generate
 
 FAST = RecommendSettings(right_size=False)
 

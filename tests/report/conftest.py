@@ -15,8 +15,8 @@ from advisor.domain import DEFAULT_INSTANCE, InstanceSize, ScalingConfig, Servic
 from advisor.engine.offline import metrics_from_trace
 from advisor.engine.telemetry import METRIC_STATS, UNITS, column
 from advisor.lake.writer import write
-from advisor.traces import per_minute
-from advisor.traffic import generate
+from advisor.workload.traces import per_minute
+from advisor.workload.traffic import generate
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 

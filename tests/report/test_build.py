@@ -8,11 +8,11 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from advisor import overview
 from advisor.domain import DEFAULT_INSTANCE, ScalingConfig
 from advisor.engine.whatif import replay_history
+from advisor.lake import views as overview
 from advisor.lake.reader import wide_metrics
-from advisor.recommend_lake import current_config, instance_size
+from advisor.recommend.pipeline import current_config, instance_size
 from advisor.report.build import build_report
 from advisor.report.period import Period, resolve_period
 from advisor.report.render import FORMATS, render

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor import overview
-from advisor.commands.demo import dashboard_command
+from advisor.cli.commands.demo import dashboard_command
+from advisor.lake import views as overview
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROW_PX = 35  # Streamlit's dataframe row (and header) height

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from advisor import overview
+from advisor.lake import views as overview
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -178,7 +178,7 @@ def test_realized_against_predicted_savings_after_the_clock_moves(sandbox_lake, 
 
     box, lake = sandbox_lake
     monkeypatch.setenv("ADVISOR_ALLOW_APPLY", "1")
-    from advisor.recommend_lake import recommend_lake
+    from advisor.recommend.pipeline import recommend_lake
 
     recommend_lake(lake)  # fresh after the other tests' collections
     platform = connect(region="us-east-1", endpoint_url=box.endpoint)

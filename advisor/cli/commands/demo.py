@@ -13,10 +13,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from advisor.commands.sandbox import control
+from advisor.cli.commands.sandbox import control
 from advisor.errors import AdvisorError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SANDBOX_ENV = {
     "AWS_ACCESS_KEY_ID": "sandbox",
     "AWS_SECRET_ACCESS_KEY": "sandbox",
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         from advisor.aws.session import AwsSession
         from advisor.collect.progress import RichProgress
         from advisor.collect.run import CollectRequest, collect
-        from advisor.recommend_lake import recommend_lake
+        from advisor.recommend.pipeline import recommend_lake
 
         console = Console(stderr=True)
         endpoint = f"http://127.0.0.1:{sandbox_port}"

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import typer
 
-from advisor import render_apply
 from advisor.apply import (
     LATEST,
     ActionStatus,
@@ -29,6 +28,7 @@ from advisor.apply import (
     read_actions,
 )
 from advisor.apply.checks import READ_ONLY_MESSAGE
+from advisor.cli.formats import apply as render_apply
 from advisor.domain import ScalingConfig
 from advisor.errors import InputError
 from advisor.settings import Settings, load_settings

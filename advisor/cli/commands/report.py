@@ -205,7 +205,7 @@ def _collect_step(settings: Settings, days: float):
 def _recommend_step(settings: Settings):
     def step():
         from advisor.engine.recommender import RecommendSettings
-        from advisor.recommend_lake import recommend_lake
+        from advisor.recommend.pipeline import recommend_lake
 
         base = RecommendSettings()
         slo = settings.slo

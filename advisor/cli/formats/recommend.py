@@ -7,10 +7,10 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
 from advisor.engine.explain import Recommendation, lake_row
-from advisor.output import to_json
-from advisor.recommend_lake import FleetRecommendation, ServiceOutcome
+from advisor.recommend.pipeline import FleetRecommendation, ServiceOutcome
 
 
 def _native(value):

@@ -14,18 +14,18 @@ try:  # typer 0.2x ships its own copy of click; older ones use click itself
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError
 
-from advisor import output
-from advisor.commands import apply as apply_commands
-from advisor.commands import collect as collect_commands
-from advisor.commands import demo as demo_commands
-from advisor.commands import recommend as recommend_commands
-from advisor.commands import report as report_commands
-from advisor.commands import sandbox as sandbox_commands
+from advisor.cli.commands import apply as apply_commands
+from advisor.cli.commands import collect as collect_commands
+from advisor.cli.commands import demo as demo_commands
+from advisor.cli.commands import recommend as recommend_commands
+from advisor.cli.commands import report as report_commands
+from advisor.cli.commands import sandbox as sandbox_commands
+from advisor.cli.formats import common as output
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, demand_from_requests, simulate
 from advisor.errors import AdvisorError, InputError
-from advisor.traces import per_minute, read_trace
-from advisor.traffic import SHAPES, generate
+from advisor.workload.traces import per_minute, read_trace
+from advisor.workload.traffic import SHAPES, generate
 
 app = typer.Typer(
     name="advisor",

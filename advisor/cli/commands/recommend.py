@@ -19,7 +19,7 @@ from advisor.engine.profiles import PROFILES, profile_named
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel
 from advisor.errors import InputError
 from advisor.settings import load_settings
-from advisor.traces import read_trace
+from advisor.workload.traces import read_trace
 
 if TYPE_CHECKING:
     from advisor.engine.recommender import RecommendSettings
@@ -57,8 +57,8 @@ def _trace_files(directory: Path) -> list[Path]:
 
 
 def _recommend_lake(lake: Path | None, services: tuple[str, ...], settings, fmt: Format) -> None:
-    from advisor import render_recommend
-    from advisor.recommend_lake import recommend_lake
+    from advisor.cli.formats import recommend as render_recommend
+    from advisor.recommend.pipeline import recommend_lake
 
     slo = load_settings().slo
     settings = replace(
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
             return
         if lake is not None or service:
             raise InputError("--lake and --service read the lake; they do not go with --from-trace")
-        from advisor import render_recommend
+        from advisor.cli.formats import recommend as render_recommend
         from advisor.engine.offline import recommend_from_trace
         from advisor.engine.telemetry import ServiceBehavior
 
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     ) -> None:
         """bench/PROTOCOL.md on every trace: recommend from the first 2/3, score on the last 1/3."""
-        from advisor import render_recommend
+        from advisor.cli.formats import recommend as render_recommend
         from advisor.engine.bench import BenchSettings, run_trace
 
         settings = BenchSettings(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from advisor.cli.formats.common import to_json
 from advisor.collect.run import CollectSummary
-from advisor.output import to_json
 
 RESULT_STYLE = {"collected": "green", "skipped": "yellow", "failed": "bold red"}
 

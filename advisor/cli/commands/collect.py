@@ -9,11 +9,11 @@ from pathlib import Path
 
 import typer
 
-from advisor import render_collect
 from advisor.aws.session import AwsSession
+from advisor.cli.formats import collect as render_collect
+from advisor.cli.formats.common import print_table
 from advisor.collect.progress import RichProgress
 from advisor.collect.run import CollectRequest, collect
-from advisor.output import print_table
 from advisor.settings import load_settings
 
 

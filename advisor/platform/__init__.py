@@ -1,0 +1,1 @@
+"""The interface collect/ and apply/ use to reach a service platform; App Runner is its first backend."""

@@ -1,0 +1,1 @@
+"""Price tables, one module per platform, each price with its source."""

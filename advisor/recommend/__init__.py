@@ -1,0 +1,1 @@
+"""The recommend pipeline: lake -> engine -> lake."""

@@ -1,0 +1,1 @@
+"""Demand to replay: real request traces (read) and realistic synthetic traffic (generated)."""
