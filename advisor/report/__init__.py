@@ -1,1 +1,1 @@
-"""The cost report: build from the lake and the engine, render (HTML, Markdown, CSV, JSON), deliver, schedule."""
+"""The cost report: built from the lake and the engine, rendered, delivered, scheduled."""
