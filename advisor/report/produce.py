@@ -1,7 +1,8 @@
 """One report run, as `advisor report` and each scheduled run do it: build, render, deliver.
 
-Reports land in `<out>/apprunner-cost-<generated UTC time>/`, so a scheduler that runs again never
-overwrites an earlier report, and a directory listing reads as a history.
+Reports land in `<out>/apprunner-cost-<days>d-<period end, UTC>/`: a directory listing reads as a history
+of the periods covered, and a report built again for the same period (after a late collect) replaces
+the earlier one instead of sitting beside it under another wall-clock name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from advisor.report.build import Report, build_report
 from advisor.report.deliver import Delivered, Destination, deliver_all
-from advisor.report.period import resolve_period
+from advisor.report.period import Period, resolve_period
 from advisor.report.render import FORMATS, Rendered, render
 from advisor.settings import Slo
 
@@ -42,12 +43,12 @@ class ReportRun:
         return all(d.ok for d in self.deliveries)
 
 
-def report_directory(out: Path, generated_at: datetime) -> Path:
-    return out / f"apprunner-cost-{generated_at.astimezone(UTC):%Y%m%d-%H%M%S}"
+def report_directory(out: Path, period: Period) -> Path:
+    return out / f"apprunner-cost-{period.days:g}d-{period.end.astimezone(UTC):%Y%m%d-%H%M}"
 
 
 def produce(request: ReportRequest, now: datetime | None = None) -> ReportRun:
     period = resolve_period(request.period, request.lake, request.start, request.end)
     report = build_report(request.lake, period, slo=request.slo, now=now or datetime.now(UTC))
-    rendered = render(report, report_directory(request.out, report.generated_at), request.formats)
+    rendered = render(report, report_directory(request.out, period), request.formats)
     return ReportRun(report, rendered, deliver_all(report, rendered, list(request.destinations)))
