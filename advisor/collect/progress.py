@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
 class RichProgress:
@@ -21,7 +21,7 @@ class RichProgress:
             console=self.console,
             transient=True,
         )
-        self._task = None
+        self._task: TaskID | None = None
         self._lock = threading.Lock()
 
     def begin(self, services: int, stages: int) -> None:

@@ -62,7 +62,7 @@ def write(lake: Lake | str | Path, table_name: str, frame: pd.DataFrame) -> Writ
     if frame.empty:
         return WriteResult(spec.name, 0, 0, 0)
     for values, rows in frame.groupby(list(spec.partition_by), sort=True):
-        partition = dict(zip(spec.partition_by, values, strict=True))
+        partition = {k: str(v) for k, v in zip(spec.partition_by, values, strict=True)}
         rows_added, rewrote = merge_partition(lake, spec, partition, to_arrow(spec, rows))
         added += rows_added
         written += rewrote
@@ -94,7 +94,7 @@ def _map_unique(series: pd.Series, derive: Callable[[object], str | None]) -> pd
 
 
 def _iso_day(day: object) -> str:
-    return pd.Timestamp(day).strftime("%Y-%m-%d")
+    return pd.Timestamp(str(day)).strftime("%Y-%m-%d")
 
 
 def _arn_part(arn: object, name: str) -> str | None:

@@ -35,7 +35,7 @@ class WindowReplay:
 
 
 def has_demand(metrics: pd.DataFrame) -> bool:
-    return REQUESTS in metrics and metrics[REQUESTS].notna().any()
+    return REQUESTS in metrics and bool(metrics[REQUESTS].notna().any())
 
 
 def replay_per_minute(
@@ -49,7 +49,7 @@ def replay_per_minute(
             runs[config] = replay_history(metrics, config[0], config[1], region, knee).per_minute
         return runs[config]
 
-    index = run(timeline.initial).index
+    index = pd.DatetimeIndex(run(timeline.initial).index)
     in_effect = timeline.at(index)
     used = list(dict.fromkeys(in_effect))
     code = np.array([used.index(c) for c in in_effect])
@@ -64,7 +64,8 @@ def replay_window(
     if timeline is None or not has_demand(metrics):
         return WindowReplay()
     minute, used = replay_per_minute(metrics, timeline, region, knee)
-    daily = minute["cost_usd"].groupby(minute.index.floor("D")).agg(cost_usd="sum", minutes="count")
+    days = pd.DatetimeIndex(minute.index).floor("D")
+    daily = minute["cost_usd"].groupby(days).agg(["sum", "count"]).set_axis(["cost_usd", "minutes"], axis=1)
     return WindowReplay(
         cost_usd=float(minute["cost_usd"].sum()),
         minutes=len(minute),
@@ -111,8 +112,8 @@ def observe(metrics: pd.DataFrame, latency_limit_ms: float | None) -> Observed:
     above = int((metrics[p99] > latency_limit_ms).sum()) if latency_limit_ms and p99 in metrics else 0
     return Observed(
         minutes_with_data=int(present.sum()),
-        first=present.idxmax(),
-        last=present[::-1].idxmax(),
+        first=present[present].index[0],
+        last=present[present].index[-1],
         largest_gap_minutes=_largest_gap(present),
         requests=_sum(metrics, REQUESTS),
         errors_4xx=_sum(metrics, column("4xxStatusResponses", "Sum")),

@@ -138,7 +138,7 @@ def email_message(
     pngs = _chart_pngs(report, rendered)
     cids = {name: make_msgid(name.replace("_", "-"))[1:-1] for name in pngs}
     message.add_alternative(render.email_html(report, cids), subtype="html")
-    html_part = message.get_payload()[1]
+    html_part = next(part for part in message.iter_parts() if part.get_content_type() == "text/html")
     for name, data in pngs.items():
         html_part.add_related(data, "image", "png", cid=f"<{cids[name]}>", filename=f"{name}.png")
     return message

@@ -80,8 +80,8 @@ def _run_steps(chain: Chain, record: RunRecord) -> None:
         _step(record, "collect", chain.collect)
     if chain.recommend is not None:
         _step(record, "recommend", chain.recommend)
-    if chain.report is not None:
-        run = _step(record, "report", lambda: produce(chain.report))
+    if (request := chain.report) is not None:
+        run = _step(record, "report", lambda: produce(request))
         record.report_dir = str(run.rendered.directory)
         record.deliveries = [d.location if d.ok else f"{d.destination}: {d.error}" for d in run.deliveries]
 
