@@ -340,6 +340,8 @@ def to_markdown(report: Report, pngs: dict[str, str]) -> str:
     lines = [
         "# App Runner cost report",
         "",
+        f"*{PLATFORM_STATUS}*",
+        "",
         f"**Period:** {report.period.label}  ",
         f"**Cost:** {money(report.total_cost_usd)}, {change_text(report)}  ",
         f"**Savings available:** {money(s['monthly_savings_available_usd'])} per month  ",
@@ -360,6 +362,12 @@ def to_markdown(report: Report, pngs: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+PLATFORM_STATUS = (
+    "App Runner closed to new customers on 2026-04-30: existing services keep running, scaling and "
+    "deploying, with no new features planned, and AWS points to Amazon ECS Express Mode. This report "
+    "sizes what runs today; each service's own history is what a move would be priced from."
+)
+
 FOOTER = (
     "Costs are the advisor engine's App Runner billing model (memory of every provisioned instance, vCPU "
     "of active ones) applied to the demand collected from CloudWatch, under the configuration each service "
@@ -369,6 +377,7 @@ FOOTER = (
 
 # -- HTML -------------------------------------------------------------------------------------------------
 CSS = """
+.status { color: var(--muted); font-size: 0.85em; max-width: 60em; }
 :root { --ink:#212529; --muted:#6c757d; --line:#dee2e6; --bg:#f8f9fa; --good:#1f9d55; --bad:#c92a2a; }
 * { box-sizing: border-box; }
 body { margin:0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink);
@@ -507,7 +516,8 @@ def to_html(report: Report, figs: dict[str, go.Figure] | None = None) -> str:
 <script>{plotly.offline.get_plotlyjs()}</script>
 </head><body><main>
 <header><h1>App Runner cost report</h1>
-<p>{html.escape(report.period.label)} · {html.escape(change_text(report))}</p></header>
+<p>{html.escape(report.period.label)} · {html.escape(change_text(report))}</p>
+<p class="status">{html.escape(PLATFORM_STATUS)}</p></header>
 {_kpis(report)}
 {f'<div class="notes">{notes}</div>' if notes else ""}
 {daily}

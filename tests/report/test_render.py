@@ -71,3 +71,10 @@ def test_the_chat_summary_names_the_cost_and_the_link(rendered):
     report, _ = rendered
     text = text_summary(report, "s3://bucket/r/report.html")
     assert f"${report.total_cost_usd:,.2f}" in text and text.endswith("s3://bucket/r/report.html")
+
+
+def test_the_header_says_app_runner_is_closed_to_new_customers(rendered):
+    _, out = rendered
+    for name in ("report.md", "report.html"):
+        text = (out.directory / name).read_text()
+        assert "closed to new customers on 2026-04-30" in text and "ECS Express Mode" in text
