@@ -17,9 +17,12 @@ requests):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from advisor.domain import DEFAULT_INSTANCE, MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
@@ -63,14 +66,19 @@ class ScalingModel:
 
 PROTOCOL_MODEL = ScalingModel()
 
+Demand: TypeAlias = "npt.ArrayLike | pd.Series[float]"  # per-minute concurrent requests
 
-def demand_from_requests(requests_per_minute, latency_s=PROTOCOL_MODEL.latency_s) -> np.ndarray:
+
+def demand_from_requests(
+    requests_per_minute: npt.ArrayLike, latency_s: npt.ArrayLike = PROTOCOL_MODEL.latency_s
+) -> np.ndarray:
     """Concurrent requests by Little's law: arrival rate (per second) x time in the system."""
     rpm = np.asarray(requests_per_minute, dtype=float)
-    return rpm / 60.0 * np.asarray(latency_s, dtype=float)
+    out: np.ndarray = rpm / 60.0 * np.asarray(latency_s, dtype=float)
+    return out
 
 
-def as_demand(demand) -> np.ndarray:
+def as_demand(demand: Demand) -> np.ndarray:
     """A 1-D array of finite, non-negative concurrent requests, or an InputError saying what is wrong."""
     values = np.asarray(demand.to_numpy() if isinstance(demand, pd.Series) else demand, dtype=float)
     if values.ndim != 1:
@@ -89,7 +97,8 @@ def rolling_max(values: np.ndarray, hold: int) -> np.ndarray:
     if hold == 0:
         return values.copy()
     padded = np.concatenate([np.zeros(hold, dtype=values.dtype), values])
-    return np.lib.stride_tricks.sliding_window_view(padded, hold + 1).max(axis=1)
+    out: np.ndarray = np.lib.stride_tricks.sliding_window_view(padded, hold + 1).max(axis=1)
+    return out
 
 
 def delayed(values: np.ndarray, delay: int, fill: float) -> np.ndarray:
@@ -120,7 +129,7 @@ class SimulationSummary:
     prices_fallback_for: str | None = None
     model: ScalingModel = field(default_factory=ScalingModel)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["config"] = {
             "max_concurrency": self.config.max_concurrency,
@@ -142,7 +151,7 @@ def _resolve_prices(region: str | RegionPrices) -> RegionPrices:
 
 
 def simulate(
-    demand,
+    demand: Demand,
     config: ScalingConfig,
     instance: InstanceSize = DEFAULT_INSTANCE,
     region: str | RegionPrices = "us-east-1",
@@ -210,20 +219,81 @@ def simulate(
     return SimulationResult(frame, summary)
 
 
-def _smallest_ok(D: np.ndarray, guess: np.ndarray, ok) -> np.ndarray:
+def _smallest_ok(guess: np.ndarray, ok: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """The smallest r >= 1 with ok(r), starting from a guess that float rounding may have put one off.
 
     `ok` must be monotone in r (false below a threshold, true from it on).
     """
-    r = np.maximum(guess, 1.0)
+    r: np.ndarray = np.maximum(guess, 1.0)
     for _ in range(2):
         r = r + ~ok(r)
         r = r - ((r > 1) & ok(np.maximum(r - 1, 1)))
     return r
 
 
+@dataclass(frozen=True)
+class _GridBasis:
+    """What every MaxConcurrency's row of the grid shares: the held demand, the (m, M) pairs, the vCPU sums.
+
+    `clip_table[p, h]` is clip(h, m, M) of pair p for every group h = 0..top; `active_cum[r]` is the prefix
+    sum of r (1 - exp(-D / r)) over the minutes sorted by W (`held_ready`).
+    """
+
+    demand: np.ndarray  # D
+    held_ready: np.ndarray  # W: held over the scale-in window, then delayed; 0 clips to m, as P(t<0) = m
+    held_billed: np.ndarray  # U = max(held, held and delayed)
+    q_latency: np.ndarray  # the smallest ready count without a latency breach (the same for every c)
+    min_sizes: np.ndarray
+    max_sizes: np.ndarray
+    clip_table: np.ndarray  # (pairs, groups)
+    active_cum: np.ndarray  # (top + 1, minutes + 1)
+    top: int
+
+    @classmethod
+    def of(cls, D: np.ndarray, model: ScalingModel, top: int) -> _GridBasis:
+        held = rolling_max(D, model.scale_in_hold_min)  # V: needed is ceil(V / c) before clipping
+        held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)
+        tol, k_slo = model.tolerance, model.slo_concurrency
+        q_latency = _smallest_ok(np.ceil(D / k_slo), lambda r: ~(D / r > k_slo + tol))
+
+        ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
+        clip_table = np.clip(np.arange(top + 1)[None, :], ms[:, None], Ms[:, None])
+
+        D_sorted = D[np.argsort(held_ready, kind="stable")]
+        r_col = np.arange(1, top + 1, dtype=float)[:, None]
+        active_cum = np.zeros((top + 1, len(D) + 1))
+        active_cum[1:, 1:] = np.cumsum(r_col * (1 - np.exp(-(D_sorted[None, :] / r_col))), axis=1)
+        held_billed = np.maximum(held, held_ready)
+        return cls(D, held_ready, held_billed, q_latency, ms, Ms, clip_table, active_cum, top)
+
+    def breach_and_cost(
+        self, c: int, tol: float, mem_per_min: float, cpu_per_min: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Breach minutes and cost of every (m, M) pair at MaxConcurrency c."""
+        D, top = self.demand, self.top
+        groups = np.arange(top + 1)[None, :]
+        width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
+        h_ready = np.minimum(np.ceil(self.held_ready / c), top).astype(np.int64)
+        h_billed = np.minimum(np.ceil(self.held_billed / c), top).astype(np.int64)
+        q_throttle = _smallest_ok(np.ceil((D - tol) / c), lambda r: ~(r * c + tol < D))
+        q = np.minimum(np.maximum(q_throttle, self.q_latency), top + 1).astype(np.int64)
+
+        joint = np.bincount(h_ready * width + q, minlength=(top + 1) * width).reshape(top + 1, width)
+        # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
+        breach_if_ready = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1]
+        breach_if_ready = np.concatenate([breach_if_ready[:, 1:], np.zeros((top + 1, 1), np.int64)], axis=1)
+        breach = breach_if_ready[groups, self.clip_table].sum(axis=1)
+
+        ends = np.cumsum(joint.sum(axis=1))
+        starts = ends - joint.sum(axis=1)
+        active_by = self.active_cum[:, ends] - self.active_cum[:, starts]  # [r, h]
+        active_total = active_by[self.clip_table, groups].sum(axis=1)
+        billed_total = self.clip_table @ np.bincount(h_billed, minlength=top + 1)
+        return breach, mem_per_min * billed_total + cpu_per_min * active_total
+
+
 def evaluate_grid(
-    demand,
+    demand: Demand,
     instance: InstanceSize = DEFAULT_INSTANCE,
     region: str | RegionPrices = "us-east-1",
     model: ScalingModel = PROTOCOL_MODEL,
@@ -241,9 +311,7 @@ def evaluate_grid(
     over the minutes sorted by W, where each group of ceil(W / c) is a contiguous run.
     """
     D = as_demand(demand)
-    prices = _resolve_prices(region)
-    mem_per_min, cpu_per_min = prices.per_minute(instance)
-    tol, k_slo = model.tolerance, model.slo_concurrency
+    mem_per_min, cpu_per_min = _resolve_prices(region).per_minute(instance)
     top = int(max_size_limit)
     if top < 1:
         raise InputError(f"max_size_limit={max_size_limit!r} is invalid: allowed an integer of at least 1")
@@ -251,56 +319,20 @@ def evaluate_grid(
     for c in cs:
         ScalingConfig(int(c), 1, 1)  # validates the range
 
-    held = rolling_max(D, model.scale_in_hold_min)  # V: needed is ceil(V / c) before clipping
-    held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)  # W: 0 clips to m, as P(t<0) = m
-    held_billed = np.maximum(held, held_ready)  # U
-
-    # Every (m, M) pair, and clip(h, m, M) for every group h = 0..top.
-    ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
-    groups = np.arange(top + 1)
-    clip_table = np.clip(groups[None, :], ms[:, None], Ms[:, None])  # (pairs, groups)
-
-    # The smallest ready count without a latency breach does not depend on c.
-    q_latency = _smallest_ok(D, np.ceil(D / k_slo), lambda r: ~(D / r > k_slo + tol))
-
-    # vCPU term: for each r, prefix sums of r (1 - exp(-D / r)) over minutes sorted by W.
-    order = np.argsort(held_ready, kind="stable")
-    D_sorted = D[order]
-    r_col = np.arange(1, top + 1, dtype=float)[:, None]
-    active_cum = np.zeros((top + 1, len(D) + 1))
-    active_cum[1:, 1:] = np.cumsum(r_col * (1 - np.exp(-(D_sorted[None, :] / r_col))), axis=1)
-
-    width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
-    n_pairs = len(ms)
+    basis = _GridBasis.of(D, model, top)
+    n_pairs = len(basis.min_sizes)
     cost = np.empty((len(cs), n_pairs))
     breach = np.empty((len(cs), n_pairs), dtype=np.int64)
     for i, c in enumerate(cs):
-        h_ready = np.minimum(np.ceil(held_ready / c), top).astype(np.int64)
-        h_billed = np.minimum(np.ceil(held_billed / c), top).astype(np.int64)
-        q_throttle = _smallest_ok(D, np.ceil((D - tol) / c), lambda r, c=c: ~(r * c + tol < D))
-        q = np.minimum(np.maximum(q_throttle, q_latency), top + 1).astype(np.int64)
+        breach[i], cost[i] = basis.breach_and_cost(int(c), model.tolerance, mem_per_min, cpu_per_min)
 
-        joint = np.bincount(h_ready * width + q, minlength=(top + 1) * width).reshape(top + 1, width)
-        # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
-        breach_if_ready = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1]
-        breach_if_ready = np.concatenate([breach_if_ready[:, 1:], np.zeros((top + 1, 1), np.int64)], axis=1)
-        breach[i] = breach_if_ready[groups[None, :], clip_table].sum(axis=1)
-
-        ends = np.cumsum(joint.sum(axis=1))
-        starts = ends - joint.sum(axis=1)
-        active_by = active_cum[:, ends] - active_cum[:, starts]  # [r, h]
-        active_total = active_by[clip_table, groups[None, :]].sum(axis=1)
-        billed_total = clip_table @ np.bincount(h_billed, minlength=top + 1)
-        cost[i] = mem_per_min * billed_total + cpu_per_min * active_total
-
-    minutes = len(D)
     return pd.DataFrame(
         {
             "max_concurrency": np.repeat(cs, n_pairs),
-            "min_size": np.tile(ms, len(cs)),
-            "max_size": np.tile(Ms, len(cs)),
+            "min_size": np.tile(basis.min_sizes, len(cs)),
+            "max_size": np.tile(basis.max_sizes, len(cs)),
             "cost_usd": cost.ravel(),
-            "monthly_cost_usd": cost.ravel() * MINUTES_PER_MONTH / minutes,
+            "monthly_cost_usd": cost.ravel() * MINUTES_PER_MONTH / len(D),
             "breach_minutes": breach.ravel(),
         }
     )
