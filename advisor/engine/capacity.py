@@ -28,7 +28,9 @@ the estimate flagged as uncertain when they disagree.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,7 +90,7 @@ class CapacityEstimate:
     points: pd.DataFrame = field(repr=False)  # k, latency_p99_ms, cpu_pct (a sample, for a chart)
     curve: pd.DataFrame = field(repr=False)  # k, latency_p99_ms, cpu_pct (the fitted curves)
     settings: CapacitySettings = field(default_factory=CapacitySettings, repr=False)
-    reason: str = ""
+    reason: str = ""  # the finding in words (explain.capacity_finding), written by the recommender
     extrapolated: bool = False  # the knee lies beyond what was seen (not observed, extrapolated)
     cpu_extrapolated_knee: float | None = None  # where the CPU line reaches the limit (uncapped)
     unloaded_basis: str = "least-loaded minutes"  # how L0 was read
@@ -102,7 +104,7 @@ class CapacityEstimate:
         base = replace(base, latency_s=self.unloaded_latency_s, slo_factor=self.settings.slo_factor)
         return model_with_slo_concurrency(base, max(1.0, math.floor(self.knee)))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "knee": self.knee,
             "knee_observed": self.knee_observed,
@@ -124,6 +126,34 @@ class CapacityEstimate:
             "curve": _records(self.curve),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CapacityEstimate:
+        """The estimate as the evidence keeps it (`to_dict`): the right-sizing slopes and every setting but
+        the CPU limit are not kept, so they come back as None and the defaults."""
+        return cls(
+            knee=d["knee"],
+            knee_observed=d["knee_observed"],
+            limited_by=d["limited_by"],
+            unloaded_latency_s=d["unloaded_latency_s"],
+            unloaded_p99_ms=d["unloaded_p99_ms"],
+            latency_limit_ms=d["latency_limit_ms"],
+            latency_knee=d["latency_knee"],
+            cpu_knee=d["cpu_knee"],
+            max_observed_concurrency=d["max_observed_concurrency"],
+            minutes_used=d["minutes_used"],
+            cpu_per_request_pct=None,
+            memory_base_pct=None,
+            memory_per_request_pct=None,
+            points=pd.DataFrame.from_records(d["points"]),
+            curve=pd.DataFrame.from_records(d["curve"]),
+            settings=CapacitySettings(cpu_limit_pct=d["cpu_limit_pct"]),
+            reason=d["reason"],
+            extrapolated=d["extrapolated"],
+            cpu_extrapolated_knee=d["cpu_extrapolated_knee"],
+            unloaded_basis=d["unloaded_basis"],
+            unloaded_uncertain=d["unloaded_uncertain"],
+        )
+
 
 def model_with_slo_concurrency(base: ScalingModel, slo_concurrency: float) -> ScalingModel:
     """`base` with its knee moved so that latency reaches the objective at `slo_concurrency` per instance."""
@@ -134,9 +164,10 @@ class CapacityUnknown(ValueError):
     """Too little loaded data to draw the latency curve at all."""
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _records(frame: pd.DataFrame) -> list[dict[str, float | None]]:
     return [
-        {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for row in frame.to_dict("records")
+        {str(k): (None if pd.isna(v) else float(v)) for k, v in row.items()}
+        for row in frame.to_dict("records")
     ]
 
 
@@ -164,7 +195,8 @@ def load_points(frame: pd.DataFrame, settings: CapacitySettings = CapacitySettin
         index=frame.index,
     )
     points = points[np.isfinite(points["k"]) & (points["k"] > 0) & points["latency_p99_ms"].notna()]
-    return points.iloc[-settings.max_points :]
+    recent: pd.DataFrame = points.iloc[-settings.max_points :]
+    return recent
 
 
 def _served_per_second(frame: pd.DataFrame) -> np.ndarray:
@@ -173,7 +205,8 @@ def _served_per_second(frame: pd.DataFrame) -> np.ndarray:
     a little longer, the safe side)."""
     if REQUESTS not in frame:
         return np.full(len(frame), np.nan)
-    served = frame[REQUESTS].to_numpy(dtype=float) - np.nan_to_num(_optional(frame, CLIENT_ERRORS))
+    errors = np.nan_to_num(_optional(frame, CLIENT_ERRORS))
+    served: np.ndarray = frame[REQUESTS].to_numpy(dtype=float) - errors
     return served / 60.0
 
 
@@ -200,18 +233,21 @@ def _seen_up_to(k: np.ndarray, support: int) -> float:
     return float(ordered[max(0, len(ordered) - support)])
 
 
-def _isotonic(x: np.ndarray, y: np.ndarray):
-    """An increasing isotonic fit (scikit-learn is imported here: the CLI starts without it)."""
+def _isotonic(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """An increasing isotonic fit's predictor (scikit-learn is imported here: the CLI starts without it)."""
     from sklearn.isotonic import IsotonicRegression
 
-    return IsotonicRegression(increasing=True, out_of_bounds="clip").fit(x, y)
+    predict: Callable[[np.ndarray], np.ndarray] = (
+        IsotonicRegression(increasing=True, out_of_bounds="clip").fit(x, y).predict
+    )
+    return predict
 
 
 def _fit_monotone(k: np.ndarray, y: np.ndarray, grid: np.ndarray) -> np.ndarray:
     mask = np.isfinite(y)
     if mask.sum() < 2:
         return np.full_like(grid, np.nan)
-    return _isotonic(k[mask], y[mask]).predict(grid)
+    return _isotonic(k[mask], y[mask])(grid)
 
 
 def _linear(x: np.ndarray, y: np.ndarray, pinned: float = 99.0) -> tuple[float, float] | None:
@@ -250,7 +286,7 @@ def _unloaded(points: pd.DataFrame, settings: CapacitySettings) -> _Unloaded:
     shape = avg if np.isfinite(avg).sum() >= settings.support else p99
     low = k <= np.quantile(k, settings.unloaded_share)
     mask = np.isfinite(shape)
-    fitted = _isotonic(k[mask], shape[mask]).predict(k)
+    fitted = _isotonic(k[mask], shape[mask])(k)
     flat = fitted <= (1 + settings.plateau_rise) * float(np.min(fitted))
     rising = bool((low & ~flat).any())
     chosen = low & flat
@@ -331,10 +367,46 @@ def _extrapolate(
     return _Extrapolation(float(knee), limited_by, float(cpu_knee))
 
 
+@dataclass(frozen=True)
+class _Curves:
+    """Latency and CPU fitted (isotonic) on a grid of k from the least load seen to the most seen."""
+
+    grid: np.ndarray
+    latency: np.ndarray
+    cpu: np.ndarray
+
+    @classmethod
+    def fit(cls, k: np.ndarray, p99: np.ndarray, cpu: np.ndarray, seen: float, points: int) -> _Curves:
+        grid = np.linspace(float(k.min()), seen, points)
+        return cls(grid, _fit_monotone(k, p99, grid), _fit_monotone(k, cpu, grid))
+
+
+def _observed_knees(
+    curves: _Curves, cpu_line: tuple[float, float] | None, latency_limit: float, settings: CapacitySettings
+) -> dict[str, float]:
+    """Where the fitted latency and CPU curves pass their limits within what was seen ({} if neither)."""
+    latency_knee = _highest_within(curves.grid, curves.latency, latency_limit)
+    cpu_knee = (
+        _highest_within(curves.grid, curves.cpu, settings.cpu_limit_pct)
+        if np.isfinite(curves.cpu).any()
+        else None
+    )
+    if cpu_knee is not None and cpu_knee <= curves.grid[0]:
+        # CPU is over the limit even at the least load seen: the line places the knee below the data
+        below = _crossing(cpu_line, settings.cpu_limit_pct)
+        cpu_knee = max(below, 1.0) if below is not None and below < cpu_knee else cpu_knee
+    knees = {"latency": latency_knee, "cpu": cpu_knee}
+    return {name: value for name, value in knees.items() if value is not None}
+
+
 def estimate_capacity(
     frame: pd.DataFrame, settings: CapacitySettings = CapacitySettings()
 ) -> CapacityEstimate:
-    """The knee of the service whose metrics are in `frame` (a wide frame, one row per minute)."""
+    """The knee of the service whose metrics are in `frame` (a wide frame, one row per minute).
+
+    The estimate holds numbers only; `explain.capacity_finding` and `explain.capacity_reason` put them
+    into words.
+    """
     points = load_points(frame, settings)
     if len(points) < settings.min_points:
         raise CapacityUnknown(
@@ -346,47 +418,20 @@ def estimate_capacity(
     cpu = points["cpu_pct"].to_numpy()
     unloaded = _unloaded(points, settings)
     latency_limit = settings.slo_factor * unloaded.p99_ms
-
     seen = _seen_up_to(k, settings.support)
-    grid = np.linspace(float(k.min()), seen, settings.curve_points)
-    fitted_latency = _fit_monotone(k, p99, grid)
-    fitted_cpu = _fit_monotone(k, cpu, grid)
-    latency_knee = _highest_within(grid, fitted_latency, latency_limit)
-    cpu_knee = (
-        _highest_within(grid, fitted_cpu, settings.cpu_limit_pct) if np.isfinite(fitted_cpu).any() else None
-    )
+    curves = _Curves.fit(k, p99, cpu, seen, settings.curve_points)
     cpu_line = _linear(k, cpu)
-    if cpu_knee is not None and cpu_knee <= grid[0]:
-        # CPU is over the limit even at the least load seen: the line places the knee below the data
-        below = _crossing(cpu_line, settings.cpu_limit_pct)
-        cpu_knee = max(below, 1.0) if below is not None and below < cpu_knee else cpu_knee
-    knees = {"latency": latency_knee, "cpu": cpu_knee}
-    found = {name: value for name, value in knees.items() if value is not None}
+    found = _observed_knees(curves, cpu_line, latency_limit, settings)
     extrapolation = None
     if found:
         knee = min(found.values())
         limited = " and ".join(n for n, v in found.items() if abs(v - knee) <= 0.02 * knee)
-        reason = f"p99 latency or CPU reach their limit at {knee:.1f} concurrent requests per instance"
     else:
         extrapolation = _extrapolate(k, p99, cpu, cpu_line, latency_limit, seen, settings)
         if extrapolation is None:
             knee, limited = seen, "not observed"
-            reason = (
-                f"the service never ran hot: latency and CPU stayed within limits up to {seen:.1f} "
-                "concurrent requests per instance, the most it was seen to handle; higher may be fine but "
-                "is unproven"
-            )
         else:
             knee, limited = extrapolation.knee, extrapolation.limited_by
-            reason = (
-                f"the service never ran hot: latency and CPU stayed within limits up to {seen:.1f} "
-                f"concurrent requests per instance; CPU grows by {cpu_line[1]:.2f}% per concurrent request "
-                f"and would reach {settings.cpu_limit_pct:.0f}% at about {extrapolation.cpu_knee:.0f}. "
-                f"Capacity is taken as {knee:.1f} (limited by {limited}): extrapolated, not observed, so "
-                "the next review should check it once instances run at the new level"
-            )
-    if unloaded.uncertain:
-        reason += f"; the unloaded latency is uncertain ({unloaded.basis})"
     memory_line = _linear(k, points["memory_pct"].to_numpy())
     sample = points.iloc[:: max(1, len(points) // settings.chart_points)]
     return CapacityEstimate(
@@ -396,17 +441,16 @@ def estimate_capacity(
         unloaded_latency_s=unloaded.avg_ms / 1000.0,
         unloaded_p99_ms=unloaded.p99_ms,
         latency_limit_ms=latency_limit,
-        latency_knee=latency_knee,
-        cpu_knee=cpu_knee,
+        latency_knee=found.get("latency"),
+        cpu_knee=found.get("cpu"),
         max_observed_concurrency=seen,
         minutes_used=len(points),
         cpu_per_request_pct=None if cpu_line is None else max(cpu_line[1], 0.0),
         memory_base_pct=None if memory_line is None else memory_line[0],
         memory_per_request_pct=None if memory_line is None else max(memory_line[1], 0.0),
         points=sample[["k", "latency_p99_ms", "cpu_pct"]].reset_index(drop=True),
-        curve=pd.DataFrame({"k": grid, "latency_p99_ms": fitted_latency, "cpu_pct": fitted_cpu}),
+        curve=pd.DataFrame({"k": curves.grid, "latency_p99_ms": curves.latency, "cpu_pct": curves.cpu}),
         settings=settings,
-        reason=reason,
         extrapolated=extrapolation is not None,
         cpu_extrapolated_knee=None if extrapolation is None else extrapolation.cpu_knee,
         unloaded_basis=unloaded.basis,

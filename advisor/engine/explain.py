@@ -6,13 +6,14 @@ says why in plain sentences. The CLI, the dashboard and the lake writer all rend
 
 from __future__ import annotations
 
-import json
 import math
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from advisor.domain import InstanceSize, ScalingConfig
+from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
 from advisor.engine.optimize import SizeOption
@@ -38,7 +39,7 @@ class DataSummary:
     def coverage(self) -> float:
         return self.minutes / self.span_minutes if self.span_minutes else 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "minutes": self.minutes,
             "days": self.days,
@@ -47,6 +48,18 @@ class DataSummary:
             "first": None if self.first is None else str(self.first),
             "last": None if self.last is None else str(self.last),
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DataSummary:
+        """`to_dict` keeps the coverage, not the span it was computed from: the span is read back from it."""
+        minutes, coverage = int(d["minutes"]), float(d["coverage"])
+        return cls(
+            minutes=minutes,
+            span_minutes=round(minutes / coverage) if coverage else 0,
+            requests=d["requests"],
+            first=None if d["first"] is None else pd.Timestamp(d["first"]),
+            last=None if d["last"] is None else pd.Timestamp(d["last"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -60,7 +73,7 @@ class Outcome:
     breach_minutes: int
     throttled_requests: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "config": config_dict(self.config),
             "scenario": self.scenario,
@@ -70,9 +83,20 @@ class Outcome:
             "throttled_requests": self.throttled_requests,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Outcome:
+        return cls(
+            config=config_from_dict(d["config"]),
+            scenario=d["scenario"],
+            minutes=d["minutes"],
+            monthly_cost_usd=d["monthly_cost_usd"],
+            breach_minutes=d["breach_minutes"],
+            throttled_requests=d["throttled_requests"],
+        )
 
-def config_dict(config: ScalingConfig, instance: InstanceSize | None = None) -> dict:
-    out = {
+
+def config_dict(config: ScalingConfig, instance: InstanceSize | None = None) -> dict[str, float]:
+    out: dict[str, float] = {
         "max_concurrency": config.max_concurrency,
         "min_size": config.min_size,
         "max_size": config.max_size,
@@ -80,6 +104,13 @@ def config_dict(config: ScalingConfig, instance: InstanceSize | None = None) -> 
     if instance is not None:
         out |= {"cpu": instance.cpu_vcpu, "memory": instance.memory_gb}
     return out
+
+
+def config_from_dict(d: dict[str, Any]) -> ScalingConfig:
+    """The inverse of `config_dict`; a MaxSize above the quota was flagged when it was first checked."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QuotaWarning)
+        return ScalingConfig(d["max_concurrency"], d["min_size"], d["max_size"])
 
 
 @dataclass(frozen=True)
@@ -122,7 +153,7 @@ class Recommendation:
     def breach_minutes_expected(self) -> int | None:
         return self.after["forecast"].breach_minutes if "forecast" in self.after else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Everything the dashboard charts: plain JSON-ready values."""
         current = self.monthly_cost_current_usd
         savings = self.monthly_savings_usd
@@ -152,6 +183,33 @@ class Recommendation:
             "right_sizing": [o.to_dict() for o in self.right_sizing],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Recommendation:
+        """The inverse of `to_dict` (as the lake's evidence stores it): `from_dict(d).to_dict() == d`. The
+        derived figures (costs, savings, expected breaches) are recomputed from the outcomes."""
+        current = d["current"]
+        return cls(
+            status=d["status"],
+            current=config_from_dict(current),
+            instance=InstanceSize(current["cpu"], current["memory"]),
+            region=d["region"],
+            profile=d["profile"],
+            confidence=d["confidence"],
+            data_rule=d["data_rule"],
+            data=DataSummary.from_dict(d["data"]),
+            reasons=list(d["reasons"]),
+            recommended=None if d["recommended"] is None else config_from_dict(d["recommended"]),
+            budget=d["budget"],
+            breach_budget_minutes=d["breach_budget_minutes"],
+            before={k: Outcome.from_dict(v) for k, v in d["before"].items()},
+            after={k: Outcome.from_dict(v) for k, v in d["after"].items()},
+            feasible=d["feasible"],
+            capacity=None if d["knee"] is None else CapacityEstimate.from_dict(d["knee"]),
+            forecast=None if d["forecast"] is None else Forecast.from_dict(d["forecast"]),
+            frontier=pd.DataFrame.from_records(d["frontier"]) if d["frontier"] else None,
+            right_sizing=[SizeOption.from_dict(o) for o in d["right_sizing"]],
+        )
+
 
 def risk_badges(rec: Recommendation) -> list[str]:
     """What the current configuration risks, from its replay on history: throttling (429s), latency
@@ -167,42 +225,28 @@ def risk_badges(rec: Recommendation) -> list[str]:
     return badges
 
 
-def lake_row(rec: Recommendation, service_arn: str, service_name: str, generated_at) -> dict:
-    """One row of the lake's `recommendations` table (advisor/lake/schema.py), evidence as JSON."""
-    after = rec.after.get("forecast")
-    chosen = rec.recommended
-    return {
-        "generated_at": generated_at,
-        "service_arn": service_arn,
-        "service_name": service_name,
-        "region": rec.region,
-        **{f"current_{k}": v for k, v in _lake_config(rec.current, rec.instance).items()},
-        **{f"recommended_{k}": v for k, v in _lake_config(chosen, rec.instance).items()},
-        "current_monthly_cost": rec.monthly_cost_current_usd,
-        "predicted_monthly_cost": rec.monthly_cost_recommended_usd,
-        "monthly_savings": rec.monthly_savings_usd,
-        "predicted_breach_minutes": None if after is None else float(after.breach_minutes),
-        "predicted_throttled_requests": None if after is None else after.throttled_requests,
-        "confidence": rec.confidence,
-        "explanation": "\n".join(rec.reasons),
-        "risks": ",".join(risk_badges(rec)),
-        "data_until": rec.data.last,
-        "evidence_json": json.dumps(rec.to_dict(), default=_json_default),
-    }
-
-
-def _lake_config(config: ScalingConfig | None, instance: InstanceSize) -> dict:
-    return {
-        "max_concurrency": None if config is None else config.max_concurrency,
-        "min_size": None if config is None else config.min_size,
-        "max_size": None if config is None else config.max_size,
-        "cpu_vcpu": instance.cpu_vcpu,
-        "memory_gb": instance.memory_gb,
-    }
-
-
-def _json_default(value):
-    return value.item() if hasattr(value, "item") else str(value)
+def capacity_finding(c: CapacityEstimate) -> str:
+    """The estimate in one line, as the evidence keeps it (`CapacityEstimate.reason`, under the chart)."""
+    if c.knee_observed:
+        finding = f"p99 latency or CPU reach their limit at {c.knee:.1f} concurrent requests per instance"
+    elif not c.extrapolated:
+        finding = (
+            f"the service never ran hot: latency and CPU stayed within limits up to "
+            f"{c.max_observed_concurrency:.1f} concurrent requests per instance, the most it was seen to "
+            "handle; higher may be fine but is unproven"
+        )
+    else:
+        finding = (
+            f"the service never ran hot: latency and CPU stayed within limits up to "
+            f"{c.max_observed_concurrency:.1f} concurrent requests per instance; CPU grows by "
+            f"{c.cpu_per_request_pct or 0.0:.2f}% per concurrent request and would reach "
+            f"{c.settings.cpu_limit_pct:.0f}% at about {c.cpu_extrapolated_knee or 0.0:.0f}. Capacity is "
+            f"taken as {c.knee:.1f} (limited by {c.limited_by}): extrapolated, not observed, so the next "
+            "review should check it once instances run at the new level"
+        )
+    if c.unloaded_uncertain:
+        finding += f"; the unloaded latency is uncertain ({c.unloaded_basis})"
+    return finding
 
 
 def capacity_reason(capacity: CapacityEstimate) -> str:
@@ -291,7 +335,7 @@ def money_reason(before: Outcome, after: Outcome, budget_minutes: int) -> str:
 
 def sizing_reason(options: list[SizeOption], instance: InstanceSize, current_cost: float) -> str | None:
     best = next((o for o in options if o.feasible and o.monthly_cost_usd is not None), None)
-    if best is None or best.instance == instance or current_cost <= 0:
+    if best is None or best.monthly_cost_usd is None or best.instance == instance or current_cost <= 0:
         return None
     saving = 1 - best.monthly_cost_usd / current_cost
     if saving < 0.05:

@@ -13,7 +13,7 @@ The trend is never extrapolated further ahead than the history it was fitted on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -103,9 +103,42 @@ class Forecast:
             "hourly": hourly.to_dict("records"),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Forecast:
+        """The forecast as the evidence keeps it (`to_dict`): the fitted history is not kept (empty), the
+        peaks are recomputed from the hourly quantiles, and the quantiles are those the peaks name."""
+        hourly = pd.DataFrame.from_records(d["hourly"])
+        if "timestamp" in hourly:
+            hourly = hourly.assign(timestamp=pd.to_datetime(hourly["timestamp"], utc=True))
+            hourly = hourly.set_index("timestamp")
+        bt = d["backtest"]
+        quantiles = tuple(_quantile(name) for name in d["peak"])
+        return cls(
+            hourly=hourly,
+            history=pd.DataFrame(columns=["actual", "fitted"]),
+            backtest=Backtest(
+                origins=bt["origins"],
+                hours=bt["hours"],
+                mape=bt["mape"],
+                wape=bt["wape"],
+                busy_level_error=bt["busy_level_error"],
+                coverage={_quantile(k): v for k, v in bt["coverage"].items()},
+                compared=dict(bt["compared"]),
+            ),
+            growth={_quantile(k): v for k, v in d["growth"].items()},
+            burst_factor=d["burst_factor"],
+            trend_per_week=d["trend_per_week"],
+            components=tuple(d["components"]),
+            settings=ForecastSettings(horizon_days=d["horizon_hours"] / 24, quantiles=quantiles),
+        )
+
 
 def _qname(q: float) -> str:
     return f"q{q:g}"
+
+
+def _quantile(name: str) -> float:
+    return float(name.removeprefix("q"))
 
 
 def hourly_means(demand: pd.Series) -> pd.Series:

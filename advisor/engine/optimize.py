@@ -11,12 +11,14 @@ minutes wins. The same grid gives the cost-risk frontier a person can pick from.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
+from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.capacity import model_with_slo_concurrency
 from advisor.engine.profiles import PROFILES, Profile, profile_named
 from advisor.engine.simulate import ScalingModel, evaluate_grid
@@ -177,6 +179,22 @@ class SizeOption:
             "breach_minutes": self.breach_minutes,
             "feasible": self.feasible,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SizeOption:
+        config = d["config"]
+        with warnings.catch_warnings():  # a MaxSize above the quota was flagged when it was chosen
+            warnings.simplefilter("ignore", QuotaWarning)
+            scaling = None if config is None else ScalingConfig(*(int(v) for v in config.split("/")))
+        return cls(
+            instance=InstanceSize(d["cpu"], d["memory"]),
+            knee=d["knee"],
+            basis=d["basis"],
+            config=scaling,
+            monthly_cost_usd=d["monthly_cost_usd"],
+            breach_minutes=d["breach_minutes"],
+            feasible=d["feasible"],
+        )
 
 
 @dataclass(frozen=True)

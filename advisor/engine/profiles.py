@@ -33,6 +33,9 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+DEFAULT_PROFILE = "balanced"  # what `advisor recommend` stores unless told otherwise
+
+
 def profile_named(name: str) -> Profile:
     if name not in PROFILES:
         raise InputError(f"profile={name!r} is invalid: allowed {', '.join(PROFILES)}")

@@ -109,15 +109,12 @@ def test_more_demand_never_lowers_the_recommended_capacity(shape, seed, level, m
     assert high.max_size >= low.max_size
 
 
-def test_a_recommendation_becomes_one_lake_row():
-    import json
+def test_a_recommendation_survives_its_dict_form():
+    """What the lake stores (`to_dict`) reads back as the same recommendation (`from_dict`)."""
+    from advisor.engine.explain import Recommendation
 
-    from advisor.engine.explain import lake_row
-
-    rec = recommend_from_trace(flat(150, days=1), settings=FAST)
-    row = lake_row(
-        rec, "arn:aws:apprunner:us-east-1:123456789012:service/web/" + "a" * 32, "web", "2026-03-03"
-    )
-    assert row["recommended_max_concurrency"] == rec.recommended.max_concurrency
-    assert row["current_max_concurrency"] == 100 and row["confidence"] == "low"
-    assert json.loads(row["evidence_json"])["recommended"]["min_size"] == rec.recommended.min_size
+    for rec in (
+        recommend_from_trace(flat(150, days=3), settings=RecommendSettings()),  # right-sizing too
+        recommend_from_trace(flat(150, days=1).iloc[:-1], settings=FAST),  # a refusal
+    ):
+        assert Recommendation.from_dict(rec.to_dict()).to_dict() == rec.to_dict()

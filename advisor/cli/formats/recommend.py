@@ -9,8 +9,9 @@ from rich.table import Table
 
 from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
-from advisor.engine.explain import Recommendation, lake_row
-from advisor.recommend.pipeline import FleetRecommendation, ServiceOutcome
+from advisor.engine.explain import Recommendation
+from advisor.lake.recommendations import lake_row
+from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 
 
 def _native(value):
@@ -115,7 +116,7 @@ def bench_table(results: list[TraceResult]) -> Table:
     return table
 
 
-def _flat(outcome: ServiceOutcome) -> dict:
+def _flat(outcome: ServiceRecommendation) -> dict:
     """One service as the CSV's flat columns (the lake row without its JSON evidence, plus status)."""
     rec = outcome.recommendation
     row = {"service_name": outcome.service_name, "service_arn": outcome.service_arn, "region": outcome.region}
