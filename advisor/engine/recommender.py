@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from advisor.engine.forecast import Forecast, ForecastSettings, forecast
 from advisor.engine.optimize import (
     OptimizationResult,
     Scenario,
+    SizeOption,
     SizingEvidence,
     allowed_breaches,
     monthly,
@@ -27,6 +29,7 @@ from advisor.engine.optimize import (
     profile_named,
     right_size,
 )
+from advisor.engine.profiles import Profile
 from advisor.engine.simulate import ScalingModel, simulate
 from advisor.engine.telemetry import column
 
@@ -72,7 +75,15 @@ def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
     return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
 
 
-def refusal(status: str, rule: str, data: DataSummary, current, instance, region, settings) -> Recommendation:
+def refusal(
+    status: str,
+    rule: str,
+    data: DataSummary,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    region: str,
+    settings: RecommendSettings,
+) -> Recommendation:
     """A Recommendation without a configuration, saying why (the minimum-data rule, a pause, ...)."""
     return Recommendation(
         status=status,
@@ -119,6 +130,11 @@ def _confidence(data: DataSummary, capacity: CapacityEstimate, settings: Recomme
     return "high"
 
 
+def _days(index: pd.Index) -> pd.DatetimeIndex:
+    """The UTC day of each minute of a per-minute (DatetimeIndex) series."""
+    return cast(pd.DatetimeIndex, index).floor("D")
+
+
 def one_off_surge(demand: pd.Series, settings: RecommendSettings) -> list[pd.Timestamp]:
     """The UTC days of the one surge in the recent history, when there is exactly one; else none.
 
@@ -131,7 +147,7 @@ def one_off_surge(demand: pd.Series, settings: RecommendSettings) -> list[pd.Tim
     on at the end of the history may be the new level: both are kept.
     """
     recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
-    peaks = recent.groupby(recent.index.floor("D")).max()
+    peaks = recent.groupby(_days(recent.index)).max()
     if len(peaks) < settings.confident_days or not peaks.median() > 0:
         return []
     surge = peaks.index[(peaks > settings.surge_factor * peaks.median()).to_numpy()]
@@ -144,8 +160,8 @@ def one_off_surge(demand: pd.Series, settings: RecommendSettings) -> list[pd.Tim
 
 def surge_reason(surge: list[pd.Timestamp], demand: pd.Series) -> str:
     days = f"{surge[0]:%Y-%m-%d}" + (f" to {surge[-1]:%Y-%m-%d}" if len(surge) > 1 else "")
-    on = demand.index.floor("D").isin(surge)
-    peaks = demand.groupby(demand.index.floor("D")).max()
+    on = _days(demand.index).isin(surge)
+    peaks = demand.groupby(_days(demand.index)).max()
     ratio = float(demand[on].max() / peaks[~peaks.index.isin(surge)].median())
     return (
         f"A one-off surge ({days} UTC, busiest minute x{ratio:.1f} a typical day's) is set aside: seen once "
@@ -153,7 +169,9 @@ def surge_reason(surge: list[pd.Timestamp], demand: pd.Series) -> str:
     )
 
 
-def _scenarios(demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings):
+def _scenarios(
+    demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings
+) -> list[Scenario]:
     recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
     growth = fc.growth_at(quantile)
     history = Scenario("history", recent.to_numpy(), f"the last {settings.history_days:g} days as they were")
@@ -166,7 +184,9 @@ def _scenarios(demand: pd.Series, fc: Forecast, quantile: float, settings: Recom
     return [history, ahead]
 
 
-def _outcome(config: ScalingConfig, scenario: Scenario, instance, region, model: ScalingModel) -> Outcome:
+def _outcome(
+    config: ScalingConfig, scenario: Scenario, instance: InstanceSize, region: str, model: ScalingModel
+) -> Outcome:
     s = simulate(scenario.demand, config, instance, region, model).summary
     return Outcome(
         config,
@@ -187,7 +207,15 @@ def _fewer_warm_breaches(result: OptimizationResult, best: ScalingConfig) -> int
     return int(max(row[f"breach_{name}"] for name in result.scenarios))
 
 
-def _sizing(capacity: CapacityEstimate, instance, scenarios, model, region, settings, profile):
+def _sizing(
+    capacity: CapacityEstimate,
+    instance: InstanceSize,
+    scenarios: list[Scenario],
+    model: ScalingModel,
+    region: str,
+    settings: RecommendSettings,
+    profile: Profile,
+) -> list[SizeOption]:
     evidence = SizingEvidence(
         knee=capacity.knee,
         knee_observed=capacity.knee_observed,
@@ -198,6 +226,62 @@ def _sizing(capacity: CapacityEstimate, instance, scenarios, model, region, sett
         cpu_limit_pct=capacity.settings.cpu_limit_pct,
     )
     return right_size(evidence, instance, scenarios, model, region, settings.budget, profile)
+
+
+@dataclass(frozen=True)
+class _Outlook:
+    """The demand a configuration must hold: the history (a one-off surge set aside) and the period ahead."""
+
+    forecast: Forecast
+    scenarios: list[Scenario]
+    peak: float  # concurrent requests: the busiest minute seen (surge included) or forecast
+    surge_note: str | None
+
+
+def _outlook(
+    frame: pd.DataFrame, capacity: CapacityEstimate, profile: Profile, settings: RecommendSettings
+) -> _Outlook:
+    demand = demand_from_metrics(frame, capacity.unloaded_latency_s)
+    seen_peak = float(demand.max())
+    surge = one_off_surge(demand, settings)
+    surge_note = surge_reason(surge, demand) if surge else None
+    if surge:
+        demand = demand[~_days(demand.index).isin(surge)]
+    fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
+    fc = forecast(demand, fc_settings, recent_days=settings.history_days)
+    scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
+    return _Outlook(fc, scenarios, max(fc.peak(profile.forecast_quantile), seen_peak), surge_note)
+
+
+def _reasons(
+    capacity: CapacityEstimate,
+    outlook: _Outlook,
+    result: OptimizationResult,
+    money: str,
+    sized: str | None,
+    rule: str,
+    allowed: int,
+    profile: Profile,
+    settings: RecommendSettings,
+) -> list[str]:
+    """Why, in the order a person reads it: capacity, traffic, each knob, money, the data rule."""
+    best = result.best
+    reasons = [
+        explain.capacity_reason(capacity),
+        explain.forecast_reason(outlook.forecast, profile.forecast_quantile, settings.history_days),
+        *explain.config_reasons(
+            best, capacity.knee, _fewer_warm_breaches(result, best), allowed, outlook.peak
+        ),
+        money,
+        rule,
+    ]
+    if outlook.surge_note:
+        reasons.insert(2, outlook.surge_note)
+    if not result.feasible:
+        reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
+    if sized:
+        reasons.append(sized)
+    return reasons
 
 
 def recommend(
@@ -218,19 +302,12 @@ def recommend(
         capacity = estimate_capacity(frame, settings.capacity)
     except CapacityUnknown as exc:
         return refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
+    capacity = replace(capacity, reason=explain.capacity_finding(capacity))
 
     model = capacity.scaling_model()
-    demand = demand_from_metrics(frame, capacity.unloaded_latency_s)
-    seen_peak = float(demand.max())
-    surge = one_off_surge(demand, settings)
-    surge_note = surge_reason(surge, demand) if surge else None
-    if surge:
-        demand = demand[~demand.index.floor("D").isin(surge)]
-    fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
-    fc = forecast(demand, fc_settings, recent_days=settings.history_days)
-    scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
+    outlook = _outlook(frame, capacity, profile, settings)
+    scenarios = outlook.scenarios
     knee = max(1, math.floor(capacity.knee))
-    peak = max(fc.peak(profile.forecast_quantile), seen_peak)
     result = optimize(
         scenarios,
         model,
@@ -240,7 +317,7 @@ def recommend(
         profile,
         cost_scenario="forecast",
         max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
-        max_size_peak=peak * (1 + settings.max_size_headroom),
+        max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
     )
     best = result.best
     before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}
@@ -250,22 +327,9 @@ def recommend(
         if settings.right_size
         else []
     )
-
     allowed = allowed_breaches(scenarios[-1].minutes, settings.budget * profile.budget_share)
-    reasons = [
-        explain.capacity_reason(capacity),
-        explain.forecast_reason(fc, profile.forecast_quantile, settings.history_days),
-        *explain.config_reasons(best, capacity.knee, _fewer_warm_breaches(result, best), allowed, peak),
-        explain.money_reason(before["forecast"], after["forecast"], allowed),
-        rule,
-    ]
-    if surge_note:
-        reasons.insert(2, surge_note)
-    if not result.feasible:
-        reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
+    money = explain.money_reason(before["forecast"], after["forecast"], allowed)
     sized = explain.sizing_reason(sizing, instance, after["forecast"].monthly_cost_usd)
-    if sized:
-        reasons.append(sized)
     return Recommendation(
         status=explain.OK,
         current=current,
@@ -275,7 +339,7 @@ def recommend(
         confidence=_confidence(data, capacity, settings),
         data_rule=rule,
         data=data,
-        reasons=reasons,
+        reasons=_reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings),
         recommended=best,
         budget=settings.budget,
         breach_budget_minutes=allowed,
@@ -283,7 +347,7 @@ def recommend(
         after=after,
         feasible=result.feasible,
         capacity=capacity,
-        forecast=fc,
+        forecast=outlook.forecast,
         frontier=result.frontier(),
         right_sizing=sizing,
     )

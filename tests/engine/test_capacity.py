@@ -6,6 +6,7 @@ import pytest
 
 from advisor.domain import ScalingConfig
 from advisor.engine.capacity import CapacitySettings, CapacityUnknown, estimate_capacity
+from advisor.engine.explain import capacity_finding
 from advisor.engine.offline import metrics_from_trace
 from advisor.engine.telemetry import ServiceBehavior
 
@@ -31,7 +32,8 @@ def test_a_service_that_never_ran_hot_is_extrapolated_from_cpu_within_the_cap(di
     assert estimate.knee == pytest.approx(
         min(estimate.cpu_extrapolated_knee, 2 * estimate.max_observed_concurrency)
     )
-    assert "never ran hot" in estimate.reason and "extrapolated" in estimate.reason
+    finding = capacity_finding(estimate)
+    assert "never ran hot" in finding and "extrapolated" in finding
 
 
 def test_far_extrapolation_is_capped_at_twice_the_most_seen(diurnal_3d):
