@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from advisor.errors import ConfigError
 
@@ -202,3 +202,38 @@ class ServiceRef:
 
     def __str__(self) -> str:
         return f"{self.service_name} ({self.region})"
+
+
+METRICS_NAMESPACE = "AWS/AppRunner"
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A service-level metric App Runner publishes (reference/apprunner.md §3, "CloudWatch metrics").
+
+    One list serves the collector (which statistics to ask CloudWatch for, and the unit to store), the
+    engine (the wide frame's columns, `<name>_<stat>`) and the sandbox (how to publish it: a count is one
+    value a minute, a gauge a statistic set, latency a distribution so that percentiles exist).
+    """
+
+    name: str
+    stats: tuple[str, ...]
+    unit: str
+    kind: Literal["count", "gauge", "latency"]
+
+
+APP_RUNNER_METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("Requests", ("Sum",), "Count", "count"),
+    MetricSpec("2xxStatusResponses", ("Sum",), "Count", "count"),
+    MetricSpec("4xxStatusResponses", ("Sum",), "Count", "count"),
+    MetricSpec("5xxStatusResponses", ("Sum",), "Count", "count"),
+    MetricSpec("Concurrency", ("Maximum", "Average"), "Count", "gauge"),
+    MetricSpec("ActiveInstances", ("Maximum", "Average"), "Count", "gauge"),
+    MetricSpec("RequestLatency", ("Average", "p50", "p90", "p99"), "Milliseconds", "latency"),
+    MetricSpec("CPUUtilization", ("Average", "Maximum"), "Percent", "gauge"),
+    MetricSpec("MemoryUtilization", ("Average", "Maximum"), "Percent", "gauge"),
+)
+METRIC_UNITS: dict[str, str] = {spec.name: spec.unit for spec in APP_RUNNER_METRICS}
+METRIC_STATS: tuple[tuple[str, str], ...] = tuple(
+    (spec.name, stat) for spec in APP_RUNNER_METRICS for stat in spec.stats
+)

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import boto3
 
-from advisor.aws.cloudwatch import APP_RUNNER_METRICS, MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL
+from advisor.aws.cloudwatch import MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL
 from advisor.aws.session import AwsSession
 from advisor.collect.run import CollectRequest, collect
+from advisor.domain import APP_RUNNER_METRICS
 from advisor.sandbox.fleet import default_fleet
 from advisor.sandbox.server import Sandbox
 

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from advisor.aws.calls import aws_call, paginate
+from advisor.domain import APP_RUNNER_METRICS, METRICS_NAMESPACE, MetricSpec
 
-NAMESPACE = "AWS/AppRunner"
 MAX_QUERIES_PER_CALL = 500
 MAX_DATAPOINTS_PER_CALL = 100_800
 # (age limit, period): the finest period CloudWatch still holds for data younger than the limit.
@@ -29,37 +29,13 @@ METRIC_COLUMNS = ["tag", "metric", "stat", "period_s", "timestamp", "value"]
 
 
 @dataclass(frozen=True)
-class MetricSpec:
-    """A metric App Runner publishes, the statistics worth collecting, and its unit (as documented)."""
-
-    name: str
-    stats: tuple[str, ...]
-    unit: str | None
-
-
-# Service-level metrics of AWS/AppRunner with the statistics that make sense for each (issue 4).
-APP_RUNNER_METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("Requests", ("Sum",), "Count"),
-    MetricSpec("2xxStatusResponses", ("Sum",), "Count"),
-    MetricSpec("4xxStatusResponses", ("Sum",), "Count"),
-    MetricSpec("5xxStatusResponses", ("Sum",), "Count"),
-    MetricSpec("Concurrency", ("Maximum", "Average"), "Count"),
-    MetricSpec("ActiveInstances", ("Maximum", "Average"), "Count"),
-    MetricSpec("RequestLatency", ("Average", "p50", "p90", "p99"), "Milliseconds"),
-    MetricSpec("CPUUtilization", ("Average", "Maximum"), "Percent"),
-    MetricSpec("MemoryUtilization", ("Average", "Maximum"), "Percent"),
-)
-UNITS: dict[str, str | None] = {spec.name: spec.unit for spec in APP_RUNNER_METRICS}
-
-
-@dataclass(frozen=True)
 class MetricQuery:
     """One (metric, stat) of one dimension set; `tag` says whose it is (the collector puts the ARN)."""
 
     metric: str
     stat: str
     dimensions: tuple[tuple[str, str], ...]
-    namespace: str = NAMESPACE
+    namespace: str = METRICS_NAMESPACE
     tag: str = ""
 
     def to_api(self, query_id: str, period_s: int) -> dict[str, Any]:
@@ -253,7 +229,7 @@ class MetricIdentity:
 @aws_call("cloudwatch:ListMetrics")
 def list_metrics(
     client: Any,
-    namespace: str = NAMESPACE,
+    namespace: str = METRICS_NAMESPACE,
     *,
     metric_name: str | None = None,
     dimensions: Sequence[tuple[str, str]] = (),

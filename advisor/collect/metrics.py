@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.aws.cloudwatch import APP_RUNNER_METRICS, UNITS, get_metric_data, service_queries
+from advisor.aws.cloudwatch import get_metric_data, service_queries
 from advisor.aws.session import AwsSession
 from advisor.collect.inventory import ServiceTarget
 from advisor.collect.windows import METRICS_OVERLAP, CollectWindow, window_for
+from advisor.domain import APP_RUNNER_METRICS, METRIC_UNITS
 from advisor.lake.layout import Lake
 from advisor.lake.schema import METRICS
 from advisor.lake.state import StateStore
@@ -101,7 +102,7 @@ def collect_batch(
 def lake_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """get_metric_data's long frame as `metrics` rows: the query tag is the service ARN."""
     rows = frame.rename(columns={"tag": "service_arn"})
-    rows["unit"] = rows["metric"].map(UNITS)
+    rows["unit"] = rows["metric"].map(METRIC_UNITS)
     return rows[["service_arn", "metric", "stat", "period_s", "timestamp", "value", "unit"]]
 
 

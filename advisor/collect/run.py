@@ -16,7 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from advisor.aws.cloudwatch import APP_RUNNER_METRICS
 from advisor.aws.logs import filter_limiter
 from advisor.aws.session import AwsSession, caller_identity, resolve_regions, server_now
 from advisor.collect.inventory import ServiceTarget, describe, land_snapshot, list_region
@@ -24,6 +23,7 @@ from advisor.collect.logs import LogsOutcome, collect_logs
 from advisor.collect.metrics import MetricsBatch, MetricsOutcome, collect_batch, plan_batches
 from advisor.collect.operations import OperationsOutcome, collect_operations
 from advisor.collect.windows import OLDEST, floor_minute
+from advisor.domain import APP_RUNNER_METRICS
 from advisor.errors import AdvisorError, InputError
 from advisor.lake.retention import sweep_temp_files
 

@@ -14,38 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from advisor.domain import METRIC_STATS
 from advisor.engine.simulate import ScalingModel, SimulationResult
 
-# (CloudWatch metric name, statistic) as the collector stores them and the wide frame names them.
-METRIC_STATS: tuple[tuple[str, str], ...] = (
-    ("Requests", "Sum"),
-    ("2xxStatusResponses", "Sum"),
-    ("4xxStatusResponses", "Sum"),
-    ("5xxStatusResponses", "Sum"),
-    ("Concurrency", "Average"),
-    ("Concurrency", "Maximum"),
-    ("ActiveInstances", "Average"),
-    ("ActiveInstances", "Maximum"),
-    ("RequestLatency", "Average"),
-    ("RequestLatency", "p50"),
-    ("RequestLatency", "p90"),
-    ("RequestLatency", "p99"),
-    ("CPUUtilization", "Average"),
-    ("CPUUtilization", "Maximum"),
-    ("MemoryUtilization", "Average"),
-    ("MemoryUtilization", "Maximum"),
-)
-UNITS = {
-    "Requests": "Count",
-    "2xxStatusResponses": "Count",
-    "4xxStatusResponses": "Count",
-    "5xxStatusResponses": "Count",
-    "Concurrency": "Count",
-    "ActiveInstances": "Count",
-    "RequestLatency": "Milliseconds",
-    "CPUUtilization": "Percent",
-    "MemoryUtilization": "Percent",
-}
 Z = {"p50": 0.0, "p90": 1.2815515655446004, "p99": 2.3263478740408408}
 
 
@@ -94,7 +65,7 @@ def synthesize_metrics(
     behavior: ServiceBehavior,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """One row per minute, one column per (metric, stat) of METRIC_STATS, as CloudWatch would report.
+    """One row per minute, a column per (metric, stat) of domain.METRIC_STATS, as CloudWatch would report.
 
     Minutes without requests have no latency datapoints (NaN), as CloudWatch leaves them absent.
     `replay` must come from simulating the same minutes with `behavior.scaling_model()`.
@@ -160,6 +131,6 @@ def synthesize_metrics(
         ("MemoryUtilization", "Average"): memory,
         ("MemoryUtilization", "Maximum"): np.minimum(100.0, memory * (1 + behavior.noise * 2)),
     }
-    frame = pd.DataFrame({column(m, s): v for (m, s), v in values.items()}, index=minutes.index)
+    frame = pd.DataFrame({column(m, s): values[(m, s)] for m, s in METRIC_STATS}, index=minutes.index)
     frame.index.name = "timestamp"
     return frame

@@ -9,7 +9,10 @@ PutMetricData would carry, because encoding it as 1,500 API calls would take a m
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import numpy as np
@@ -17,12 +20,21 @@ import pandas as pd
 from botocore.config import Config
 from scipy.stats import norm
 
-from advisor.engine.telemetry import UNITS
+from advisor.domain import APP_RUNNER_METRICS, METRICS_NAMESPACE
 from advisor.sandbox.logs import LogEvent
 
-NAMESPACE = "AWS/AppRunner"
-COUNTERS = ("Requests", "2xxStatusResponses", "4xxStatusResponses", "5xxStatusResponses")
-GAUGES = ("Concurrency", "ActiveInstances", "CPUUtilization", "MemoryUtilization")
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.literals import StandardUnitType
+    from mypy_boto3_cloudwatch.type_defs import DimensionTypeDef, MetricDatumTypeDef
+    from mypy_boto3_logs import CloudWatchLogsClient
+
+    from advisor.sandbox.cloudwatch import MetricsStore
+    from advisor.sandbox.world import LiveService
+
+COUNTS = tuple(spec for spec in APP_RUNNER_METRICS if spec.kind == "count")
+GAUGES = tuple(spec for spec in APP_RUNNER_METRICS if spec.kind == "gauge")
+(LATENCY,) = (spec for spec in APP_RUNNER_METRICS if spec.kind == "latency")
 SAMPLES_PER_MINUTE = 60  # gauges are sampled every second within the minute
 
 # Latency histogram: quantile bins, finer in the tail so p90 and p99 stay accurate.
@@ -33,15 +45,26 @@ _WEIGHTS = np.diff(_EDGES)
 _Z = norm.ppf((_EDGES[:-1] + _EDGES[1:]) / 2)
 
 
-def make_client(service: str, endpoint: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-        config=Config(retries={"mode": "standard", "max_attempts": 10}),
-    )
+def _client_options(endpoint: str, region: str) -> dict[str, Any]:
+    return {
+        "endpoint_url": endpoint,
+        "region_name": region,
+        "aws_access_key_id": "sandbox",
+        "aws_secret_access_key": "sandbox",
+        "config": Config(retries={"mode": "standard", "max_attempts": 10}),
+    }
+
+
+@functools.cache
+def cloudwatch_client(endpoint: str, region: str = "us-east-1") -> CloudWatchClient:
+    """A CloudWatch client of the sandbox endpoint in one region (cached: clients are slow to make)."""
+    return boto3.client("cloudwatch", **_client_options(endpoint, region))
+
+
+@functools.cache
+def logs_client(endpoint: str, region: str = "us-east-1") -> CloudWatchLogsClient:
+    """A CloudWatch Logs client of the sandbox endpoint in one region (cached)."""
+    return boto3.client("logs", **_client_options(endpoint, region))
 
 
 def dimensions(name: str, service_id: str) -> dict[str, str]:
@@ -78,31 +101,33 @@ def served_requests(metrics: pd.DataFrame) -> np.ndarray:
 class BulkMetricsSink:
     """Straight into the metrics store: the statistics PutMetricData would carry, in arrays."""
 
-    def __init__(self, store):
+    def __init__(self, store: MetricsStore):
         self.store = store
 
-    def publish(self, service, region: str, metrics: pd.DataFrame) -> int:
+    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int:
         dims = dimensions(service.spec.name, service.service_id)
-        stamps = metrics.index.asi8 / 1e9
+        stamps = cast(pd.DatetimeIndex, metrics.index).asi8 / 1e9
         points = 0
-        for metric in COUNTERS:
-            values = metrics[f"{metric}_Sum"].to_numpy()
-            self.store.put_series(region, NAMESPACE, metric, dims, stamps, values, unit=UNITS[metric])
+        for spec in COUNTS:
+            values = metrics[f"{spec.name}_Sum"].to_numpy()
+            self.store.put_series(region, METRICS_NAMESPACE, spec.name, dims, stamps, values, unit=spec.unit)
             points += len(values)
-        for metric in GAUGES:
-            stats = gauge_stats(metrics, metric)
-            self.store.put_series(region, NAMESPACE, metric, dims, stamps, unit=UNITS[metric], stats=stats)
+        for spec in GAUGES:
+            stats = gauge_stats(metrics, spec.name)
+            self.store.put_series(
+                region, METRICS_NAMESPACE, spec.name, dims, stamps, unit=spec.unit, stats=stats
+            )
             points += len(stamps)
         served = served_requests(metrics)
         keep = served > 0
         values, counts = latency_histograms(metrics[keep], served[keep])
         self.store.put_series(
             region,
-            NAMESPACE,
-            "RequestLatency",
+            METRICS_NAMESPACE,
+            LATENCY.name,
             dims,
             stamps[keep],
-            unit="Milliseconds",
+            unit=LATENCY.unit,
             histograms=(values, counts),
         )
         return points + int(keep.sum())
@@ -111,73 +136,58 @@ class BulkMetricsSink:
 class ApiMetricsSink:
     """Through PutMetricData over HTTP, 1,000 datums a call (the API's limit)."""
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
 
-    def publish(self, service, region: str, metrics: pd.DataFrame) -> int:
-        dims = [{"Name": k, "Value": v} for k, v in dimensions(service.spec.name, service.service_id).items()]
+    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int:
+        dims: list[DimensionTypeDef] = [
+            {"Name": k, "Value": v} for k, v in dimensions(service.spec.name, service.service_id).items()
+        ]
         datums = list(self._datums(metrics, dims))
+        client = cloudwatch_client(self.endpoint, region)
         for i in range(0, len(datums), 1000):
-            self._client(region).put_metric_data(Namespace=NAMESPACE, MetricData=datums[i : i + 1000])
+            client.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=datums[i : i + 1000])
         return len(datums)
 
-    def _client(self, region: str):
-        if self.client.meta.region_name == region:
-            return self.client
-        return make_client_like(self.client, region)
-
     @staticmethod
-    def _datums(metrics: pd.DataFrame, dims: list[dict]):
+    def _datums(metrics: pd.DataFrame, dims: list[DimensionTypeDef]) -> Iterator[MetricDatumTypeDef]:
         stamps = [ts.to_pydatetime() for ts in metrics.index]
-        for metric in COUNTERS:
-            for ts, value in zip(stamps, metrics[f"{metric}_Sum"].to_numpy(), strict=True):
+        for spec in COUNTS:
+            for ts, value in zip(stamps, metrics[f"{spec.name}_Sum"].to_numpy(), strict=True):
                 yield {
-                    "MetricName": metric,
+                    "MetricName": spec.name,
                     "Dimensions": dims,
                     "Timestamp": ts,
                     "Value": float(value),
-                    "Unit": UNITS[metric],
+                    "Unit": cast("StandardUnitType", spec.unit),
                 }
-        for metric in GAUGES:
-            stats = gauge_stats(metrics, metric)
+        for spec in GAUGES:
+            stats = gauge_stats(metrics, spec.name)
             for i, ts in enumerate(stamps):
                 yield {
-                    "MetricName": metric,
+                    "MetricName": spec.name,
                     "Dimensions": dims,
                     "Timestamp": ts,
-                    "Unit": UNITS[metric],
-                    "StatisticValues": {k: float(v[i]) for k, v in stats.items()},
+                    "Unit": cast("StandardUnitType", spec.unit),
+                    "StatisticValues": {
+                        "SampleCount": float(stats["SampleCount"][i]),
+                        "Sum": float(stats["Sum"][i]),
+                        "Minimum": float(stats["Minimum"][i]),
+                        "Maximum": float(stats["Maximum"][i]),
+                    },
                 }
         served = served_requests(metrics)
         values, counts = latency_histograms(metrics, served)
         for i, ts in enumerate(stamps):
             if served[i] > 0:
                 yield {
-                    "MetricName": "RequestLatency",
+                    "MetricName": LATENCY.name,
                     "Dimensions": dims,
                     "Timestamp": ts,
-                    "Unit": "Milliseconds",
+                    "Unit": cast("StandardUnitType", LATENCY.unit),
                     "Values": values[i].tolist(),
                     "Counts": counts[i].tolist(),
                 }
-
-
-_CLIENTS: dict[tuple[str, str, str], object] = {}
-
-
-def make_client_like(client, region: str):
-    """A client of the same service and endpoint in another region (cached)."""
-    key = (client.meta.service_model.service_name, client.meta.endpoint_url, region)
-    if key not in _CLIENTS:
-        _CLIENTS[key] = boto3.client(
-            key[0],
-            endpoint_url=key[1],
-            region_name=region,
-            aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",
-            config=Config(retries={"mode": "standard", "max_attempts": 10}),
-        )
-    return _CLIENTS[key]
 
 
 class ApiLogSink:
@@ -185,17 +195,15 @@ class ApiLogSink:
 
     MAX_EVENTS, MAX_BYTES, MAX_SPAN_MS = 10_000, 1_000_000, 24 * 3600 * 1000
 
-    def __init__(self, client):
-        self.client = client
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
         self._known: set[tuple[str, str, str]] = set()
 
     def publish(self, region: str, events: list[LogEvent]) -> int:
         by_stream: dict[tuple[str, str], list[LogEvent]] = defaultdict(list)
         for event in events:
             by_stream[(event.group, event.stream)].append(event)
-        client = (
-            self.client if self.client.meta.region_name == region else make_client_like(self.client, region)
-        )
+        client = logs_client(self.endpoint, region)
         for (group, stream), items in by_stream.items():
             self._ensure(client, region, group, stream)
             items.sort(key=lambda e: e.timestamp_ms)
@@ -207,7 +215,7 @@ class ApiLogSink:
                 )
         return len(events)
 
-    def _ensure(self, client, region: str, group: str, stream: str) -> None:
+    def _ensure(self, client: CloudWatchLogsClient, region: str, group: str, stream: str) -> None:
         if (region, group, "") not in self._known:
             with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
                 client.create_log_group(logGroupName=group)
@@ -217,7 +225,7 @@ class ApiLogSink:
                 client.create_log_stream(logGroupName=group, logStreamName=stream)
             self._known.add((region, group, stream))
 
-    def _batches(self, items: list[LogEvent]):
+    def _batches(self, items: list[LogEvent]) -> Iterator[list[LogEvent]]:
         batch: list[LogEvent] = []
         size = 0
         for event in items:

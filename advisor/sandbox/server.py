@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 from advisor.sandbox.apprunner import AppRunnerEmulator
 from advisor.sandbox.cloudwatch import MetricsStore
 from advisor.sandbox.fleet import FleetService
-from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink, make_client
+from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink
 from advisor.sandbox.world import SandboxClock, World
 
 ACCOUNT_ID = "123456789012"
@@ -88,8 +88,8 @@ class Sandbox:
     def start(self, progress=None) -> dict:
         """Serve, then produce the history (metrics in bulk, logs through the Logs API)."""
         self._thread.start()
-        self._logs = ApiLogSink(make_client("logs", self.endpoint))
-        self._metrics_api = ApiMetricsSink(make_client("cloudwatch", self.endpoint))
+        self._logs = ApiLogSink(self.endpoint)
+        self._metrics_api = ApiMetricsSink(self.endpoint)
         counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs)
         self.ready = True
         if self._live:

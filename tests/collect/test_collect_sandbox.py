@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from advisor.aws.calls import ResourceNotFound
-from advisor.aws.cloudwatch import APP_RUNNER_METRICS
 from advisor.collect import inventory
+from advisor.domain import APP_RUNNER_METRICS
 from advisor.lake.reader import read_table
 from advisor.sandbox.server import Sandbox
 from tests.collect.conftest import (

@@ -13,9 +13,9 @@ import pytest
 from shapes import scaled
 
 from advisor import cli
-from advisor.domain import ServiceRef
+from advisor.domain import METRIC_STATS, METRIC_UNITS, ServiceRef
 from advisor.engine.offline import metrics_from_trace
-from advisor.engine.telemetry import METRIC_STATS, UNITS, column
+from advisor.engine.telemetry import column
 from advisor.lake.reader import read_table
 from advisor.lake.writer import write
 from advisor.workload.traces import per_minute
@@ -46,7 +46,7 @@ def metric_rows(service: ServiceRef, requests: pd.Series) -> pd.DataFrame:
                     "period_s": 60,
                     "timestamp": values.index,
                     "value": values.to_numpy(),
-                    "unit": UNITS[metric],
+                    "unit": METRIC_UNITS[metric],
                 }
             )
         )

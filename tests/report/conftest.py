@@ -11,9 +11,16 @@ import pytest
 
 from advisor.apply.audit import ActionRecord, record
 from advisor.apply.state import ActionStatus, ConfigState
-from advisor.domain import DEFAULT_INSTANCE, InstanceSize, ScalingConfig, ServiceRef
+from advisor.domain import (
+    DEFAULT_INSTANCE,
+    METRIC_STATS,
+    METRIC_UNITS,
+    InstanceSize,
+    ScalingConfig,
+    ServiceRef,
+)
 from advisor.engine.offline import metrics_from_trace
-from advisor.engine.telemetry import METRIC_STATS, UNITS, column
+from advisor.engine.telemetry import column
 from advisor.lake.writer import write
 from advisor.workload.traces import per_minute
 from advisor.workload.traffic import generate
@@ -45,7 +52,7 @@ def metric_rows(service: ServiceRef, requests: pd.Series, config: ScalingConfig)
                 "period_s": 60,
                 "timestamp": wide[column(metric, stat)].dropna().index,
                 "value": wide[column(metric, stat)].dropna().to_numpy(),
-                "unit": UNITS[metric],
+                "unit": METRIC_UNITS[metric],
             }
         )
         for metric, stat in METRIC_STATS
