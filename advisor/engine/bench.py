@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,8 +83,8 @@ class TraceResult:
     def passed(self) -> bool:
         return self.within_budget and (self.cost_ratio or math.inf) <= 1.10
 
-    def to_dict(self) -> dict:
-        def score(s: Score | None) -> dict | None:
+    def to_dict(self) -> dict[str, Any]:
+        def score(s: Score | None) -> dict[str, Any] | None:
             if s is None:
                 return None
             return {

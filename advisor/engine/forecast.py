@@ -13,7 +13,7 @@ The trend is never extrapolated further ahead than the history it was fitted on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ class Forecast:
         """The busiest minute expected over the horizon at this quantile: hourly level x burst factor."""
         return float(self.hourly[self.column(quantile)].max() * self.burst_factor)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         hourly = self.hourly.reset_index()
         hourly["timestamp"] = hourly["timestamp"].astype(str)
         bt = self.backtest
@@ -148,8 +148,9 @@ def hourly_means(demand: pd.Series) -> pd.Series:
     return means[grouped.count() > 0]
 
 
-def _design(index: pd.DatetimeIndex, end: pd.Timestamp, components: tuple[str, ...], cap_days: float):
-    """Features of each hour: one-hot seasonality and the (capped) trend in weeks from the end."""
+def _design(hours: pd.Index, end: pd.Timestamp, components: tuple[str, ...], cap_days: float) -> np.ndarray:
+    """Features of each hour (a DatetimeIndex): one-hot seasonality, the capped trend in weeks to the end."""
+    index = cast(pd.DatetimeIndex, hours)
     hour = index.hour.to_numpy()
     cols = [np.eye(24)[hour]]
     if "weekly" in components:
@@ -170,11 +171,13 @@ class _Fit:
     components: tuple[str, ...]
     cap_days: float
 
-    def log_predict(self, index: pd.DatetimeIndex) -> np.ndarray:
-        return self.model.predict(_design(index, self.end, self.components, self.cap_days))
+    def log_predict(self, hours: pd.Index) -> np.ndarray:
+        predicted: np.ndarray = self.model.predict(_design(hours, self.end, self.components, self.cap_days))
+        return predicted
 
-    def predict(self, index: pd.DatetimeIndex) -> np.ndarray:
-        return np.maximum(np.exp(self.log_predict(index)) - self.offset, 0.0)
+    def predict(self, hours: pd.Index) -> np.ndarray:
+        level: np.ndarray = np.maximum(np.exp(self.log_predict(hours)) - self.offset, 0.0)
+        return level
 
 
 def _span_days(hours: pd.Series) -> float:
@@ -183,7 +186,7 @@ def _span_days(hours: pd.Series) -> float:
 
 def _candidates(span_days: float, settings: ForecastSettings) -> list[tuple[str, ...]]:
     """Models from simple to rich; a component joins only when the history can tell it apart."""
-    out = [("daily",)]
+    out: list[tuple[str, ...]] = [("daily",)]
     if span_days >= settings.trend_min_days:
         out.append(("daily", "trend"))
     if span_days >= settings.weekly_min_days:
@@ -227,7 +230,9 @@ def _origins(hours: pd.Series, held: int, settings: ForecastSettings) -> list[in
     return list(range(last, first - 1, -24))[: settings.backtest_origins]
 
 
-def _backtest_errors(hours: pd.Series, components, settings: ForecastSettings) -> _Errors | None:
+def _backtest_errors(
+    hours: pd.Series, components: tuple[str, ...], settings: ForecastSettings
+) -> _Errors | None:
     held = _held_hours(hours, settings)
     origins = _origins(hours, held, settings) if held >= 6 else []
     hourly, busy, pct, abs_err, total = [], [], [], 0.0, 0.0
@@ -250,7 +255,9 @@ def _backtest_errors(hours: pd.Series, components, settings: ForecastSettings) -
     return _Errors(np.concatenate(hourly), np.asarray(busy), pct, abs_err, total)
 
 
-def _choose(hours: pd.Series, settings: ForecastSettings):
+def _choose(
+    hours: pd.Series, settings: ForecastSettings
+) -> tuple[tuple[str, ...], _Errors | None, dict[str, float]]:
     """The candidate with the smallest out-of-sample busy-level error (the simpler one on a tie)."""
     scored = {}
     for components in _candidates(_span_days(hours), settings):
@@ -270,12 +277,14 @@ def _future_hours(last: pd.Timestamp, horizon: pd.Timedelta) -> pd.DatetimeIndex
 
 
 def _burst_factor(demand: pd.Series, hours: pd.Series, quantile: float) -> float:
-    level = hours.reindex(demand.index.floor("1h")).to_numpy()
+    level = hours.reindex(cast(pd.DatetimeIndex, demand.index).floor("1h")).to_numpy()
     ratio = np.divide(demand.to_numpy(), level, out=np.ones(len(demand)), where=level > 0)
     return float(max(1.0, np.quantile(ratio, quantile)))
 
 
-def _summary(errors: _Errors | None, compared: dict, held: int, settings: ForecastSettings) -> Backtest:
+def _summary(
+    errors: _Errors | None, compared: dict[str, float], held: int, settings: ForecastSettings
+) -> Backtest:
     if errors is None:
         return Backtest(0, 0, None, None, None, {}, compared)
     h = errors.hourly_log

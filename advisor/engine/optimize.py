@@ -90,11 +90,11 @@ def evaluate(
     model: ScalingModel,
     instance: InstanceSize,
     region: str,
-    max_concurrency=range(1, 201),
+    max_concurrency: range | list[int] | np.ndarray = range(1, 201),
     max_size_limit: int = MAX_SIZE_QUOTA,
 ) -> pd.DataFrame:
     """Every configuration's cost and breach minutes on every scenario, side by side."""
-    grid = None
+    grid: pd.DataFrame | None = None
     for s in scenarios:
         g = evaluate_grid(s.demand, instance, region, model, max_concurrency, max_size_limit)
         g = g.rename(
@@ -105,6 +105,8 @@ def evaluate(
             }
         )
         grid = g if grid is None else grid.merge(g, on=KEYS)
+    if grid is None:
+        raise InputError("evaluate needs at least one scenario")
     return grid
 
 
@@ -116,7 +118,7 @@ def optimize(
     budget: float = 0.001,
     profile: Profile = PROFILES["balanced"],
     cost_scenario: str | None = None,
-    max_concurrency=range(1, 201),
+    max_concurrency: range | list[int] | np.ndarray = range(1, 201),
     max_size_limit: int = MAX_SIZE_QUOTA,
     max_size_floor: int = 1,
     max_size_peak: float = 0.0,
@@ -168,7 +170,7 @@ class SizeOption:
     breach_minutes: int | None
     feasible: bool
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "cpu": self.instance.cpu_vcpu,
             "memory": self.instance.memory_gb,
