@@ -39,8 +39,9 @@ def read_trace(path: str | Path) -> pd.Series:
 def _timestamps(column: pd.Series, name: str) -> pd.DatetimeIndex:
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         # epoch numbers: seconds, or milliseconds when they are too large to be seconds
-        unit = "ms" if column.abs().max() > 1e11 else "s"
-        parsed = pd.to_datetime(column, unit=unit, utc=True, errors="coerce")
+        parsed = pd.to_datetime(
+            column, unit="ms" if column.abs().max() > 1e11 else "s", utc=True, errors="coerce"
+        )
     else:
         parsed = pd.to_datetime(column, utc=True, errors="coerce", format="mixed")
     bad = parsed.isna()
@@ -62,14 +63,14 @@ def _counts(column: pd.Series, name: str) -> np.ndarray:
             f"trace {name}: {int(bad.sum())} request counts are missing or not numbers, "
             f"first at row {first} ({column.iloc[first]!r})"
         )
-    values = values.astype(float).to_numpy()
-    if (values < 0).any():
-        first = int(np.flatnonzero(values < 0)[0])
+    counts = values.astype(float).to_numpy()
+    if (counts < 0).any():
+        first = int(np.flatnonzero(counts < 0)[0])
         raise TraceError(
-            f"trace {name}: {int((values < 0).sum())} request counts are negative, "
-            f"first at row {first} ({values[first]:g}); counts must be 0 or more"
+            f"trace {name}: {int((counts < 0).sum())} request counts are negative, "
+            f"first at row {first} ({counts[first]:g}); counts must be 0 or more"
         )
-    return values
+    return counts
 
 
 def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:

@@ -45,7 +45,7 @@ SHAPES: dict[str, TrafficShape] = {
 }
 
 
-def shape(name: str, **overrides) -> TrafficShape:
+def shape(name: str, **overrides: float) -> TrafficShape:
     if name not in SHAPES:
         raise InputError(f"unknown traffic shape {name!r}: choose one of {', '.join(SHAPES)}")
     return replace(SHAPES[name], **overrides)
@@ -69,7 +69,8 @@ def _drift(rng: np.random.Generator, minutes: int, size: float) -> np.ndarray:
     from scipy.signal import lfilter  # scipy.signal takes a second to import: only when traffic is made
 
     out, _ = lfilter([1.0], [1.0, -phi], shocks, zi=[phi * start])
-    return np.exp(out - size**2 / 2)
+    drift: np.ndarray = np.exp(out - size**2 / 2)
+    return drift
 
 
 def generate(
