@@ -6,6 +6,7 @@ No computation of money or risk happens here: every number comes from the engine
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -34,12 +35,79 @@ LAYOUT = {
 }
 
 
-def _line(x, y, name: str, color: str, **kwargs) -> go.Scatter:
+def _line(x: Any, y: Any, name: str, color: str, **kwargs: Any) -> go.Scatter:
     return go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": color, "width": 1.5}, **kwargs)
 
 
 def _has(frame: pd.DataFrame, *columns: str) -> bool:
     return all(c in frame.columns and frame[c].notna().any() for c in columns)
+
+
+TIMESERIES_ROWS = (
+    "Requests per minute",
+    "Concurrency and capacity",
+    "Instances",
+    "Latency (ms)",
+    "CPU / memory (%)",
+    "Errors per minute",
+)
+# (row, wide-frame column, trace name, PALETTE key, dash): the metrics drawn as they are
+_LOAD_LINES = (
+    (1, "Requests_Sum", "requests", "demand", None),
+    (2, "Concurrency_Average", "concurrency", "demand", None),
+)
+_INSTANCE_AND_HEALTH_LINES = (
+    (3, "ActiveInstances_Average", "active (average)", "demand", None),
+    (3, "ActiveInstances_Maximum", "active (maximum)", "demand", "dot"),
+    (4, "RequestLatency_p50", "latency p50", "p50", None),
+    (4, "RequestLatency_p99", "latency p99", "p99", None),
+    (5, "CPUUtilization_Average", "cpu %", "cpu", None),
+    (5, "MemoryUtilization_Average", "memory %", "memory", None),
+    (6, "4xxStatusResponses_Sum", "4xx", "4xx", None),
+    (6, "5xxStatusResponses_Sum", "5xx", "5xx", None),
+)
+
+
+def _metric_lines(
+    fig: go.Figure, metrics: pd.DataFrame, lines: tuple[tuple[int, str, str, str, str | None], ...]
+) -> None:
+    for row, column, name, key, dash in lines:
+        if _has(metrics, column):
+            fig.add_trace(_line(metrics.index, metrics[column], name, PALETTE[key], line_dash=dash), row, 1)
+
+
+def _capacity_lines(fig: go.Figure, max_concurrency: int, max_size: int, replay: pd.DataFrame | None) -> None:
+    """The simulated ready capacity and provisioned instances, and the ceiling MaxSize x MaxConcurrency."""
+    if replay is not None and len(replay):
+        ready = replay["ready"] * max_concurrency
+        fig.add_trace(_line(replay.index, ready, "ready capacity", PALETTE["ready"], line_shape="hv"), 2, 1)
+        provisioned = _line(
+            replay.index, replay["provisioned"], "provisioned (simulated)", PALETTE["ready"], line_shape="hv"
+        )
+        fig.add_trace(provisioned, 3, 1)
+    fig.add_hline(
+        y=max_size * max_concurrency,
+        line={"color": PALETTE["capacity"], "dash": "dash", "width": 1},
+        annotation_text=f"MaxSize x MaxConcurrency = {max_size * max_concurrency}",
+        row=2,
+        col=1,
+    )
+
+
+def _event_marks(fig: go.Figure, markers: Iterable[tuple[pd.Timestamp, str]]) -> None:
+    for when, label in markers:
+        fig.add_vline(x=when, line={"color": "#495057", "dash": "dot", "width": 1})
+        fig.add_annotation(
+            x=when,
+            y=1.0,
+            yref="paper",
+            text=label,
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": "#495057"},
+        )
 
 
 def service_timeseries(
@@ -55,92 +123,22 @@ def service_timeseries(
     `metrics` is the lake's wide frame (timestamp index, `Metric_Stat` columns); `replay` the simulator's
     per-minute frame of the same minutes under the current configuration (ready and provisioned counts).
     """
-    rows = [
-        "Requests per minute",
-        "Concurrency and capacity",
-        "Instances",
-        "Latency (ms)",
-        "CPU / memory (%)",
-        "Errors per minute",
-    ]
     fig = make_subplots(
-        rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.035, subplot_titles=rows
+        rows=len(TIMESERIES_ROWS),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.035,
+        subplot_titles=TIMESERIES_ROWS,
     )
-    x = metrics.index
-    if _has(metrics, "Requests_Sum"):
-        fig.add_trace(_line(x, metrics["Requests_Sum"], "requests", PALETTE["demand"]), 1, 1)
-    if _has(metrics, "Concurrency_Average"):
-        fig.add_trace(_line(x, metrics["Concurrency_Average"], "concurrency", PALETTE["demand"]), 2, 1)
-    if replay is not None and len(replay):
-        fig.add_trace(
-            _line(
-                replay.index,
-                replay["ready"] * max_concurrency,
-                "ready capacity",
-                PALETTE["ready"],
-                line_shape="hv",
-            ),
-            2,
-            1,
-        )
-        fig.add_trace(
-            _line(
-                replay.index,
-                replay["provisioned"],
-                "provisioned (simulated)",
-                PALETTE["ready"],
-                line_shape="hv",
-            ),
-            3,
-            1,
-        )
-    fig.add_hline(
-        y=max_size * max_concurrency,
-        line={"color": PALETTE["capacity"], "dash": "dash", "width": 1},
-        annotation_text=f"MaxSize x MaxConcurrency = {max_size * max_concurrency}",
-        row=2,
-        col=1,
-    )
-    for stat, dash in (("Average", None), ("Maximum", "dot")):
-        if _has(metrics, f"ActiveInstances_{stat}"):
-            fig.add_trace(
-                _line(
-                    x,
-                    metrics[f"ActiveInstances_{stat}"],
-                    f"active ({stat.lower()})",
-                    PALETTE["demand"],
-                    line_dash=dash,
-                ),
-                3,
-                1,
-            )
-    for stat in ("p50", "p99"):
-        if _has(metrics, f"RequestLatency_{stat}"):
-            fig.add_trace(_line(x, metrics[f"RequestLatency_{stat}"], f"latency {stat}", PALETTE[stat]), 4, 1)
-    for metric, key in (("CPUUtilization", "cpu"), ("MemoryUtilization", "memory")):
-        if _has(metrics, f"{metric}_Average"):
-            fig.add_trace(_line(x, metrics[f"{metric}_Average"], f"{key} %", PALETTE[key]), 5, 1)
-    for metric, key in (("4xxStatusResponses", "4xx"), ("5xxStatusResponses", "5xx")):
-        if _has(metrics, f"{metric}_Sum"):
-            fig.add_trace(_line(x, metrics[f"{metric}_Sum"], key, PALETTE[key]), 6, 1)
-    for when, label in markers:
-        fig.add_vline(x=when, line={"color": "#495057", "dash": "dot", "width": 1})
-        fig.add_annotation(
-            x=when,
-            y=1.0,
-            yref="paper",
-            text=label,
-            showarrow=False,
-            textangle=-90,
-            xanchor="right",
-            yanchor="top",
-            font={"size": 10, "color": "#495057"},
-        )
+    _metric_lines(fig, metrics, _LOAD_LINES)
+    _capacity_lines(fig, max_concurrency, max_size, replay)
+    _metric_lines(fig, metrics, _INSTANCE_AND_HEALTH_LINES)
+    _event_marks(fig, markers)
     fig.update_layout(**LAYOUT, height=1150, title=title or None, showlegend=True)
     return fig
 
 
-def capacity_curve(knee: dict) -> go.Figure:
+def capacity_curve(knee: dict[str, Any]) -> go.Figure:
     """p99 latency and CPU against per-instance concurrency, the fitted curves, the knee and the limits.
 
     `knee` is the engine's capacity evidence (CapacityEstimate.to_dict()).
@@ -196,7 +194,7 @@ def capacity_curve(knee: dict) -> go.Figure:
     return fig
 
 
-def forecast_band(history: pd.Series, forecast: dict) -> go.Figure:
+def forecast_band(history: pd.Series, forecast: dict[str, Any]) -> go.Figure:
     """Demand history (hourly) and the forecast's median with its quantile band."""
     fig = go.Figure()
     hourly = history.resample("1h").mean() if isinstance(history.index, pd.DatetimeIndex) else history
@@ -282,24 +280,16 @@ def fleet_costs(fleet: pd.DataFrame) -> go.Figure:
     """Current against recommended monthly cost per service (the engine's numbers)."""
     ordered = fleet.sort_values("monthly_cost_current", ascending=True)
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=ordered["service_name"],
-            x=ordered["monthly_cost_current"],
-            name="current",
-            orientation="h",
-            marker_color=PALETTE["current"],
+    for which in ("current", "recommended"):
+        fig.add_trace(
+            go.Bar(
+                y=ordered["service_name"],
+                x=ordered[f"monthly_cost_{which}"],
+                name=which,
+                orientation="h",
+                marker_color=PALETTE[which],
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=ordered["service_name"],
-            x=ordered["monthly_cost_recommended"],
-            name="recommended",
-            orientation="h",
-            marker_color=PALETTE["recommended"],
-        )
-    )
     fig.update_layout(
         **LAYOUT, barmode="group", height=max(260, 38 * len(ordered) + 80), title="Monthly cost per service"
     )
@@ -365,8 +355,8 @@ def daily_cost(daily: pd.DataFrame) -> go.Figure:
                 )
             )
     if len(daily) and "minutes" in daily:
-        totals = daily.groupby("day").agg(cost_usd=("cost_usd", "sum"), minutes=("minutes", "max"))
-        for when, row in totals[totals["minutes"] < 1440].iterrows():
+        days = daily.groupby("day").agg(cost_usd=("cost_usd", "sum"), minutes=("minutes", "max"))
+        for when, row in days[days["minutes"] < 1440].iterrows():
             fig.add_annotation(
                 x=when,
                 y=row["cost_usd"],
