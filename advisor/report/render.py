@@ -25,6 +25,7 @@ import plotly.offline
 
 from advisor.errors import InputError
 from advisor.presentation import charts
+from advisor.presentation.numbers import MISSING, count, money, percent, signed_money
 from advisor.report import images
 from advisor.report.build import Report
 
@@ -32,29 +33,8 @@ FORMATS = ("html", "md", "csv", "json")
 
 
 # -- values -----------------------------------------------------------------------------------------------
-def money(value: float | None) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
-def signed_money(value: float | None) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return ("+" if value > 0 else "") + money(value)
-
-
-def count(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:,.0f}"
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
-
-
 def when(value: datetime | None) -> str:
-    return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
+    return MISSING if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
 
 
 def day(value: datetime) -> str:
@@ -63,9 +43,9 @@ def day(value: datetime) -> str:
 
 def plain(value: Any) -> str:
     if value is None:
-        return "–"
+        return MISSING
     if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value) or "–"
+        return ", ".join(str(v) for v in value) or MISSING
     return str(value)
 
 

@@ -10,9 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from advisor.domain import ScalingConfig
+from advisor.engine.explain import Recommendation
+from advisor.lake.recommendations import StoredRecommendation
+from advisor.lake.views import ServiceRecord
+from advisor.presentation.numbers import money
 from advisor.settings import load_settings
 from advisor.ui import state
-from advisor.ui.fleet import money
 
 
 def _platform(region: str):
@@ -22,30 +25,27 @@ def _platform(region: str):
     return connect(profile=settings.profile, region=region, endpoint_url=settings.endpoint_url)
 
 
-def _expected(evidence: dict) -> None:
-    before, after = (
-        (evidence.get("before") or {}).get("forecast"),
-        (evidence.get("after") or {}).get("forecast"),
-    )
-    if not (before and after):
+def _expected(rec: Recommendation | None) -> None:
+    if rec is None or rec.forecast_outcomes is None:
         return
+    before, after = rec.forecast_outcomes
     cols = st.columns(3)
     cols[0].metric(
         "Monthly cost",
-        money(after["monthly_cost_usd"]),
-        delta=f"{money(after['monthly_cost_usd'] - before['monthly_cost_usd'])}",
+        money(after.monthly_cost_usd),
+        delta=f"{money(after.monthly_cost_usd - before.monthly_cost_usd)}",
         delta_color="inverse",
     )
     cols[1].metric(
         "Breach minutes (forecast)",
-        after["breach_minutes"],
-        delta=after["breach_minutes"] - before["breach_minutes"],
+        after.breach_minutes,
+        delta=after.breach_minutes - before.breach_minutes,
         delta_color="inverse",
     )
     cols[2].metric(
         "Throttled requests (forecast)",
-        f"{after['throttled_requests']:,.0f}",
-        delta=f"{after['throttled_requests'] - before['throttled_requests']:,.0f}",
+        f"{after.throttled_requests:,.0f}",
+        delta=f"{after.throttled_requests - before.throttled_requests:,.0f}",
         delta_color="inverse",
     )
 
@@ -76,16 +76,19 @@ def _run(plan, region: str, lake: str, key: str) -> None:
             progress=lambda event: box.write(f"{event.step}: {event.message}"),
         )
         box.update(label=f"{result.status}: {result.message}", state="complete" if result.ok else "error")
-    st.session_state[key] = {
-        "status": str(result.status),
-        "message": result.message,
-        "action": result.action_id,
-    }
+    st.session_state[key] = result
     st.cache_data.clear()  # the lake has a new audit row
 
 
-def render(service: dict, current: ScalingConfig, recommended: ScalingConfig | None, evidence: dict) -> None:
-    lake, region, name = str(state.lake_path()), service["region"], service["service_name"]
+def render(
+    service: ServiceRecord,
+    current: ScalingConfig,
+    recommended: ScalingConfig | None,
+    rec: Recommendation | None,
+    stored: StoredRecommendation | None,
+) -> None:
+    """`rec` is the recommendation shown (the stored one, or one made for another strategy)."""
+    lake, region, name = str(state.lake_path()), service.region, service.service_name
     allowed = state.apply_allowed()
     if not allowed:
         st.warning(
@@ -96,25 +99,24 @@ def render(service: dict, current: ScalingConfig, recommended: ScalingConfig | N
         st.info("No recommendation to apply for this service.")
     else:
         st.markdown(f"**Apply {recommended}** (now {current}) to `{name}` in {region}")
-        _expected(evidence)
+        _expected(rec)
         if st.button("Prepare the change", key="apply_prepare", disabled=not allowed):
             from advisor.apply import plan_apply
+            from advisor.apply.recommendations import apply_request
 
-            stored = evidence.get("profile") in (None, "balanced") and st.session_state.get("profile") in (
-                None,
-                "balanced",
-            )
+            request = apply_request(stored, st.session_state.get("profile"), recommended)
             try:
                 st.session_state["apply_plan"] = plan_apply(
                     _platform(region),
                     name,
                     lake=lake,
-                    **({"recommendation": "latest"} if stored else {"values": recommended}),
+                    recommendation=request.recommendation,
+                    values=request.values,
                 )
             except Exception as exc:  # the apply package's own words say what is wrong
                 st.error(f"Cannot plan: {exc}")
         plan = st.session_state.get("apply_plan")
-        if plan is not None and plan.service_arn == service["service_arn"] and plan.kind == "apply":
+        if plan is not None and plan.service_arn == service.service_arn and plan.kind == "apply":
             _show_plan(plan)
             confirmed = st.checkbox(f"I want to change {name} in {region} now", key="apply_confirm")
             if st.button(
@@ -126,18 +128,18 @@ def render(service: dict, current: ScalingConfig, recommended: ScalingConfig | N
                 _run(plan, region, lake, "apply_result")
                 st.session_state.pop("apply_plan", None)
         result = st.session_state.get("apply_result")
-        if result:
-            (st.success if result["status"].endswith("succeeded") else st.error)(
-                f"{result['status']}: {result['message']} (action {result['action']})"
+        if result is not None:
+            (st.success if result.succeeded else st.error)(
+                f"{result.status}: {result.message} (action {result.action_id})"
             )
     _history(service, region, name, lake, allowed)
 
 
-def _history(service: dict, region: str, name: str, lake: str, allowed: bool) -> None:
+def _history(service: ServiceRecord, region: str, name: str, lake: str, allowed: bool) -> None:
     from advisor.apply import read_actions
 
     st.markdown("**Audit log**")
-    actions = read_actions(lake, service["service_arn"])
+    actions = read_actions(lake, service.service_arn)
     if actions.empty:
         st.caption("No apply or rollback yet for this service.")
         return
@@ -199,14 +201,12 @@ def _history(service: dict, region: str, name: str, lake: str, allowed: bool) ->
         except Exception as exc:
             st.error(f"Cannot plan the rollback: {exc}")
     plan = st.session_state.get("rollback_plan")
-    if plan is not None and plan.service_arn == service["service_arn"]:
+    if plan is not None and plan.service_arn == service.service_arn:
         _show_plan(plan)
         confirmed = st.checkbox(f"I want to roll {name} back now", key="rollback_confirm")
         if st.button("Roll back now", key="rollback_go", disabled=not (allowed and confirmed and plan.ok)):
             _run(plan, region, lake, "rollback_result")
             st.session_state.pop("rollback_plan", None)
     result = st.session_state.get("rollback_result")
-    if result:
-        (st.success if result["status"].endswith("succeeded") else st.error)(
-            f"rollback {result['status']}: {result['message']}"
-        )
+    if result is not None:
+        (st.success if result.succeeded else st.error)(f"rollback {result.status}: {result.message}")

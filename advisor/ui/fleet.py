@@ -5,16 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from advisor.presentation import charts
+from advisor.presentation.numbers import money
 from advisor.ui import state
 
 RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}
-
-
-def money(value) -> str:
-    """$1,234.56, with the sign in front (-$18.22) so Streamlit's deltas point the right way."""
-    if value is None or value != value:
-        return "—"
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 def render() -> None:

@@ -9,20 +9,22 @@ import pandas as pd
 import streamlit as st
 
 from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine.explain import Recommendation
+from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES
 from advisor.engine.whatif import replay_history
+from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
+from advisor.presentation.numbers import MISSING, money
 from advisor.ui import apply_panel, state
-from advisor.ui.fleet import money
-
-PROFILES = ("cost-saver", "balanced", "performance")
 
 
-def _pick_service(fleet: pd.DataFrame) -> str | None:
-    arns = list(fleet["service_arn"])
-    labels = {r.service_arn: f"{r.service_name} ({r.region})" for r in fleet.itertuples()}
+def _pick_service(fleet: pd.DataFrame) -> str:
+    arns = [str(a) for a in fleet["service_arn"]]
+    labels = {str(r.service_arn): f"{r.service_name} ({r.region})" for r in fleet.itertuples()}
     wanted = st.query_params.get("service") or st.session_state.get("service_arn")
     index = arns.index(wanted) if wanted in arns else 0
-    arn = st.selectbox("Service", arns, index=index, format_func=labels.get, key="service_pick")
+    arn = st.selectbox("Service", arns, index=index, format_func=labels.__getitem__, key="service_pick")
+    arn = arn or arns[0]  # the box always has a choice: the fleet is not empty
     st.session_state["service_arn"] = arn
     if st.query_params.get("service") != arn:
         st.query_params["service"] = arn
@@ -30,21 +32,14 @@ def _pick_service(fleet: pd.DataFrame) -> str | None:
 
 
 @st.cache_data(show_spinner="Re-running the recommender for this profile ...", max_entries=16)
-def _recommendation(lake: str, version: str, arn: str, profile: str, config: tuple, size: tuple, region: str):
+def _recommendation(
+    lake: str, version: str, arn: str, profile: str, config: tuple, size: tuple, region: str
+) -> Recommendation:
     from advisor.engine.recommender import RecommendSettings, recommend
 
     frame = state.metrics(lake, version, arn)
-    rec = recommend(
+    return recommend(
         frame, ScalingConfig(*config), InstanceSize(*size), region, RecommendSettings(profile=profile)
-    )
-    return rec.to_dict()
-
-
-def _config_of(evidence_config: dict | None) -> ScalingConfig | None:
-    if not evidence_config:
-        return None
-    return ScalingConfig(
-        evidence_config["max_concurrency"], evidence_config["min_size"], evidence_config["max_size"]
     )
 
 
@@ -57,56 +52,59 @@ def render() -> None:
         return
     arn = _pick_service(fleet)
     detail = state.detail(lake, version, arn)
-    service = detail.service
-    current = ScalingConfig(
-        int(service["max_concurrency"]), int(service["min_size"]), int(service["max_size"])
-    )
-    instance = InstanceSize(service["cpu_vcpu"], service["memory_gb"])
+    service, stored = detail.service, detail.recommendation
+    current, instance = service.scaling, service.instance
     metrics = state.metrics(lake, version, arn)
 
     profile = st.radio(
         "Profile",
-        PROFILES,
-        index=1,
+        list(PROFILES),
+        index=list(PROFILES).index(DEFAULT_PROFILE),
         horizontal=True,
         key="profile",
         help="cost-saver spends the whole error budget; performance keeps a wider margin.",
     )
-    evidence = detail.evidence
-    if profile != (evidence.get("profile") or "balanced") and len(metrics):
-        evidence = _recommendation(
+    rec = stored.evidence if stored is not None and stored.evidence_json else None
+    if profile != (rec.profile if rec else DEFAULT_PROFILE) and len(metrics):
+        rec = _recommendation(
             lake,
             version,
             arn,
             profile,
             (current.max_concurrency, current.min_size, current.max_size),
             (instance.cpu_vcpu, instance.memory_gb),
-            service["region"],
+            service.region,
         )
-    recommended = _config_of(evidence.get("recommended"))
-    _header(service, current, instance, evidence, recommended)
+    recommended = rec.recommended if rec else None
+    _header(service, current, instance, rec, recommended)
 
     window = _window(metrics)  # above the tabs: it drives both the charts and the logs
     tabs = st.tabs(["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"])
     with tabs[0]:
-        _metrics_tab(lake, version, arn, metrics, current, instance, service, evidence, window)
+        _metrics_tab(lake, version, arn, metrics, current, instance, service, rec, window)
     with tabs[1]:
-        _capacity_tab(metrics, evidence)
+        _capacity_tab(metrics, rec)
     with tabs[2]:
-        _whatif_tab(metrics, current, recommended, instance, service, evidence)
+        _whatif_tab(metrics, current, recommended, instance, service, rec)
     with tabs[3]:
         _logs_tab(lake, version, arn, window)
     with tabs[4]:
-        apply_panel.render(service, current, recommended, evidence)
+        apply_panel.render(service, current, recommended, rec, stored)
 
 
-def _header(service, current, instance, evidence, recommended) -> None:
-    st.subheader(f"{service['service_name']} · {service['region']} · {service['status']}")
-    st.caption(f"Instance {instance} · service {service['service_arn']}")
+def _header(
+    service: ServiceRecord,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    rec: Recommendation | None,
+    recommended: ScalingConfig | None,
+) -> None:
+    st.subheader(f"{service.service_name} · {service.region} · {service.status}")
+    st.caption(f"Instance {instance} · service {service.service_arn}")
     cols = st.columns(4)
     cols[0].metric("Config now", str(current), help="MaxConcurrency / MinSize / MaxSize")
-    cols[1].metric("Recommended", str(recommended) if recommended else "—")
-    now, then = evidence.get("monthly_cost_current_usd"), evidence.get("monthly_cost_recommended_usd")
+    cols[1].metric("Recommended", str(recommended) if recommended else MISSING)
+    now, then = (rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd) if rec else (None, None)
     cols[2].metric("Monthly cost now", money(now))
     cols[3].metric(
         "Recommended cost",
@@ -114,28 +112,27 @@ def _header(service, current, instance, evidence, recommended) -> None:
         delta=None if now is None or then is None else f"{money(then - now)}/month",
         delta_color="inverse",
     )
-    if evidence.get("reasons"):
-        with st.expander(f"Why (confidence: {evidence.get('confidence', 'none')})", expanded=True):
-            for reason in evidence["reasons"]:
+    if rec is None:
+        return
+    if rec.reasons:
+        with st.expander(f"Why (confidence: {rec.confidence})", expanded=True):
+            for reason in rec.reasons:
                 st.markdown(f"- {reason}")
-    before, after = (
-        (evidence.get("before") or {}).get("forecast"),
-        (evidence.get("after") or {}).get("forecast"),
-    )
-    if before and after:
+    if rec.forecast_outcomes is not None:
+        before, after = rec.forecast_outcomes
         st.table(
             pd.DataFrame(
                 {
                     "": ["monthly cost", "breach minutes", "throttled requests"],
                     f"now {current}": [
-                        money(before["monthly_cost_usd"]),
-                        f"{before['breach_minutes']:,}",
-                        f"{before['throttled_requests']:,.0f}",
+                        money(before.monthly_cost_usd),
+                        f"{before.breach_minutes:,}",
+                        f"{before.throttled_requests:,.0f}",
                     ],
                     f"recommended {recommended}": [
-                        money(after["monthly_cost_usd"]),
-                        f"{after['breach_minutes']:,}",
-                        f"{after['throttled_requests']:,.0f}",
+                        money(after.monthly_cost_usd),
+                        f"{after.breach_minutes:,}",
+                        f"{after.throttled_requests:,.0f}",
                     ],
                 }
             ).set_index("")
@@ -159,12 +156,13 @@ def _window(metrics: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return pd.Timestamp(start), pd.Timestamp(end)
 
 
-def _metrics_tab(lake, version, arn, metrics, current, instance, service, evidence, window) -> None:
+def _metrics_tab(lake, version, arn, metrics, current, instance, service, rec, window) -> None:
     if metrics.empty:
         st.info("No metrics collected for this service yet.")
         return
     shown = metrics.loc[window[0] : window[1]]
-    replay = replay_history(metrics, current, instance, service["region"], evidence.get("knee")).per_minute
+    capacity = rec.capacity if rec else None
+    replay = replay_history(metrics, current, instance, service.region, capacity).per_minute
     replay = replay.loc[window[0] : window[1]]
     marks = [(t, label) for t, label in state.markers(lake, version, arn) if window[0] <= t <= window[1]]
     st.plotly_chart(
@@ -173,26 +171,25 @@ def _metrics_tab(lake, version, arn, metrics, current, instance, service, eviden
     )
 
 
-def _capacity_tab(metrics, evidence) -> None:
-    knee, fc = evidence.get("knee"), evidence.get("forecast")
-    if knee:
-        st.plotly_chart(charts.capacity_curve(knee), width="stretch")
-        st.caption(knee.get("reason", ""))
+def _capacity_tab(metrics, rec: Recommendation | None) -> None:
+    capacity, fc = (rec.capacity, rec.forecast) if rec else (None, None)
+    if capacity is not None:
+        st.plotly_chart(charts.capacity_curve(capacity.to_dict()), width="stretch")
+        st.caption(capacity.reason)
     else:
         st.info("No capacity estimate yet: it needs a recommendation with enough loaded minutes.")
-    if fc and len(metrics):
+    if fc is not None and len(metrics):
         from advisor.engine.recommender import demand_from_metrics
 
-        latency = (knee or {}).get("unloaded_latency_s") or 0.25
-        st.plotly_chart(charts.forecast_band(demand_from_metrics(metrics, latency), fc), width="stretch")
-        backtest = fc.get("backtest") or {}
-        if backtest.get("wape") is not None:
-            st.caption(
-                f"Backtest on history: WAPE {backtest['wape']:.1%} over {backtest.get('origins', 0)} origins."
-            )
+        latency = (capacity.unloaded_latency_s if capacity else None) or 0.25
+        demand = demand_from_metrics(metrics, latency)
+        st.plotly_chart(charts.forecast_band(demand, fc.to_dict()), width="stretch")
+        if fc.backtest.wape is not None:
+            bt = fc.backtest
+            st.caption(f"Backtest on history: WAPE {bt.wape:.1%} over {bt.origins} origins.")
 
 
-def _whatif_tab(metrics, current, recommended, instance, service, evidence) -> None:
+def _whatif_tab(metrics, current, recommended, instance, service, rec: Recommendation | None) -> None:
     if metrics.empty:
         st.info("No metrics to replay yet.")
         return
@@ -207,11 +204,11 @@ def _whatif_tab(metrics, current, recommended, instance, service, evidence) -> N
         st.caption(f"MaxSize {big_m} is below MinSize {m}: replayed with MaxSize {m}.")
         big_m = m
     config = ScalingConfig(c, m, big_m)
-    knee, region = evidence.get("knee"), service["region"]
+    capacity, region = (rec.capacity if rec else None), service.region
     runs = {"current": (current, instance), "what-if": (config, size)}
     if recommended:
         runs["recommended"] = (recommended, instance)
-    results = {k: replay_history(metrics, cfg, sz, region, knee) for k, (cfg, sz) in runs.items()}
+    results = {k: replay_history(metrics, cfg, sz, region, capacity) for k, (cfg, sz) in runs.items()}
     table = pd.DataFrame(
         {
             label: {
@@ -229,7 +226,7 @@ def _whatif_tab(metrics, current, recommended, instance, service, evidence) -> N
         "What-if monthly cost", money(cost), delta=f"{money(delta)}/month vs now", delta_color="inverse"
     )
     st.table(table)
-    frontier = pd.DataFrame(evidence.get("frontier") or [])
+    frontier = rec.frontier if rec is not None and rec.frontier is not None else pd.DataFrame()
     marks = {k: (float(r.summary.breach_minutes), r.summary.monthly_cost_usd) for k, r in results.items()}
     st.plotly_chart(charts.frontier(frontier, marks), width="stretch")
     st.caption(

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.lake import views as overview
+from advisor.presentation.numbers import MISSING
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -88,7 +89,7 @@ def whatif_cost(at: AppTest) -> str:
 
 
 def test_what_if_slider_shows_the_engines_replay(sandbox_lake):
-    from advisor.domain import InstanceSize, ScalingConfig
+    from advisor.domain import ScalingConfig
     from advisor.engine.whatif import replay_history
     from advisor.lake.reader import wide_metrics
 
@@ -102,8 +103,8 @@ def test_what_if_slider_shows_the_engines_replay(sandbox_lake):
     assert after != before
     detail = overview.service_detail(lake, arn)
     config = ScalingConfig(at.slider(key="wi_c").value, 25, 25)
-    size = InstanceSize(detail.service["cpu_vcpu"], detail.service["memory_gb"])
-    expected = replay_history(wide_metrics(lake, arn), config, size, "us-east-1", detail.evidence.get("knee"))
+    capacity = detail.recommendation.evidence.capacity
+    expected = replay_history(wide_metrics(lake, arn), config, detail.service.instance, "us-east-1", capacity)
     assert after == f"${expected.summary.monthly_cost_usd:,.2f}"
 
 
@@ -112,7 +113,7 @@ def test_profile_switch_reruns_the_recommender(sandbox_lake):
     at = run(service_page, service=arn_of(lake, "webhook-receiver"))
     at.radio(key="profile").set_value("performance").run()
     assert not at.exception
-    assert any(m.label == "Recommended" and m.value != "—" for m in at.metric)
+    assert any(m.label == "Recommended" and m.value != MISSING for m in at.metric)
 
 
 def log_table(at: AppTest):

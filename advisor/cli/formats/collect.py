@@ -6,6 +6,7 @@ from rich.table import Table
 
 from advisor.cli.formats.common import to_json
 from advisor.collect.run import CollectSummary
+from advisor.presentation.numbers import MISSING, duration
 
 RESULT_STYLE = {"collected": "green", "skipped": "yellow", "failed": "bold red"}
 
@@ -38,7 +39,7 @@ def services_table(summary: CollectSummary) -> Table:
         table.add_row(
             s.region,
             s.name,
-            s.status or "?",
+            s.status or MISSING,
             f"[{style}]{s.result}[/{style}]",
             f"{s.datapoints:,}",
             f"{s.metric_rows_added:,}",
@@ -48,7 +49,7 @@ def services_table(summary: CollectSummary) -> Table:
             notes,
         )
     for region, error in summary.region_errors.items():
-        table.add_row(region, "-", "?", "[bold red]failed[/bold red]", "", "", "", "", "", error)
+        table.add_row(region, "-", MISSING, "[bold red]failed[/bold red]", "", "", "", "", "", error)
     return table
 
 
@@ -68,5 +69,5 @@ def totals_table(summary: CollectSummary) -> Table:
     table.add_row("API calls", f"{sum(summary.calls.values()):,}")
     for operation, count in summary.calls.items():
         table.add_row(f"  {operation}", f"{count:,}")
-    table.add_row("elapsed", f"{summary.elapsed_s:.1f} s")
+    table.add_row("elapsed", duration(summary.elapsed_s))
     return table

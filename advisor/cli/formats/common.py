@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.engine.simulate import SimulationSummary
+from advisor.presentation.numbers import money
 
 
 def _plain(value: Any) -> Any:
@@ -46,8 +47,8 @@ def simulation_table(summary: SimulationSummary, source: str) -> Table:
         s.region + (f" (prices of {s.prices_fallback_for})" if s.prices_fallback_for else ""),
     )
     table.add_row("minutes replayed", f"{s.minutes:,}", f"{days:.1f} days")
-    table.add_row("cost", f"${s.cost_usd:,.2f}", "over the replayed minutes")
-    table.add_row("monthly cost", f"${s.monthly_cost_usd:,.2f}", "scaled to 30 days")
+    table.add_row("cost", money(s.cost_usd), "over the replayed minutes")
+    table.add_row("monthly cost", money(s.monthly_cost_usd), "scaled to 30 days")
     table.add_row("active instance-hours", f"{s.active_instance_hours:,.1f}", "billed for vCPU and memory")
     table.add_row("provisioned instance-hours", f"{s.provisioned_instance_hours:,.1f}", "billed for memory")
     share = s.breach_minutes / s.minutes

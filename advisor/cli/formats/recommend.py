@@ -11,6 +11,7 @@ from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
 from advisor.engine.explain import Recommendation
 from advisor.lake.recommendations import lake_row
+from advisor.presentation.numbers import MISSING, money, percent
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 
 
@@ -29,10 +30,6 @@ def recommendation_json(rec: Recommendation, source: str) -> str:
     return to_json(_native({"source": source, **rec.to_dict()}))
 
 
-def _money(value: float | None) -> str:
-    return "?" if value is None else f"${value:,.2f}"
-
-
 def recommendation_table(rec: Recommendation, source: str) -> Table:
     table = Table(title=f"Recommendation for {source}", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -41,14 +38,14 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
     table.add_row("status", rec.status, f"confidence: {rec.confidence}")
     table.add_row("current", f"{rec.current}", f"{rec.instance}, {rec.region}")
     if rec.recommended is None:
-        table.add_row("recommended", "?", rec.data_rule)
+        table.add_row("recommended", MISSING, rec.data_rule)
         return table
     table.add_row(
         "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
     )
-    table.add_row("monthly cost now", _money(rec.monthly_cost_current_usd), "forecast replay, current config")
-    table.add_row("monthly cost after", _money(rec.monthly_cost_recommended_usd), "forecast replay")
-    table.add_row("monthly savings", _money(rec.monthly_savings_usd), "")
+    table.add_row("monthly cost now", money(rec.monthly_cost_current_usd), "forecast replay, current config")
+    table.add_row("monthly cost after", money(rec.monthly_cost_recommended_usd), "forecast replay")
+    table.add_row("monthly savings", money(rec.monthly_savings_usd), "")
     for name in rec.after:
         before, after = rec.before[name], rec.after[name]
         table.add_row(
@@ -103,12 +100,12 @@ def bench_table(results: list[TraceResult]) -> Table:
         rec = r.recommended
         table.add_row(
             r.name.rsplit(".", 1)[0],
-            "?" if rec is None else str(rec.config),
+            MISSING if rec is None else str(rec.config),
             str(r.optimum.config),
-            "?" if r.cost_ratio is None else f"{r.cost_ratio:.3f}",
-            "?" if rec is None else f"{rec.breach_minutes} / {r.allowed}",
+            MISSING if r.cost_ratio is None else f"{r.cost_ratio:.3f}",
+            MISSING if rec is None else f"{rec.breach_minutes} / {r.allowed}",
             str(r.optimum.breach_minutes),
-            "?" if r.savings_vs_default is None else f"{r.savings_vs_default:.1%}",
+            percent(r.savings_vs_default),
             f"{r.baseline.cost_usd / r.optimum.cost_usd:.3f} ({r.baseline.breach_minutes})",
             str(r.default.breach_minutes),
             "yes" if r.passed else "no",
@@ -179,7 +176,7 @@ def fleet_table(fleet: FleetRecommendation) -> Table:
     for o in fleet.outcomes:
         rec = o.recommendation
         if rec is None:
-            table.add_row(o.service_name, o.region, "?", "?", "", "", "", "", "error", o.error or "")
+            table.add_row(o.service_name, o.region, MISSING, MISSING, "", "", "", "", "error", o.error or "")
             continue
         breach = rec.breach_minutes_expected
         table.add_row(
@@ -187,9 +184,9 @@ def fleet_table(fleet: FleetRecommendation) -> Table:
             o.region,
             str(rec.current),
             "-" if rec.recommended is None else str(rec.recommended),
-            "" if rec.monthly_cost_current_usd is None else _money(rec.monthly_cost_current_usd),
-            "" if rec.monthly_cost_recommended_usd is None else _money(rec.monthly_cost_recommended_usd),
-            "" if rec.monthly_savings_usd is None else _money(rec.monthly_savings_usd),
+            "" if rec.monthly_cost_current_usd is None else money(rec.monthly_cost_current_usd),
+            "" if rec.monthly_cost_recommended_usd is None else money(rec.monthly_cost_recommended_usd),
+            "" if rec.monthly_savings_usd is None else money(rec.monthly_savings_usd),
             "" if breach is None else f"{breach} / {rec.breach_budget_minutes}",
             rec.confidence,
             rec.reasons[0] if rec.reasons else rec.status,
