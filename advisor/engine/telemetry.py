@@ -9,7 +9,7 @@ the objective, throttled requests (429) counted in 4xx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -43,15 +43,12 @@ class ServiceBehavior:
 
     def scaling_model(self, base: ScalingModel | None = None) -> ScalingModel:
         """The simulator's model with this service's latency curve."""
-        base = base or ScalingModel()
-        return ScalingModel(
-            scale_out_delay_min=base.scale_out_delay_min,
-            scale_in_hold_min=base.scale_in_hold_min,
+        return replace(
+            base or ScalingModel(),
             knee=self.knee,
             latency_s=self.latency_s,
             latency_slope=self.latency_slope,
             slo_factor=self.slo_factor,
-            tolerance=base.tolerance,
         )
 
     @property
