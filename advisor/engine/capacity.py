@@ -96,12 +96,15 @@ class CapacityEstimate:
     unloaded_basis: str = "least-loaded minutes"  # how L0 was read
     unloaded_uncertain: bool = False  # the service never ran unloaded: L0 is an estimate, say so
 
-    def scaling_model(self, base: ScalingModel | None = None) -> ScalingModel:
+    def scaling_model(self) -> ScalingModel:
         """A simulator model whose latency objective is reached at this estimate, rounded down to whole
         requests (MaxConcurrency is whole, and a fitted crossing can be a fraction too high); never the
         service's hidden truth."""
-        base = base or ScalingModel(latency_slope=self.settings.latency_slope)
-        base = replace(base, latency_s=self.unloaded_latency_s, slo_factor=self.settings.slo_factor)
+        base = ScalingModel(
+            latency_s=self.unloaded_latency_s,
+            latency_slope=self.settings.latency_slope,
+            slo_factor=self.settings.slo_factor,
+        )
         return model_with_slo_concurrency(base, max(1.0, math.floor(self.knee)))
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from advisor.engine.capacity import model_with_slo_concurrency
 from advisor.engine.profiles import PROFILES, Profile, profile_named
 from advisor.engine.simulate import ScalingModel, evaluate_grid
 from advisor.errors import InputError
-from advisor.pricing.apprunner import MINUTES_PER_MONTH
 
 KEYS = ["max_concurrency", "min_size", "max_size"]
 __all__ = ["PROFILES", "Profile", "profile_named"]  # re-exported: their home is profiles.py
@@ -152,10 +151,6 @@ def optimize(
     row = grid.iloc[pick]
     best = ScalingConfig(int(row.max_concurrency), int(row.min_size), int(row.max_size))
     return OptimizationResult(best, bool(fits.any()), grid, allowed, names, cost_scenario)
-
-
-def monthly(cost_usd: float, minutes: int) -> float:
-    return cost_usd * MINUTES_PER_MONTH / minutes
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from advisor.engine.optimize import (
     SizeOption,
     SizingEvidence,
     allowed_breaches,
-    monthly,
     optimize,
     profile_named,
     right_size,
@@ -192,7 +191,7 @@ def _outcome(
         config,
         scenario.name,
         s.minutes,
-        monthly(s.cost_usd, s.minutes),
+        s.monthly_cost_usd,
         s.breach_minutes,
         s.throttled_requests,
     )

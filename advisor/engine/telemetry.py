@@ -9,7 +9,7 @@ the objective, throttled requests (429) counted in 4xx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,10 +41,9 @@ class ServiceBehavior:
     server_error_rate: float = 0.002  # 5xx
     noise: float = 0.03  # relative minute-to-minute noise on latency, CPU and memory
 
-    def scaling_model(self, base: ScalingModel | None = None) -> ScalingModel:
-        """The simulator's model with this service's latency curve."""
-        return replace(
-            base or ScalingModel(),
+    def scaling_model(self) -> ScalingModel:
+        """The simulator's model (the protocol's delays) with this service's latency curve."""
+        return ScalingModel(
             knee=self.knee,
             latency_s=self.latency_s,
             latency_slope=self.latency_slope,
