@@ -118,3 +118,11 @@ def test_a_recommendation_survives_its_dict_form():
         recommend_from_trace(flat(150, days=1).iloc[:-1], settings=FAST),  # a refusal
     ):
         assert Recommendation.from_dict(rec.to_dict()).to_dict() == rec.to_dict()
+
+
+def test_the_capacity_evidence_says_in_words_what_the_estimate_found(diurnal_3d):
+    rec = recommend_from_trace(diurnal_3d, ServiceBehavior(knee=50), settings=FAST)
+    assert rec.capacity.knee_observed
+    assert rec.to_dict()["knee"]["reason"] == (
+        f"p99 latency or CPU reach their limit at {rec.capacity.knee:.1f} concurrent requests per instance"
+    )
