@@ -150,6 +150,13 @@ class Recommendation:
         return self.monthly_cost_current_usd - self.monthly_cost_recommended_usd
 
     @property
+    def forecast_outcomes(self) -> tuple[Outcome, Outcome] | None:
+        """(current, recommended) replayed on the forecast: the comparison a person reads first."""
+        if "forecast" in self.before and "forecast" in self.after:
+            return self.before["forecast"], self.after["forecast"]
+        return None
+
+    @property
     def breach_minutes_expected(self) -> int | None:
         return self.after["forecast"].breach_minutes if "forecast" in self.after else None
 

@@ -1,21 +1,23 @@
 """The fleet and one service as the dashboard and the report show them, read from the lake.
 
-Every money and risk number here is the engine's, as the `recommendations` table stored it; this module
-only joins, picks the latest rows and unpacks the evidence.
+Every money and risk number here is the engine's, as the `recommendations` table stored it
+(`lake.recommendations`); this module only joins the inventory with it and picks the latest rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING, InstanceSize, ScalingConfig
+from advisor.lake import recommendations as stored
 from advisor.lake.layout import Lake, is_hidden
 from advisor.lake.reader import read_table
-from advisor.lake.schema import table
+from advisor.lake.recommendations import Row, StoredRecommendation, instance_from_row, scaling_from_row
 
 FLEET_COLUMNS = [
     "service_name",
@@ -59,18 +61,47 @@ def services(lake) -> pd.DataFrame:
     return latest_per_service(read_table(lake, "services"), "snapshot_time")
 
 
-def recommendations(lake, evidence: bool = True) -> pd.DataFrame:
-    """The latest recommendation of every service (without the bulky evidence JSON when not needed)."""
-    columns = None if evidence else [c for c in table("recommendations").schema.names if c != "evidence_json"]
-    return latest_per_service(read_table(lake, "recommendations", columns=columns), "generated_at")
+@dataclass(frozen=True)
+class ServiceRecord:
+    """A service as its latest inventory snapshot (a `services` row) recorded it."""
+
+    service_arn: str
+    service_name: str
+    region: str
+    status: str
+    snapshot_time: datetime
+    recorded_scaling: ScalingConfig | None  # None: the snapshot recorded no auto scaling configuration
+    recorded_instance: InstanceSize | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> ServiceRecord:
+        return cls(
+            service_arn=str(row["service_arn"]),
+            service_name=str(row["service_name"]),
+            region=str(row["region"]),
+            status=str(row.get("status") or ""),
+            snapshot_time=pd.Timestamp(row["snapshot_time"]).to_pydatetime(),
+            recorded_scaling=scaling_from_row(row),
+            recorded_instance=instance_from_row(row),
+        )
+
+    @property
+    def scaling(self) -> ScalingConfig:
+        """The configuration it runs; App Runner's default when none was recorded."""
+        return self.recorded_scaling or DEFAULT_SCALING
+
+    @property
+    def instance(self) -> InstanceSize:
+        return self.recorded_instance or DEFAULT_INSTANCE
 
 
-def _config(row, prefix: str) -> str | None:
-    value = row.get(f"{prefix}max_concurrency")
-    if value is None or pd.isna(value):
-        return None
-    parts = (row[f"{prefix}{k}"] for k in ("max_concurrency", "min_size", "max_size"))
-    return "/".join(str(int(p)) for p in parts)
+def service_records(lake) -> list[ServiceRecord]:
+    """Every service of the latest inventory snapshots, by region then name."""
+    frame = services(lake)
+    if frame.empty:
+        return []
+    frame = frame.sort_values(["region", "service_name"])
+    return [ServiceRecord.from_row(row) for row in frame.to_dict("records")]
 
 
 def fleet(lake) -> pd.DataFrame:
@@ -78,37 +109,35 @@ def fleet(lake) -> pd.DataFrame:
     inventory = services(lake)
     if inventory.empty:
         return pd.DataFrame(columns=FLEET_COLUMNS)
-    recs = recommendations(lake, evidence=False)  # the fleet needs no evidence: 300 KB a service to parse
+    by_arn = {r.service_arn: r for r in stored.latest(lake)}  # no evidence: 300 KB a service to parse
     rows = []
-    by_arn = {r["service_arn"]: r for r in recs.to_dict("records")} if not recs.empty else {}
-    for service in inventory.to_dict("records"):
-        rec = by_arn.get(service["service_arn"], {})
+    for service in (ServiceRecord.from_row(row) for row in inventory.to_dict("records")):
+        rec = by_arn.get(service.service_arn)
+        recommended = None if rec is None or rec.recommended is None else str(rec.recommended)
         rows.append(
             {
-                "service_name": service["service_name"],
-                "region": service["region"],
-                "status": service["status"],
-                "instance": f"{service['cpu_vcpu']:g} vCPU / {service['memory_gb']:g} GB",
-                "current": _config(service, ""),
-                "recommended": _config(rec, "recommended_") if rec else None,
-                "monthly_cost_current": rec.get("current_monthly_cost"),
-                "monthly_cost_recommended": rec.get("predicted_monthly_cost"),
-                "monthly_savings": rec.get("monthly_savings"),
-                "confidence": rec.get("confidence") or "none",
-                "risks": [r for r in (rec.get("risks") or "").split(",") if r],
-                "data_until": rec.get("data_until"),
-                "service_arn": service["service_arn"],
-                "tags": service.get("tags"),
+                "service_name": service.service_name,
+                "region": service.region,
+                "status": service.status,
+                "instance": str(service.instance),
+                "current": None if service.recorded_scaling is None else str(service.recorded_scaling),
+                "recommended": recommended,
+                "monthly_cost_current": None if rec is None else rec.monthly_cost_current_usd,
+                "monthly_cost_recommended": None if rec is None else rec.monthly_cost_recommended_usd,
+                "monthly_savings": None if rec is None else rec.monthly_savings_usd,
+                "confidence": "none" if rec is None else rec.confidence,
+                "risks": [] if rec is None else list(rec.risks),
+                "data_until": None if rec is None else rec.data_until,
+                "service_arn": service.service_arn,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=FLEET_COLUMNS)
 
 
 @dataclass(frozen=True)
 class ServiceDetail:
-    service: dict  # the latest inventory row
-    recommendation: dict  # the latest recommendations row ({} when none)
-    evidence: dict  # the recommendation's evidence (Recommendation.to_dict())
+    service: ServiceRecord
+    recommendation: StoredRecommendation | None  # the latest, read with its evidence; None when none
 
 
 def service_detail(lake, service_arn: str) -> ServiceDetail:
@@ -116,11 +145,8 @@ def service_detail(lake, service_arn: str) -> ServiceDetail:
     match = inventory[inventory["service_arn"] == service_arn]
     if match.empty:
         raise KeyError(f"no service {service_arn} in the lake")
-    recs = read_table(lake, "recommendations")
-    recs = latest_per_service(recs[recs["service_arn"] == service_arn], "generated_at")
-    rec = recs.iloc[0].to_dict() if len(recs) else {}
-    evidence = json.loads(rec["evidence_json"]) if rec.get("evidence_json") else {}
-    return ServiceDetail(match.iloc[0].to_dict(), rec, evidence)
+    record = ServiceRecord.from_row(match.iloc[0].to_dict())
+    return ServiceDetail(record, stored.find(lake, service_arn, evidence=True))
 
 
 def markers(lake, service_arn: str, start=None) -> list[tuple[pd.Timestamp, str]]:

@@ -11,20 +11,20 @@ service whose recommendation fails is reported and the others still land.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING, InstanceSize, QuotaWarning, ScalingConfig
-from advisor.engine import explain
+from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
 from advisor.engine.recommender import RecommendSettings, recommend, refusal, summarize_data
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
-from advisor.lake.reader import read_table, wide_metrics
+from advisor.lake.reader import wide_metrics
+from advisor.lake.recommendations import Row, lake_row
+from advisor.lake.views import ServiceRecord, services
 from advisor.lake.writer import write
 
 PAUSED = "paused"
@@ -32,8 +32,8 @@ SKIPPED_STATUSES = ("DELETED",)  # still in old snapshots, but nothing left to s
 
 
 @dataclass(frozen=True)
-class ServiceOutcome:
-    """One service's recommendation, or why there is none."""
+class ServiceRecommendation:
+    """One service's pass through the engine: its recommendation, or the error that stopped it."""
 
     service_name: str
     service_arn: str
@@ -50,11 +50,11 @@ class ServiceOutcome:
 @dataclass(frozen=True)
 class FleetRecommendation:
     lake: Path
-    outcomes: list[ServiceOutcome] = field(default_factory=list)
+    outcomes: list[ServiceRecommendation] = field(default_factory=list)
     rows_written: int = 0
 
     @property
-    def failed(self) -> list[ServiceOutcome]:
+    def failed(self) -> list[ServiceRecommendation]:
         return [o for o in self.outcomes if not o.ok]
 
     @property
@@ -63,12 +63,10 @@ class FleetRecommendation:
 
 
 def inventory(lake: Lake | str | Path) -> pd.DataFrame:
-    """The latest snapshot row of every service in the lake's `services` table."""
-    frame = read_table(lake, "services")
-    if frame.empty:
-        return frame
-    frame = frame.sort_values("snapshot_time").groupby("service_arn", as_index=False).tail(1)
-    return frame.sort_values(["region", "service_name"]).reset_index(drop=True)
+    """The latest snapshot row of every service, by region then name (rows, not yet `ServiceRecord`s: a
+    row that does not parse fails its own service, not the fleet)."""
+    frame = services(lake)
+    return frame.sort_values(["region", "service_name"]).reset_index(drop=True) if len(frame) else frame
 
 
 def select(services: pd.DataFrame, names: tuple[str, ...], lake: Path) -> pd.DataFrame:
@@ -88,24 +86,13 @@ def select(services: pd.DataFrame, names: tuple[str, ...], lake: Path) -> pd.Dat
     return services[services["service_name"].isin(wanted) | services["service_arn"].isin(wanted)]
 
 
-def current_config(row: pd.Series) -> ScalingConfig:
-    """The service's scaling configuration as collected (App Runner's default when none was recorded)."""
-    values = [row.get(k) for k in ("max_concurrency", "min_size", "max_size")]
-    if any(v is None or pd.isna(v) for v in values):
-        return DEFAULT_SCALING
-    with warnings.catch_warnings():  # AWS accepted it, a raised quota included
-        warnings.simplefilter("ignore", QuotaWarning)
-        return ScalingConfig(*(int(v) for v in values))
-
-
-def instance_size(row: pd.Series) -> InstanceSize:
-    cpu, memory = row.get("cpu_vcpu"), row.get("memory_gb")
-    if cpu is None or memory is None or pd.isna(cpu) or pd.isna(memory):
-        return DEFAULT_INSTANCE
-    return InstanceSize(float(cpu), float(memory))
-
-
-def paused(frame: pd.DataFrame, current, instance, region, settings: RecommendSettings) -> Recommendation:
+def paused(
+    frame: pd.DataFrame,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    region: str,
+    settings: RecommendSettings,
+) -> Recommendation:
     rule = (
         "No recommendation: the service is paused, so it serves no traffic and bills nothing; "
         "resume it to get one."
@@ -122,19 +109,20 @@ def generated_at(frame: pd.DataFrame, now: datetime) -> datetime:
 
 
 def recommend_service(
-    lake: Lake | str | Path, row: pd.Series, settings: RecommendSettings, now: datetime
-) -> ServiceOutcome:
+    lake: Lake | str | Path, row: Row, settings: RecommendSettings, now: datetime
+) -> ServiceRecommendation:
     name, arn, region = str(row["service_name"]), str(row["service_arn"]), str(row["region"])
     try:
-        current, instance = current_config(row), instance_size(row)
+        service = ServiceRecord.from_row(row)
+        current, instance = service.scaling, service.instance
         frame = wide_metrics(lake, arn)
-        if str(row.get("status") or "").upper() == "PAUSED":
+        if service.status.upper() == "PAUSED":
             rec = paused(frame, current, instance, region, settings)
         else:
             rec = recommend(frame, current, instance, region, settings)
-        return ServiceOutcome(name, arn, region, generated_at(frame, now), rec)
+        return ServiceRecommendation(name, arn, region, generated_at(frame, now), rec)
     except Exception as exc:  # one broken service must not stop the fleet
-        return ServiceOutcome(name, arn, region, error=f"{type(exc).__name__}: {exc}")
+        return ServiceRecommendation(name, arn, region, error=f"{type(exc).__name__}: {exc}")
 
 
 def recommend_lake(
@@ -149,11 +137,11 @@ def recommend_lake(
         raise InputError(f"--lake {root}: no such directory (run 'advisor collect' first)")
     now = now or datetime.now(UTC)
     chosen = select(inventory(lake), tuple(services), root)
-    outcomes = [recommend_service(lake, row, settings, now) for _, row in chosen.iterrows()]
+    outcomes = [recommend_service(lake, row, settings, now) for row in chosen.to_dict("records")]
     rows = [
-        explain.lake_row(o.recommendation, o.service_arn, o.service_name, o.generated_at)
+        lake_row(o.recommendation, o.service_arn, o.service_name, o.generated_at)
         for o in outcomes
-        if o.ok
+        if o.recommendation is not None
     ]
     written = write(lake, "recommendations", pd.DataFrame(rows)).rows_in if rows else 0
     return FleetRecommendation(root, outcomes, written)

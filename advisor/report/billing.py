@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.telemetry import column
 from advisor.engine.whatif import replay_history
 from advisor.report.timeline import Config, ConfigTimeline, config_label
@@ -39,14 +40,14 @@ def has_demand(metrics: pd.DataFrame) -> bool:
 
 
 def replay_per_minute(
-    metrics: pd.DataFrame, timeline: ConfigTimeline, region: str, knee: dict | None
+    metrics: pd.DataFrame, timeline: ConfigTimeline, region: str, capacity: CapacityEstimate | None
 ) -> tuple[pd.DataFrame, list[Config]]:
     """The engine's per-minute frame, each minute from the replay under the configuration in effect."""
     runs: dict[Config, pd.DataFrame] = {}
 
     def run(config: Config) -> pd.DataFrame:
         if config not in runs:
-            runs[config] = replay_history(metrics, config[0], config[1], region, knee).per_minute
+            runs[config] = replay_history(metrics, config[0], config[1], region, capacity).per_minute
         return runs[config]
 
     index = pd.DatetimeIndex(run(timeline.initial).index)
@@ -58,12 +59,12 @@ def replay_per_minute(
 
 
 def replay_window(
-    metrics: pd.DataFrame, timeline: ConfigTimeline | None, region: str, knee: dict | None
+    metrics: pd.DataFrame, timeline: ConfigTimeline | None, region: str, capacity: CapacityEstimate | None
 ) -> WindowReplay:
     """The service's bill over the window `metrics` covers; empty when it had no demand data there."""
     if timeline is None or not has_demand(metrics):
         return WindowReplay()
-    minute, used = replay_per_minute(metrics, timeline, region, knee)
+    minute, used = replay_per_minute(metrics, timeline, region, capacity)
     days = pd.DatetimeIndex(minute.index).floor("D")
     daily = minute["cost_usd"].groupby(days).agg(["sum", "count"]).set_axis(["cost_usd", "minutes"], axis=1)
     return WindowReplay(

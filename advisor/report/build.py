@@ -2,25 +2,27 @@
 
 Money is the engine's: `billing.replay_window` bills each service's collected demand under the
 configuration it ran, for this period and the one before; savings and their risk are the stored
-recommendations' (`overview.fleet`); actions come from the audit log. A lake with nothing in it, or a
+recommendations' (`lake.recommendations`); actions come from the audit log. A lake with nothing in it, or a
 service with no data in the period, gives empty sections and notes that say why, never an exception.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from advisor.apply.audit import read_actions
-from advisor.apply.recommendations import recommendation_id
+from advisor.apply.audit import ActionRecord, read_actions
 from advisor.apply.state import ActionStatus, ConfigState
+from advisor.engine.capacity import CapacityEstimate
+from advisor.lake import recommendations as stored
 from advisor.lake import views as overview
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
+from advisor.lake.recommendations import StoredRecommendation
+from advisor.lake.views import ServiceRecord
 from advisor.pricing.apprunner import MINUTES_PER_MONTH
 from advisor.report.billing import Observed, WindowReplay, observe, replay_window
 from advisor.report.period import Period
@@ -173,53 +175,52 @@ class Report:
 class _ServiceWindow:
     """Everything read and computed for one service (internal: the sections pick from it)."""
 
-    row: dict
+    service: ServiceRecord
     timeline: ConfigTimeline | None
-    knee: dict | None
+    capacity: CapacityEstimate | None  # of the latest recommendation (None: the default model)
     now: WindowReplay
     before: WindowReplay
     observed: Observed
     latency_limit_ms: float | None
 
 
-def _knees(recs: pd.DataFrame) -> dict[str, dict | None]:
-    return {
-        r["service_arn"]: (json.loads(r["evidence_json"]).get("knee") if r.get("evidence_json") else None)
-        for r in recs.to_dict("records")
-    }
+def _capacities(recs: list[StoredRecommendation]) -> dict[str, CapacityEstimate | None]:
+    return {r.service_arn: r.evidence.capacity if r.evidence_json else None for r in recs}
 
 
-def _latency_limit(knee: dict | None, slo: Slo) -> float | None:
+def _latency_limit(capacity: CapacityEstimate | None, slo: Slo) -> float | None:
     if slo.p99_latency_ms is not None:
         return float(slo.p99_latency_ms)
-    return float(knee["latency_limit_ms"]) if knee and knee.get("latency_limit_ms") else None
+    return float(capacity.latency_limit_ms) if capacity and capacity.latency_limit_ms else None
 
 
-def _service_window(lake, row, snapshots, actions, knee, period: Period, slo: Slo) -> _ServiceWindow:
-    arn = row["service_arn"]
+def _service_window(
+    lake, service: ServiceRecord, snapshots, actions, capacity, period: Period, slo: Slo
+) -> _ServiceWindow:
+    arn = service.service_arn
     timeline = config_timeline(
         snapshots[snapshots["service_arn"] == arn], actions[actions["service_arn"] == arn]
     )
     metrics = wide_metrics(lake, arn, period.start, period.end)
     earlier = period.previous()
     previous = wide_metrics(lake, arn, earlier.start, earlier.end)
-    limit = _latency_limit(knee, slo)
+    limit = _latency_limit(capacity, slo)
     return _ServiceWindow(
-        row=row,
+        service=service,
         timeline=timeline,
-        knee=knee,
-        now=replay_window(metrics, timeline, row["region"], knee),
-        before=replay_window(previous, timeline, row["region"], knee),
+        capacity=capacity,
+        now=replay_window(metrics, timeline, service.region, capacity),
+        before=replay_window(previous, timeline, service.region, capacity),
         observed=observe(metrics, limit),
         latency_limit_ms=limit,
     )
 
 
 def _cost(w: _ServiceWindow) -> ServiceCost:
-    r = w.row
+    s = w.service
     previous = w.before.cost_usd if w.before.minutes else None
     return ServiceCost(
-        r["service_name"], r["region"], r["status"], w.now.cost_usd, previous, w.now.minutes, w.now.configs
+        s.service_name, s.region, s.status, w.now.cost_usd, previous, w.now.minutes, w.now.configs
     )
 
 
@@ -247,8 +248,8 @@ def _risk(w: _ServiceWindow) -> RiskLine | None:
     if not (n.breach_minutes or n.throttled_requests or erroring or o.minutes_above_slo):
         return None
     return RiskLine(
-        w.row["service_name"],
-        w.row["region"],
+        w.service.service_name,
+        w.service.region,
         n.breach_minutes,
         n.throttled_requests,
         o.errors_4xx,
@@ -260,7 +261,7 @@ def _risk(w: _ServiceWindow) -> RiskLine | None:
 
 
 def _gap_note(w: _ServiceWindow, period: Period) -> str | None:
-    o, status = w.observed, str(w.row["status"]).upper()
+    o, status = w.observed, w.service.status.upper()
     if o.minutes_with_data == 0:
         return "no data in the period" + (" (service deleted)" if status == "DELETED" else "")
     notes = []
@@ -280,9 +281,9 @@ def _gap(w: _ServiceWindow, period: Period) -> DataGap | None:
         return None
     o = w.observed
     return DataGap(
-        w.row["service_name"],
-        w.row["region"],
-        w.row["status"],
+        w.service.service_name,
+        w.service.region,
+        w.service.status,
         o.minutes_with_data,
         period.minutes,
         o.largest_gap_minutes,
@@ -294,36 +295,44 @@ def _gap(w: _ServiceWindow, period: Period) -> DataGap | None:
 
 def _daily(windows: list[_ServiceWindow]) -> list[DailyCost]:
     return [
-        DailyCost(pd.Timestamp(day).to_pydatetime(), w.row["service_name"], float(r.cost_usd), int(r.minutes))
+        DailyCost(day.to_pydatetime(), w.service.service_name, float(cost), int(minutes))
         for w in windows
-        for day, r in w.now.daily.iterrows()
-    ]
-
-
-def _savings(lake, recs: pd.DataFrame, top: int) -> list[Saving]:
-    fleet = overview.fleet(lake)
-    if fleet.empty:
-        return []
-    changed = fleet["recommended"].notna() & (fleet["recommended"] != fleet["current"])
-    fleet = fleet[changed & fleet["monthly_savings"].notna()]
-    breach = (
-        dict(zip(recs["service_arn"], recs["predicted_breach_minutes"], strict=True)) if len(recs) else {}
-    )
-    lines = [
-        Saving(
-            r["service_name"],
-            r["region"],
-            r["current"],
-            r["recommended"],
-            float(r["monthly_cost_current"]),
-            float(r["monthly_cost_recommended"]),
-            float(r["monthly_savings"]),
-            None if pd.isna(breach.get(r["service_arn"])) else float(breach[r["service_arn"]]),
-            r["confidence"],
-            tuple(r["risks"]),
+        for day, cost, minutes in zip(
+            pd.DatetimeIndex(w.now.daily.index), w.now.daily["cost_usd"], w.now.daily["minutes"], strict=True
         )
-        for r in fleet.to_dict("records")
     ]
+
+
+def _savings(inventory: list[ServiceRecord], recs: list[StoredRecommendation], top: int) -> list[Saving]:
+    """The recommendations that change a service's configuration (against its latest snapshot)."""
+    by_arn = {r.service_arn: r for r in recs}
+    lines = []
+    for service in inventory:
+        rec = by_arn.get(service.service_arn)
+        if rec is None or rec.recommended is None or rec.recommended == service.recorded_scaling:
+            continue
+        now, then, saved = (
+            rec.monthly_cost_current_usd,
+            rec.monthly_cost_recommended_usd,
+            rec.monthly_savings_usd,
+        )
+        if now is None or then is None or saved is None:
+            continue
+        current = None if service.recorded_scaling is None else str(service.recorded_scaling)
+        lines.append(
+            Saving(
+                service.service_name,
+                service.region,
+                current,
+                str(rec.recommended),
+                now,
+                then,
+                saved,
+                rec.predicted_breach_minutes,
+                rec.confidence,
+                rec.risks,
+            )
+        )
     return sorted(lines, key=lambda s: -s.monthly_savings_usd)[:top]
 
 
@@ -332,7 +341,7 @@ def _monthly_difference(
 ) -> tuple[float, int]:
     """(monthly cost under `before` minus under `after`, minutes) for the demand in `metrics`."""
     old, new = (
-        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.row["region"], w.knee)
+        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.service.region, w.capacity)
         for s in (before, after)
     )
     if not new.minutes:
@@ -340,42 +349,43 @@ def _monthly_difference(
     return (old.cost_usd - new.cost_usd) * MINUTES_PER_MONTH / new.minutes, new.minutes
 
 
-def _predicted(lake, action: dict, before, after, w: _ServiceWindow, recs_all: pd.DataFrame) -> float | None:
+def _predicted(
+    lake, action: ActionRecord, before, after, w: _ServiceWindow, recs_all: list[StoredRecommendation]
+) -> float | None:
     """The linked recommendation's promise, else the engine on the history before the change."""
-    source = action.get("source") or ""
-    if source.startswith("recommendation "):
-        wanted = source.split(" ", 1)[1]
-        for rec in recs_all[recs_all["service_arn"] == action["service_arn"]].to_dict("records"):
-            if recommendation_id(rec["service_arn"], rec["generated_at"]) == wanted:
-                return None if pd.isna(rec["monthly_savings"]) else float(rec["monthly_savings"])
-    history = wide_metrics(
-        lake, action["service_arn"], end=pd.Timestamp(action["created_at"]).to_pydatetime()
-    )
+    if action.source.startswith("recommendation "):
+        wanted = action.source.split(" ", 1)[1]
+        linked = (r for r in recs_all if r.service_arn == action.service_arn and r.id == wanted)
+        for rec in linked:
+            return rec.monthly_savings_usd
+    history = wide_metrics(lake, action.service_arn, end=action.created_at)
     saving, minutes = _monthly_difference(history.tail(14 * 1440), before, after, w)
     return saving if minutes else None
 
 
-def _action(lake, action: dict, w: _ServiceWindow | None, period: Period, recs_all) -> ActionLine:
-    before, after = ConfigState.from_json(action["before"]), ConfigState.from_json(action["after"])
-    name = w.row["service_name"] if w else action["service_arn"].split("/")[-2]
+def _action(
+    lake, action: ActionRecord, w: _ServiceWindow | None, period: Period, recs_all: list[StoredRecommendation]
+) -> ActionLine:
+    before, after = action.before, action.after
+    name = w.service.service_name if w else action.service_arn.split("/")[-2]
     predicted = realized = None
     minutes, note = 0, ""
-    if action["status"] == str(ActionStatus.SUCCEEDED) and w is not None:
+    if action.status == ActionStatus.SUCCEEDED and w is not None:
         predicted = _predicted(lake, action, before, after, w, recs_all)
-        since = wide_metrics(lake, action["service_arn"], pd.Timestamp(action["created_at"]), period.end)
+        since = wide_metrics(lake, action.service_arn, action.created_at, period.end)
         realized, minutes = _monthly_difference(since, before, after, w)
         note = "" if minutes >= 60 else "under an hour of data since the change: realized not yet known"
         realized = realized if minutes >= 60 else None
-    elif action["status"] != str(ActionStatus.SUCCEEDED):
-        note = (action.get("message") or "")[:160]
+    elif action.status != ActionStatus.SUCCEEDED:
+        note = action.message[:160]
     return ActionLine(
-        pd.Timestamp(action["created_at"]).to_pydatetime(),
+        action.created_at,
         name,
-        action.get("kind") or "apply",
-        action["status"],
+        action.kind,
+        str(action.status),
         config_label((before.scaling, before.instance)),
         config_label((after.scaling, after.instance)),
-        action.get("source") or "",
+        action.source,
         predicted,
         realized,
         minutes,
@@ -383,14 +393,17 @@ def _action(lake, action: dict, w: _ServiceWindow | None, period: Period, recs_a
     )
 
 
-def _actions(lake, actions: pd.DataFrame, windows: dict, period: Period, recs_all) -> list[ActionLine]:
-    chosen = [a for a in actions.to_dict("records") if period.contains(a["created_at"])]
-    lines = [_action(lake, a, windows.get(a["service_arn"]), period, recs_all) for a in chosen]
+def _actions(
+    lake, actions: pd.DataFrame, windows: dict, period: Period, recs_all: list[StoredRecommendation]
+) -> list[ActionLine]:
+    records = [ActionRecord.from_row(row) for _, row in actions.iterrows()]
+    chosen = [a for a in records if period.contains(a.created_at)]
+    lines = [_action(lake, a, windows.get(a.service_arn), period, recs_all) for a in chosen]
     return sorted(lines, key=lambda line: line.created_at)
 
 
-def _notes(inventory: pd.DataFrame, windows: list[_ServiceWindow], period: Period) -> list[str]:
-    if inventory.empty:
+def _notes(inventory: list[ServiceRecord], windows: list[_ServiceWindow], period: Period) -> list[str]:
+    if not inventory:
         return ["The lake has no services yet: run 'advisor collect' first."]
     notes = []
     if not any(w.now.minutes for w in windows):
@@ -403,7 +416,7 @@ def _notes(inventory: pd.DataFrame, windows: list[_ServiceWindow], period: Perio
             f"The period before has less data ({before:,} service-minutes against {now:,}): part of the "
             "change is collection, not spend."
         )
-    default = [w.row["service_name"] for w in windows if w.now.minutes and not w.knee]
+    default = [w.service.service_name for w in windows if w.now.minutes and not w.capacity]
     if default:
         notes.append(
             f"No capacity estimate for {', '.join(default)} (too little traffic, or no recommendation yet): "
@@ -422,21 +435,17 @@ def build_report(
 ) -> Report:
     """Every section of the report for `period`, from the lake alone (no AWS call)."""
     slo = slo or Slo()
-    inventory = overview.services(lake)
+    inventory = overview.service_records(lake)
     snapshots, actions = read_table(lake, "services"), read_actions(lake)
-    recs_all = read_table(lake, "recommendations")
-    recs = overview.latest_per_service(recs_all, "generated_at")
-    knees = _knees(recs)
-    windows = (
-        [
-            _service_window(lake, row, snapshots, actions, knees.get(row["service_arn"]), period, slo)
-            for row in inventory.sort_values(["region", "service_name"]).to_dict("records")
-        ]
-        if not inventory.empty
-        else []
-    )
+    recs_all = stored.read_recommendations(lake)
+    recs = stored.latest(lake, evidence=True)
+    capacities = _capacities(recs)
+    windows = [
+        _service_window(lake, s, snapshots, actions, capacities.get(s.service_arn), period, slo)
+        for s in inventory
+    ]
     costs = [_cost(w) for w in windows]
-    by_arn = {w.row["service_arn"]: w for w in windows}
+    by_arn = {w.service.service_arn: w for w in windows}
     return Report(
         generated_at=now or datetime.now(UTC),
         lake=str(Lake.of(lake).root),
@@ -446,7 +455,7 @@ def build_report(
         previous_total_cost_usd=_sum_known([c.previous_cost_usd for c in costs]),
         services=sorted(costs, key=lambda c: -c.cost_usd),
         regions=_regions(costs),
-        savings=_savings(lake, recs, top),
+        savings=_savings(inventory, recs, top),
         risks=sorted(filter(None, map(_risk, windows)), key=lambda r: -r.breach_minutes),
         actions=_actions(lake, actions, by_arn, period, recs_all),
         gaps=[g for g in (_gap(w, period) for w in windows) if g is not None],

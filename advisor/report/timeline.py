@@ -8,15 +8,13 @@ first entry started from (an action's `before`, or the first snapshot).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from advisor.apply.state import ActionStatus, ConfigState
-from advisor.domain import QuotaWarning
-from advisor.recommend.pipeline import current_config, instance_size
+from advisor.lake.views import ServiceRecord
 
 Config = tuple  # (ScalingConfig, InstanceSize): hashable, so minutes group by it
 
@@ -45,12 +43,8 @@ def _state_config(state: ConfigState) -> Config:
 
 
 def _snapshot_entries(snapshots: pd.DataFrame) -> list[tuple[pd.Timestamp, int, Config]]:
-    with warnings.catch_warnings():  # configurations AWS accepted: a raised quota is not news here
-        warnings.simplefilter("ignore", QuotaWarning)
-        return [
-            (pd.Timestamp(row["snapshot_time"]), 0, (current_config(row), instance_size(row)))
-            for _, row in snapshots.iterrows()
-        ]
+    records = (ServiceRecord.from_row(row) for row in snapshots.to_dict("records"))
+    return [(pd.Timestamp(r.snapshot_time), 0, (r.scaling, r.instance)) for r in records]
 
 
 def _action_entries(actions: pd.DataFrame) -> tuple[list[tuple[pd.Timestamp, int, Config]], Config | None]:

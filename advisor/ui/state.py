@@ -33,7 +33,10 @@ def fleet(lake: str, lake_version: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def detail(lake: str, lake_version: str, service_arn: str) -> overview.ServiceDetail:
-    return overview.service_detail(lake, service_arn)
+    found = overview.service_detail(lake, service_arn)
+    if found.recommendation is not None and found.recommendation.evidence_json:
+        _ = found.recommendation.evidence  # parsed once per lake version: the cache keeps it parsed
+    return found
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

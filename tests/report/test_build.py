@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pandas as pd
 import pytest
 
 from advisor.domain import DEFAULT_INSTANCE, ScalingConfig
 from advisor.engine.whatif import replay_history
 from advisor.lake import views as overview
 from advisor.lake.reader import wide_metrics
-from advisor.recommend.pipeline import current_config, instance_size
+from advisor.lake.recommendations import latest
 from advisor.report.build import build_report
 from advisor.report.period import Period, resolve_period
 from advisor.report.render import FORMATS, render
@@ -22,22 +21,17 @@ from .conftest import DELETED_AT, START, add_action, add_service, ref, traffic
 
 def engine_cost(lake, period: Period) -> dict[str, float]:
     """Each service's cost in `period`, recomputed here straight from the engine's what-if replay."""
-    recs = overview.recommendations(lake)
-    knees = {r["service_arn"]: json.loads(r["evidence_json"]).get("knee") for r in recs.to_dict("records")}
+    capacities = {r.service_arn: r.evidence.capacity for r in latest(lake, evidence=True)}
     costs = {}
-    for row in overview.services(lake).to_dict("records"):
-        metrics = wide_metrics(lake, row["service_arn"], period.start, period.end)
+    for service in overview.service_records(lake):
+        metrics = wide_metrics(lake, service.service_arn, period.start, period.end)
         if metrics.get("Requests_Sum") is None or metrics["Requests_Sum"].isna().all():
-            costs[row["service_name"]] = 0.0
+            costs[service.service_name] = 0.0
             continue
         result = replay_history(
-            metrics,
-            current_config(pd.Series(row)),
-            instance_size(pd.Series(row)),
-            row["region"],
-            knees.get(row["service_arn"]),
+            metrics, service.scaling, service.instance, service.region, capacities.get(service.service_arn)
         )
-        costs[row["service_name"]] = result.summary.cost_usd
+        costs[service.service_name] = result.summary.cost_usd
     return costs
 
 
