@@ -41,8 +41,8 @@ def test_apply_creates_updates_waits_verifies_and_audits(platform, service, lake
 
     assert result.status is ActionStatus.SUCCEEDED, result.message
     live = platform.describe_service(service["ServiceArn"])
-    assert live.autoscaling.name == "advisor-checkout-api" and live.autoscaling.revision == 1
-    assert platform.describe_config(live.autoscaling.arn).scaling == ScalingConfig(60, 2, 8)
+    assert live.scaling.name == "advisor-checkout-api" and live.scaling.revision == 1
+    assert platform.describe_revision(live.scaling.arn).settings == ScalingConfig(60, 2, 8)
     assert endpoint.write_calls() == ["CreateAutoScalingConfiguration", "UpdateService"]
     assert {e.step for e in events} >= {"create", "update", "wait", "verify", "done"}
 
@@ -51,7 +51,7 @@ def test_apply_creates_updates_waits_verifies_and_audits(platform, service, lake
     assert row["actor"].startswith("arn:aws:")  # STS caller identity
     assert row["operation_id"] == result.action.operation_id
     assert json.loads(row["before"])["max_concurrency"] == 80
-    assert json.loads(row["after"])["arn"] == live.autoscaling.arn
+    assert json.loads(row["after"])["arn"] == live.scaling.arn
     assert OPERATION_SECONDS <= row["duration_s"] < OPERATION_SECONDS + 60  # waited with backoff
     assert row["service_arn"] == service["ServiceArn"] and row["rollback_of"] is None
 
@@ -95,8 +95,9 @@ def test_the_same_values_twice_the_second_is_a_noop(platform, service, lake, wai
 
     assert first.ok and plan.noop and plan.steps == ()
     assert second.status is ActionStatus.NOOP
+    assert first.succeeded and second.ok and not second.succeeded  # a no-op is fine, but changed nothing
     assert len(endpoint.write_calls()) == writes
-    assert len(platform.config_revisions("advisor-checkout-api")) == 1
+    assert len(platform.revisions("advisor-checkout-api")) == 1
     assert list(read_actions(lake)["status"]) == ["noop", "succeeded"]
 
 
@@ -126,4 +127,4 @@ def test_a_recommended_instance_size_is_applied_with_the_scaling(platform, servi
     assert result.ok, result.message
     live = platform.describe_service(service["ServiceArn"])
     assert (live.instance.cpu_vcpu, live.instance.memory_gb) == (0.5, 1.0)
-    assert str(platform.describe_config(live.autoscaling.arn).scaling) == "30/1/8"
+    assert str(platform.describe_revision(live.scaling.arn).settings) == "30/1/8"
