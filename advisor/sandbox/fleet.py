@@ -39,6 +39,8 @@ class FleetService:
         if self.trace is not None:
             values = self.trace.to_numpy()
             return np.resize(values, minutes).astype(float)
+        if self.traffic is None:
+            raise ValueError(f"{self.name} has neither a traffic shape nor a trace")
         end = start + pd.Timedelta(minutes=minutes)
         return (
             generate(self.traffic, days=minutes / 1440, end=end, seed=seed)["requests"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ def application_events(
     """
     app_group, _ = log_groups(name, service_id)
     rng = np.random.default_rng(seed)
-    stamps = (minutes.index.asi8 // 1_000_000).astype(np.int64)  # ns -> ms
+    stamps = (cast(pd.DatetimeIndex, minutes.index).asi8 // 1_000_000).astype(np.int64)  # ns -> ms
     ready = minutes["ready"].to_numpy()
     requests = metrics["Requests_Sum"].to_numpy()
     errors = metrics["5xxStatusResponses_Sum"].to_numpy()

@@ -161,8 +161,8 @@ class Sandbox:
             headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
             return self._dated(Response(body, status=400, headers=headers))
         content_type, code = THROTTLED[service]
-        body = json.dumps({"__type": code, "message": "Rate exceeded"})
-        return self._dated(Response(body, status=400, content_type=content_type))
+        text = json.dumps({"__type": code, "message": "Rate exceeded"})
+        return self._dated(Response(text, status=400, content_type=content_type))
 
     def _control(self, request: Request) -> Response:
         action = request.path.removeprefix("/_sandbox/").strip("/")
