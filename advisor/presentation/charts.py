@@ -138,6 +138,12 @@ def service_timeseries(
     return fig
 
 
+def _dots(x: Any, y: Any, name: str, key: str, opacity: float) -> go.Scattergl:
+    return go.Scattergl(
+        x=x, y=y, mode="markers", name=name, marker={"size": 4, "color": PALETTE[key], "opacity": opacity}
+    )
+
+
 def capacity_curve(knee: dict[str, Any]) -> go.Figure:
     """p99 latency and CPU against per-instance concurrency, the fitted curves, the knee and the limits.
 
@@ -148,26 +154,10 @@ def capacity_curve(knee: dict[str, Any]) -> go.Figure:
     curve = pd.DataFrame(knee.get("curve") or [])
     if len(points):
         fig.add_trace(
-            go.Scattergl(
-                x=points["k"],
-                y=points["latency_p99_ms"],
-                mode="markers",
-                name="p99 latency",
-                marker={"size": 4, "color": PALETTE["p99"], "opacity": 0.35},
-            ),
-            secondary_y=False,
+            _dots(points["k"], points["latency_p99_ms"], "p99 latency", "p99", 0.35), secondary_y=False
         )
         if "cpu_pct" in points:
-            fig.add_trace(
-                go.Scattergl(
-                    x=points["k"],
-                    y=points["cpu_pct"],
-                    mode="markers",
-                    name="CPU %",
-                    marker={"size": 4, "color": PALETTE["cpu"], "opacity": 0.25},
-                ),
-                secondary_y=True,
-            )
+            fig.add_trace(_dots(points["k"], points["cpu_pct"], "CPU %", "cpu", 0.25), secondary_y=True)
     if len(curve):
         fig.add_trace(
             _line(curve["k"], curve["latency_p99_ms"], "p99 fit", PALETTE["p99"]), secondary_y=False
