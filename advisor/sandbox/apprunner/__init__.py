@@ -8,6 +8,10 @@ response is built to the output shapes. What the model does not say comes from t
 
 Time is read from an injected clock and every state is derived from it on read, so tests need no sleeping and
 the emulator needs no background threads. One lock guards all state: the HTTP router is threaded.
+
+Read in this order: `errors` (the modeled exceptions and their status), `validation` (requests against the
+model's input shapes), `state` (revisions, services, operations per Region), `emulator` (one handler per
+operation, and the seeding API). The wire format and NextToken paging are `advisor.sandbox.wire`'s.
 """
 
 from advisor.sandbox.apprunner.emulator import AppRunnerEmulator

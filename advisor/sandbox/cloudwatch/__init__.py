@@ -28,6 +28,9 @@ sandbox publishes App Runner's metrics itself; metric math supports only a bare 
 one unit per series (the last one written); accounts are not separated; new series are listed at once.
 Percentiles are numpy's default ("linear") percentile of the expanded sample.
 
+Read in this order: `limits` (CloudWatch's limits and retention tiers), `errors`, `validation` (request
+checks), `storage` (the columnar Block and Series), `datums` (PutMetricData's datum rules and their bulk
+twin), `store` (the operations). The wire format and NextToken cursors are `advisor.sandbox.wire`'s.
 """
 
 from advisor.sandbox.cloudwatch.store import MetricsStore
