@@ -7,6 +7,18 @@ import pandas as pd
 
 from advisor.engine.simulate import demand_from_requests
 
+# What the dashboard charts from a recommendation's evidence (Recommendation.to_dict)
+CHARTED = (
+    "monthly_cost_current_usd",
+    "monthly_cost_recommended_usd",
+    "breach_minutes_expected",
+    "confidence",
+    "reasons",
+    "knee",
+    "forecast",
+    "frontier",
+)
+
 
 def scaled(requests: pd.Series, p99_demand: float = 250.0) -> pd.Series:
     """Requests per minute scaled so that the 99th percentile of demand is `p99_demand` (PROTOCOL.md §1)."""
