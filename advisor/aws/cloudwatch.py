@@ -12,12 +12,15 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from advisor.aws.calls import aws_call, paginate
 from advisor.domain import APP_RUNNER_METRICS, METRICS_NAMESPACE, MetricSpec
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 MAX_QUERIES_PER_CALL = 500
 MAX_DATAPOINTS_PER_CALL = 100_800
@@ -158,7 +161,7 @@ def plan_calls(
 
 @aws_call("cloudwatch:GetMetricData")
 def get_metric_data(
-    client: Any,
+    client: CloudWatchClient,
     queries: Sequence[MetricQuery],
     start: datetime,
     end: datetime,
@@ -184,7 +187,7 @@ def get_metric_data(
 
 
 def _results(
-    client: Any, window: Window, batch: list[MetricQuery], on_call: Callable[[], None]
+    client: CloudWatchClient, window: Window, batch: list[MetricQuery], on_call: Callable[[], None]
 ) -> Iterator[dict[str, Any]]:
     """Each MetricDataResult of every page of one packed call (NextToken followed)."""
     yield from paginate(
@@ -228,7 +231,7 @@ class MetricIdentity:
 
 @aws_call("cloudwatch:ListMetrics")
 def list_metrics(
-    client: Any,
+    client: CloudWatchClient,
     namespace: str = METRICS_NAMESPACE,
     *,
     metric_name: str | None = None,

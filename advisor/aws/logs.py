@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from advisor.aws.calls import aws_call, pages, paginate
+
+if TYPE_CHECKING:
+    from mypy_boto3_logs import CloudWatchLogsClient
 
 FILTER_LOG_EVENTS_TPS = 5.0
 DESCRIBE_LOG_STREAMS_PAGE = 50  # the API's maximum
@@ -83,7 +86,7 @@ def to_epoch_ms(when: datetime) -> int:
 
 @aws_call("logs:FilterLogEvents")
 def iter_log_event_pages(
-    client: Any,
+    client: CloudWatchLogsClient,
     log_group: str,
     start: datetime,
     end: datetime,
@@ -112,7 +115,7 @@ def iter_log_event_pages(
 
 @aws_call("logs:FilterLogEvents")
 def filter_log_events(
-    client: Any,
+    client: CloudWatchLogsClient,
     log_group: str,
     start: datetime,
     end: datetime,
@@ -145,7 +148,9 @@ def _events_frame(log_group: str, events: list[dict[str, Any]]) -> pd.DataFrame:
             "log_stream": [e.get("logStreamName") for e in events],
             "event_id": [e["eventId"] for e in events],
             "timestamp": pd.to_datetime([e["timestamp"] for e in events], unit="ms", utc=True),
-            "ingestion_time": pd.to_datetime([e.get("ingestionTime") for e in events], unit="ms", utc=True),
+            "ingestion_time": pd.to_datetime(
+                pd.Series([e.get("ingestionTime") for e in events], dtype="float64"), unit="ms", utc=True
+            ),
             "message": [e.get("message", "") for e in events],
         },
         columns=LOG_COLUMNS,
@@ -169,7 +174,9 @@ def _ms(value: int | None) -> datetime | None:
 
 
 @aws_call("logs:DescribeLogStreams")
-def describe_log_streams(client: Any, log_group: str, *, prefix: str | None = None) -> list[LogStream]:
+def describe_log_streams(
+    client: CloudWatchLogsClient, log_group: str, *, prefix: str | None = None
+) -> list[LogStream]:
     params: dict[str, Any] = {"logGroupName": log_group, "limit": DESCRIBE_LOG_STREAMS_PAGE}
     if prefix:
         params["logStreamNamePrefix"] = prefix
