@@ -47,85 +47,77 @@ def _wait_for_sandbox(endpoint: str, process: subprocess.Popen, timeout: float =
     raise AdvisorError(f"the sandbox at {endpoint} did not answer within {timeout:.0f} s")
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("demo")
-    def demo(
-        port: int = typer.Option(8501, help="Dashboard port on 127.0.0.1."),
-        sandbox_port: int = typer.Option(4566, help="Sandbox endpoint port on 127.0.0.1."),
-        lake: Path = typer.Option(
-            Path("advisor-data/demo"), help="Lake for the demo (emptied at each start)."
-        ),
-        days: float = typer.Option(14, help="Days of sandbox history."),
-        dashboard: bool = typer.Option(
-            True, "--dashboard/--no-dashboard", help="Open the dashboard at the end."
-        ),
-    ) -> None:
-        """Start the sandbox, collect its fleet, recommend, and serve the dashboard (Ctrl-C stops all)."""
-        from advisor.aws.session import AwsSession
-        from advisor.collect.progress import RichProgress
-        from advisor.collect.run import CollectRequest, collect
-        from advisor.recommend.pipeline import recommend_lake
+def demo_cmd(
+    port: int = typer.Option(8501, help="Dashboard port on 127.0.0.1."),
+    sandbox_port: int = typer.Option(4566, help="Sandbox endpoint port on 127.0.0.1."),
+    lake: Path = typer.Option(Path("advisor-data/demo"), help="Lake for the demo (emptied at each start)."),
+    days: float = typer.Option(14, help="Days of sandbox history."),
+    dashboard: bool = typer.Option(True, "--dashboard/--no-dashboard", help="Open the dashboard at the end."),
+) -> None:
+    """Start the sandbox, collect its fleet, recommend, and serve the dashboard (Ctrl-C stops all)."""
+    from advisor.aws.session import AwsSession
+    from advisor.collect.progress import RichProgress
+    from advisor.collect.run import CollectRequest, collect
+    from advisor.recommend.pipeline import recommend_lake
 
-        console = Console(stderr=True)
-        endpoint = f"http://127.0.0.1:{sandbox_port}"
-        env = {
-            **os.environ,
-            **SANDBOX_ENV,
-            "AWS_ENDPOINT_URL": endpoint,
-            "ADVISOR_LAKE": str(lake.resolve()),
-            "PYTHONUNBUFFERED": "1",  # the sandbox's lines appear as they are printed
-        }
-        os.environ.update({k: env[k] for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")})
-        console.rule(f"1/4 sandbox on {endpoint}: seeding {days:g} days of history")
-        sandbox = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "advisor.cli",
-                "sandbox",
-                "start",
-                "--port",
-                str(sandbox_port),
-                "--days",
-                str(days),
-            ],
-            env=env,
+    console = Console(stderr=True)
+    endpoint = f"http://127.0.0.1:{sandbox_port}"
+    env = {
+        **os.environ,
+        **SANDBOX_ENV,
+        "AWS_ENDPOINT_URL": endpoint,
+        "ADVISOR_LAKE": str(lake.resolve()),
+        "PYTHONUNBUFFERED": "1",  # the sandbox's lines appear as they are printed
+    }
+    os.environ.update({k: env[k] for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")})
+    console.rule(f"1/4 sandbox on {endpoint}: seeding {days:g} days of history")
+    sandbox = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "advisor.cli",
+            "sandbox",
+            "start",
+            "--port",
+            str(sandbox_port),
+            "--days",
+            str(days),
+        ],
+        env=env,
+    )
+    children = [sandbox]
+    try:
+        _wait_for_sandbox(endpoint, sandbox)
+        console.rule("2/4 collect")
+        shutil.rmtree(lake, ignore_errors=True)
+        session = AwsSession.open(None, endpoint)
+        summary = collect(session, CollectRequest(lake=lake, regions=("all",), days=days), RichProgress())
+        if not summary.ok:
+            failed = ", ".join(s.name for s in summary.failed) or ", ".join(summary.region_errors)
+            raise AdvisorError(f"the first collection failed for {failed}")
+        console.print(f"Collected {len(summary.services)} services into {lake}.")
+        console.rule("3/4 recommend")
+        with console.status("Recommending ..."):
+            fleet = recommend_lake(lake)
+        console.print(f"{fleet.rows_written} recommendations written.")
+        if not dashboard:
+            return
+        console.rule(f"4/4 dashboard on http://127.0.0.1:{port}")
+        dash_env = {**env, "ADVISOR_ALLOW_APPLY": "1"}  # the sandbox is a safe place to try apply
+        ui = subprocess.Popen(
+            dashboard_command(port),
+            env=dash_env,
         )
-        children = [sandbox]
-        try:
-            _wait_for_sandbox(endpoint, sandbox)
-            console.rule("2/4 collect")
-            shutil.rmtree(lake, ignore_errors=True)
-            session = AwsSession.open(None, endpoint)
-            summary = collect(session, CollectRequest(lake=lake, regions=("all",), days=days), RichProgress())
-            if not summary.ok:
-                failed = ", ".join(s.name for s in summary.failed) or ", ".join(summary.region_errors)
-                raise AdvisorError(f"the first collection failed for {failed}")
-            console.print(f"Collected {len(summary.services)} services into {lake}.")
-            console.rule("3/4 recommend")
-            with console.status("Recommending ..."):
-                fleet = recommend_lake(lake)
-            console.print(f"{fleet.rows_written} recommendations written.")
-            if not dashboard:
-                return
-            console.rule(f"4/4 dashboard on http://127.0.0.1:{port}")
-            dash_env = {**env, "ADVISOR_ALLOW_APPLY": "1"}  # the sandbox is a safe place to try apply
-            ui = subprocess.Popen(
-                dashboard_command(port),
-                env=dash_env,
-            )
-            children.append(ui)
-            console.print(
-                f"[green]Open http://127.0.0.1:{port}[/] (Ctrl-C stops the dashboard and the sandbox)"
-            )
-            ui.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in reversed(children):
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-                    try:
-                        child.wait(timeout=20)
-                    except subprocess.TimeoutExpired:
-                        child.kill()
+        children.append(ui)
+        console.print(f"[green]Open http://127.0.0.1:{port}[/] (Ctrl-C stops the dashboard and the sandbox)")
+        ui.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()

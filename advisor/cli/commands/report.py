@@ -9,21 +9,23 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
+from advisor.cli import options
 from advisor.errors import InputError
-from advisor.report.deliver import Destination, parse_destination
-from advisor.report.produce import ReportRequest, ReportRun, produce
-from advisor.report.render import money, parse_formats, summary
-from advisor.report.schedule import Chain, build_scheduler, cron_trigger, run_log_path, run_once
-from advisor.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from advisor.report.produce import ReportRequest, ReportRun
+    from advisor.settings import Settings
 
 DEFAULT_OUT = Path("reports")
 
 
 def _when(flag: str, text: str | None) -> datetime | None:
+    import pandas as pd
+
     if text is None:
         return None
     try:
@@ -44,17 +46,11 @@ def _session_opener(settings: Settings):
     return open_session
 
 
-def _settings(lake: Path | None, profile: str | None, endpoint_url: str | None) -> Settings:
-    settings = load_settings()
-    return replace(
-        settings,
-        lake=lake or settings.lake,
-        profile=profile or settings.profile,
-        endpoint_url=endpoint_url or settings.endpoint_url,
-    )
-
-
 def _request(settings: Settings, out, period, start, end, formats, deliver, sender) -> ReportRequest:
+    from advisor.report.deliver import Destination, parse_destination
+    from advisor.report.produce import ReportRequest
+    from advisor.report.render import parse_formats
+
     if not settings.lake.is_dir():
         raise InputError(f"--lake {settings.lake}: no such directory (run 'advisor collect' first)")
     opener = _session_opener(settings)
@@ -72,6 +68,9 @@ def _request(settings: Settings, out, period, start, end, formats, deliver, send
 
 
 def _print_run(run: ReportRun, as_json: bool) -> None:
+    from advisor.presentation.numbers import money
+    from advisor.report.render import summary
+
     if as_json:
         data = {k: v for k, v in summary(run.report).items()}
         data["directory"] = str(run.rendered.directory)
@@ -81,102 +80,102 @@ def _print_run(run: ReportRun, as_json: bool) -> None:
         return
     r = run.report
     print(f"App Runner cost report, {r.period.label}: {money(r.total_cost_usd)}")
-    print(f"  written to {run.rendered.directory} ({', '.join(f.name for f in run.rendered.files[:8])})")
+    charts = set(run.rendered.pngs.values())
+    names = [f.name for f in run.rendered.files if f not in charts]
+    if charts:
+        names.append(f"{len(charts)} charts in charts/")
+    print(f"  written to {run.rendered.directory} ({', '.join(names)})")
+    if run.rendered.images_error:
+        print(f"advisor: warning: no charts in report.md: {run.rendered.images_error}", file=sys.stderr)
     for d in run.deliveries:
         print(f"  delivered to {d.location}" if d.ok else f"  FAILED {d.destination}: {d.error}")
 
 
-def _report_options():
-    """The report flags `report` and `schedule` share (typer options are declared per command)."""
-    return {
-        "lake": typer.Option(None, "--lake", help="Lake directory (default: settings)."),
-        "period": typer.Option("7d", "--period", help="7d, 30d (any Nd) or custom (with --start/--end)."),
-        "start": typer.Option(None, "--start", help="Start of a custom period (UTC ISO date or time)."),
-        "end": typer.Option(
-            None, "--end", help="End of the period (default: the end of the collected data)."
-        ),
-        "out": typer.Option(DEFAULT_OUT, "--out", help="Directory the report directories go in."),
-        "formats": typer.Option("html,md,csv,json", "--format", help="Comma-separated: html,md,csv,json."),
-        "deliver": typer.Option(
-            [], "--deliver", help="Also deliver to: a directory, s3://bucket/prefix/, ses:to@x, https://hook."
-        ),
-        "sender": typer.Option(None, "--sender", help="SES sender (default: $ADVISOR_REPORT_SENDER)."),
-        "profile": typer.Option(None, "--profile", help="AWS profile for S3/SES (and --collect)."),
-        "endpoint_url": typer.Option(None, "--endpoint-url", help="One endpoint for every AWS service."),
-    }
+PERIOD_HELP = "7d, 30d (any Nd) or custom (with --start/--end)."
+OUT = typer.Option(DEFAULT_OUT, "--out", help="Directory the report directories go in.")
+FORMATS = typer.Option("html,md,csv,json", "--format", help="Comma-separated: html,md,csv,json.")
+DELIVER = typer.Option(
+    [], "--deliver", help="Also deliver to: a directory, s3://bucket/prefix/, ses:to@x, https://hook."
+)
+SENDER = typer.Option(None, "--sender", help="SES sender (default: $ADVISOR_REPORT_SENDER).")
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `advisor` app."""
-    o = _report_options()
+def report_cmd(
+    lake: Path | None = options.LAKE,
+    period: str = typer.Option("7d", "--period", help=PERIOD_HELP),
+    start: str | None = typer.Option(
+        None, "--start", help="Start of a custom period (UTC ISO date or time)."
+    ),
+    end: str | None = typer.Option(
+        None, "--end", help="End of the period (default: the end of the collected data)."
+    ),
+    out: Path = OUT,
+    formats: str = FORMATS,
+    deliver: list[str] = DELIVER,
+    sender: str | None = SENDER,
+    profile: str | None = options.PROFILE,
+    endpoint_url: str | None = options.ENDPOINT,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """The cost report: fleet cost against the period before, savings, risks, actions, data gaps."""
+    from advisor.report.produce import produce
 
-    @app.command("report")
-    def report_cmd(
-        lake: Path | None = o["lake"],
-        period: str = o["period"],
-        start: str | None = o["start"],
-        end: str | None = o["end"],
-        out: Path = o["out"],
-        formats: str = o["formats"],
-        deliver: list[str] = o["deliver"],
-        sender: str | None = o["sender"],
-        profile: str | None = o["profile"],
-        endpoint_url: str | None = o["endpoint_url"],
-        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    ) -> None:
-        """The cost report: fleet cost against the period before, savings, risks, actions, data gaps."""
-        settings = _settings(lake, profile, endpoint_url)
-        run = produce(_request(settings, out, period, start, end, formats, deliver, sender))
-        _print_run(run, as_json)
-        if not run.ok:
-            raise typer.Exit(1)
+    settings = options.settings(lake, (), profile, endpoint_url)
+    run = produce(_request(settings, out, period, start, end, formats, deliver, sender))
+    _print_run(run, as_json)
+    if not run.ok:
+        raise typer.Exit(1)
 
-    @app.command("schedule")
-    def schedule_cmd(
-        cron: str | None = typer.Option(
-            None, "--cron", help="Five-field cron expression in UTC, e.g. '0 8 * * MON' (or --once)."
-        ),
-        collect: bool = typer.Option(False, "--collect", help="Collect before reporting."),
-        recommend: bool = typer.Option(False, "--recommend", help="Recommend before reporting."),
-        report: bool = typer.Option(True, "--report/--no-report", help="Produce (and deliver) the report."),
-        once: bool = typer.Option(False, "--once", help="Run the chain once now and exit (for cron/timers)."),
-        region: list[str] = typer.Option([], "--region", help="Regions for --collect (repeatable) or 'all'."),
-        days: float = typer.Option(14, "--days", help="History a first --collect takes."),
-        lake: Path | None = o["lake"],
-        period: str = typer.Option("7d", "--period", help="7d, 30d (any Nd), ending where the data ends."),
-        out: Path = o["out"],
-        formats: str = o["formats"],
-        deliver: list[str] = o["deliver"],
-        sender: str | None = o["sender"],
-        profile: str | None = o["profile"],
-        endpoint_url: str | None = o["endpoint_url"],
-    ) -> None:
-        """Run collect → recommend → report on a cron schedule; each run logged, a failed run survived."""
-        if cron is None and not once:
-            raise InputError("give --cron EXPRESSION (or --once to run the chain once now)")
-        trigger = cron_trigger(cron) if cron is not None else None
-        settings = _settings(lake, profile, endpoint_url)
-        if region:
-            settings = replace(settings, regions=tuple(region))
-        chain = Chain(
-            collect=_collect_step(settings, days) if collect else None,
-            recommend=_recommend_step(settings) if recommend else None,
-            report=_schedule_request(settings, out, period, formats, deliver, sender) if report else None,
-        )
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        run_log = run_log_path(chain, out)
-        if once or trigger is None:
-            record = run_once(chain, run_log)
-            raise typer.Exit(0 if record.status == "ok" else 1)
-        scheduler = build_scheduler(chain, trigger, run_log)
-        upcoming = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
-        print(f"advisor schedule: '{cron}' UTC, next {upcoming:%F %R}; log {run_log}", file=sys.stderr)
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+
+def schedule_cmd(
+    cron: str | None = typer.Option(
+        None, "--cron", help="Five-field cron expression in UTC, e.g. '0 8 * * MON' (or --once)."
+    ),
+    collect: bool = typer.Option(False, "--collect", help="Collect before reporting."),
+    recommend: bool = typer.Option(False, "--recommend", help="Recommend before reporting."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Produce (and deliver) the report."),
+    once: bool = typer.Option(False, "--once", help="Run the chain once now and exit (for cron/timers)."),
+    region: list[str] = options.REGIONS,
+    days: float = typer.Option(14, "--days", help="History a first --collect takes."),
+    lake: Path | None = options.LAKE,
+    period: str = typer.Option("7d", "--period", help="7d, 30d (any Nd), ending where the data ends."),
+    out: Path = OUT,
+    formats: str = FORMATS,
+    deliver: list[str] = DELIVER,
+    sender: str | None = SENDER,
+    profile: str | None = options.PROFILE,
+    endpoint_url: str | None = options.ENDPOINT,
+) -> None:
+    """Run collect → recommend → report on a cron schedule; each run logged, a failed run survived."""
+    from advisor.report.schedule import Chain, build_scheduler, cron_trigger, run_log_path, run_once
+
+    if cron is None and not once:
+        raise InputError("give --cron EXPRESSION (or --once to run the chain once now)")
+    trigger = cron_trigger(cron) if cron is not None else None
+    settings = options.settings(lake, region, profile, endpoint_url)
+    chain = Chain(
+        collect=_collect_step(settings, days) if collect else None,
+        recommend=_recommend_step(settings) if recommend else None,
+        report=_schedule_request(settings, out, period, formats, deliver, sender) if report else None,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_log = run_log_path(chain, out)
+    if once or trigger is None:
+        record = run_once(chain, run_log)
+        raise typer.Exit(0 if record.status == "ok" else 1)
+    scheduler = build_scheduler(chain, trigger, run_log)
+    upcoming = trigger.get_next_fire_time(None, datetime.now(trigger.timezone))
+    print(f"advisor schedule: '{cron}' UTC, next {upcoming:%F %R}; log {run_log}", file=sys.stderr)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
 
 
 def _schedule_request(settings, out, period, formats, deliver, sender) -> ReportRequest:
     """Like `advisor report`'s request, except the lake may not exist yet (the first --collect makes it)."""
+    from advisor.report.deliver import parse_destination
+    from advisor.report.produce import ReportRequest
+    from advisor.report.render import parse_formats
+
     opener = _session_opener(settings)
     return ReportRequest(
         lake=settings.lake,

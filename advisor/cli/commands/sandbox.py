@@ -111,7 +111,3 @@ def status(
 ) -> None:
     """Is a sandbox running, and what is its clock?"""
     print(json.dumps(control(endpoint_url, "health"), indent=2))
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(sandbox_app, name="sandbox")

@@ -1,0 +1,66 @@
+"""`advisor lake prune`: remove date partitions past a keep-by age (shown first, removed only with --yes)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+
+from advisor.cli import options
+from advisor.cli.options import Format, check_format, format_option
+from advisor.errors import InputError
+
+lake_app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
+
+
+def _days(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*d?\s*", text)
+    if match is None or int(match.group(1)) < 1:
+        raise InputError(f"--older-than {text!r} is invalid: allowed a number of days, e.g. 90d")
+    return int(match.group(1))
+
+
+@lake_app.command("prune")
+def prune_cmd(
+    older_than: str = typer.Option(
+        ..., "--older-than", help="Age in days, e.g. 90d: partitions dated before today minus this go."
+    ),
+    table: list[str] = typer.Option(
+        [],
+        "--table",
+        help="Only this table (repeatable). Default: every date-partitioned table except 'actions', "
+        "the audit log, which is pruned only when named here.",
+    ),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Remove them (without it: only show them)."),
+    lake: Path | None = options.LAKE,
+    fmt: Format = format_option(Format.table, Format.json),
+) -> None:
+    """Show the lake partitions older than --older-than, per table with sizes; remove them with --yes."""
+    from advisor.cli.formats import lake as render_lake
+    from advisor.cli.formats.common import print_table
+    from advisor.lake.retention import drop_partitions, old_partitions
+    from advisor.lake.schema import TABLES
+
+    check_format(fmt, Format.table, Format.json)
+    unknown = sorted(set(table) - set(TABLES))
+    if unknown:
+        raise InputError(f"--table {', '.join(unknown)} is invalid: allowed {', '.join(TABLES)}")
+    settings = options.settings(lake)
+    if not settings.lake.is_dir():
+        raise InputError(f"--lake {settings.lake}: no such directory")
+    before = datetime.now(UTC).date() - timedelta(days=_days(older_than))
+    try:
+        partitions = old_partitions(settings.lake, before, table)
+    except ValueError as exc:
+        raise InputError(f"--table: {exc}") from None
+    if yes:
+        partitions = drop_partitions(settings.lake, partitions)
+    if fmt is Format.json:
+        print(render_lake.prune_json(partitions, before.isoformat(), removed=yes))
+    else:
+        print_table(render_lake.prune_table(partitions, before.isoformat(), removed=yes))
+    if not yes and partitions:
+        print("nothing removed: pass --yes to remove these partitions", file=sys.stderr)
