@@ -113,34 +113,6 @@ def iter_log_event_pages(
             yield _events_frame(log_group, page["events"])
 
 
-@aws_call("logs:FilterLogEvents")
-def filter_log_events(
-    client: CloudWatchLogsClient,
-    log_group: str,
-    start: datetime,
-    end: datetime,
-    *,
-    limiter: TokenBucket | None = None,
-    stream_prefix: str | None = None,
-    filter_pattern: str | None = None,
-) -> pd.DataFrame:
-    """All events of [start, end) in one frame (LOG_COLUMNS), oldest first."""
-    pages = list(
-        iter_log_event_pages(
-            client,
-            log_group,
-            start,
-            end,
-            limiter=limiter,
-            stream_prefix=stream_prefix,
-            filter_pattern=filter_pattern,
-        )
-    )
-    if not pages:
-        return _events_frame(log_group, [])
-    return pd.concat(pages, ignore_index=True).sort_values(["timestamp", "event_id"], ignore_index=True)
-
-
 def _events_frame(log_group: str, events: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {

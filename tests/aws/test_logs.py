@@ -11,7 +11,7 @@ from advisor.aws.logs import (
     TokenBucket,
     describe_log_streams,
     filter_limiter,
-    filter_log_events,
+    iter_log_event_pages,
     service_log_groups,
     to_epoch_ms,
 )
@@ -80,7 +80,7 @@ def event(i: int, stream: str = "instance/abc") -> dict:
     }
 
 
-def test_filter_log_events_uses_epoch_ms_and_follows_empty_pages(session):
+def test_log_event_pages_use_epoch_ms_and_follow_empty_pages_without_yielding_them(session):
     logs = session.client("logs")
     expected = {
         "logGroupName": GROUP,
@@ -97,21 +97,21 @@ def test_filter_log_events_uses_epoch_ms_and_follows_empty_pages(session):
             "filter_log_events", {"events": [], "nextToken": "b"}, {**expected, "nextToken": "a"}
         )
         stub.add_response("filter_log_events", {"events": [event(3)]}, {**expected, "nextToken": "b"})
-        frame = filter_log_events(logs, GROUP, START, END, limiter=limiter)
+        pages = list(iter_log_event_pages(logs, GROUP, START, END, limiter=limiter))
         stub.assert_no_pending_responses()
     assert len(calls) == 3  # the limiter is asked before every page
-    assert list(frame.columns) == LOG_COLUMNS
-    assert frame["message"].tolist() == ["line 1", "line 2", "line 3"]
-    assert frame["timestamp"].iloc[0] == START + timedelta(seconds=1)
-    assert set(frame["log_group"]) == {GROUP}
+    assert [page["message"].tolist() for page in pages] == [["line 2", "line 1"], ["line 3"]]
+    assert all(list(page.columns) == LOG_COLUMNS for page in pages)
+    assert pages[0]["timestamp"].iloc[1] == START + timedelta(seconds=1)
+    assert pages[0]["ingestion_time"].iloc[1] == START + timedelta(seconds=1, milliseconds=50)
+    assert {group for page in pages for group in page["log_group"]} == {GROUP}
 
 
-def test_no_events_is_an_empty_frame_with_the_columns(session):
+def test_no_events_is_no_pages(session):
     logs = session.client("logs")
     with Stubber(logs) as stub:
         stub.add_response("filter_log_events", {"events": []})
-        frame = filter_log_events(logs, GROUP, START, END)
-    assert frame.empty and list(frame.columns) == LOG_COLUMNS
+        assert list(iter_log_event_pages(logs, GROUP, START, END)) == []
 
 
 def test_describe_log_streams_pages_with_lowercase_tokens(session):
