@@ -122,3 +122,35 @@ def test_help_lists_simulate():
     run = advisor("--help")
     assert run.returncode == 0
     assert "simulate" in run.stdout
+
+
+def test_the_flags_defaults_are_the_protocols_model_and_shapes():
+    from advisor.cli import options
+    from advisor.engine.simulate import PROTOCOL_MODEL
+    from advisor.workload.traffic import SHAPES
+
+    assert PROTOCOL_MODEL.latency_s == options.PROTOCOL_LATENCY_S
+    assert PROTOCOL_MODEL.knee == options.PROTOCOL_KNEE
+    assert PROTOCOL_MODEL.slo_factor == options.PROTOCOL_SLO_FACTOR
+    assert PROTOCOL_MODEL.scale_out_delay_min == options.PROTOCOL_SCALE_OUT_DELAY_MIN
+    assert PROTOCOL_MODEL.scale_in_hold_min == options.PROTOCOL_SCALE_IN_HOLD_MIN
+    assert tuple(SHAPES) == options.TRAFFIC_SHAPES
+
+
+@pytest.mark.parametrize("command", [[], ["recommend"], ["collect"], ["apply"], ["report"], ["simulate"]])
+def test_help_starts_without_pandas_the_engine_or_boto3(command):
+    probe = (
+        "import sys\n"
+        "from advisor.cli import app\n"
+        f"try: app({[*command, '--help']!r})\n"
+        "except SystemExit: pass\n"
+        "heavy = ('pandas', 'sklearn', 'boto3', 'advisor.engine.simulate')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_format_the_command_does_not_speak_is_bad_input(trace_file):
+    run = advisor("simulate", "--trace", trace_file, "--format", "csv")
+    assert run.returncode == 2 and "--format csv" in run.stderr and "allowed table, json" in run.stderr

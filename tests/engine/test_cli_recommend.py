@@ -49,7 +49,12 @@ def test_recommend_table_explains_itself(trace_dir):
 
 @pytest.mark.parametrize(
     ("flag", "value", "words"),
-    [("--profile", "yolo", "profile"), ("--knee", "0", "--knee"), ("--cpu", "3", "Cpu")],
+    [
+        ("--strategy", "yolo", "profile='yolo'"),
+        ("--profile", "yolo", "--strategy"),
+        ("--knee", "0", "--knee"),
+        ("--cpu", "3", "Cpu"),
+    ],
 )
 def test_bad_input_exits_2_with_one_line(trace_dir, flag, value, words):
     run = advisor("recommend", "--from-trace", trace_dir / "diurnal.csv", flag, value)
@@ -67,3 +72,26 @@ def test_bench_scores_every_trace_in_the_folder(trace_dir):
 def test_bench_without_traces_is_bad_input(tmp_path):
     run = advisor("bench", "--traces", tmp_path)
     assert run.returncode == 2 and "no .parquet or .csv" in run.stderr
+
+
+def test_a_strategy_given_to_the_old_profile_flag_still_works_with_a_warning(trace_dir):
+    trace = trace_dir / "diurnal.csv"
+    old = advisor("recommend", "--from-trace", trace, "--profile", "performance", "--format", "json")
+    new = advisor("recommend", "--from-trace", trace, "--strategy", "performance", "--format", "json")
+    assert old.returncode == new.returncode == 0, old.stderr
+    assert "deprecated" in old.stderr and "--strategy performance" in old.stderr
+    assert new.stderr == ""
+    assert json.loads(old.stdout)["recommended"] == json.loads(new.stdout)["recommended"]
+    assert json.loads(old.stdout)["profile"] == "performance"
+
+
+def test_bench_takes_the_old_profile_flag_with_the_same_warning(trace_dir):
+    run = advisor("bench", "--traces", trace_dir, "--profile", "cost-saver", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert "deprecated" in run.stderr and "--strategy cost-saver" in run.stderr
+
+
+def test_two_different_strategies_are_bad_input(trace_dir):
+    trace = trace_dir / "diurnal.csv"
+    run = advisor("recommend", "--from-trace", trace, "--strategy", "performance", "--profile", "cost-saver")
+    assert run.returncode == 2 and "--strategy only" in run.stderr
