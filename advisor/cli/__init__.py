@@ -14,7 +14,7 @@ import typer
 try:  # typer 0.2x ships its own copy of click; older ones use click itself
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException, NoArgsIsHelpError
+    from click.exceptions import ClickException, NoArgsIsHelpError  # type: ignore[assignment]
 
 from advisor.cli.commands import apply, collect, demo, lake, recommend, report, sandbox, simulate
 from advisor.errors import AdvisorError, InputError

@@ -28,8 +28,10 @@ def prune_json(partitions: Sequence[Partition], before: str, removed: bool) -> s
 def prune_table(partitions: Sequence[Partition], before: str, removed: bool) -> Table:
     verb = "Removed" if removed else "Would remove"
     table = Table(title=f"{verb}: lake partitions dated before {before}", title_justify="left")
-    for name, justify in (("table", "left"), ("partitions", "right"), ("oldest", "left"), ("newest", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("table")
+    table.add_column("partitions", justify="right")
+    table.add_column("oldest")
+    table.add_column("newest")
     table.add_column("size", justify="right")
     for name, group in groupby(sorted(partitions, key=lambda p: (p.table, p.day)), key=lambda p: p.table):
         rows = list(group)

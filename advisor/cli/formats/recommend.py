@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from advisor.cli.formats.common import to_json
@@ -95,7 +97,7 @@ def bench_table(results: list[TraceResult]) -> Table:
         ("default breach", "right"),
         ("pass", "center"),
     ):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify=cast(JustifyMethod, justify))
     for r in results:
         rec = r.recommended
         table.add_row(
@@ -129,7 +131,7 @@ def _flat(outcome: ServiceRecommendation) -> dict:
 def fleet_json(fleet: FleetRecommendation) -> str:
     items = []
     for o in fleet.outcomes:
-        head = {"service_name": o.service_name, "service_arn": o.service_arn}
+        head: dict[str, str | None] = {"service_name": o.service_name, "service_arn": o.service_arn}
         if o.recommendation is None:
             items.append(head | {"status": "error", "region": o.region, "error": o.error})
         else:
@@ -172,7 +174,8 @@ def fleet_table(fleet: FleetRecommendation) -> Table:
         ("confidence", "left"),
         ("reason", "left"),
     ):
-        table.add_column(name, justify=justify, overflow="fold", max_width=60 if name == "reason" else None)
+        width = 60 if name == "reason" else None
+        table.add_column(name, justify=cast(JustifyMethod, justify), overflow="fold", max_width=width)
     for o in fleet.outcomes:
         rec = o.recommendation
         if rec is None:
