@@ -22,7 +22,8 @@ from advisor.apply.policy import policy_document, policy_json
 from advisor.apply.recommendations import LATEST, recommendation_id
 from advisor.apply.rollback import plan_rollback
 from advisor.apply.state import ActionStatus, ConfigState
-from advisor.platform.apprunner import AppRunnerPlatform, ScalingPlatform, connect
+from advisor.platform.apprunner import AppRunnerPlatform, connect
+from advisor.platform.base import Platform
 
 __all__ = [
     "ALLOW_APPLY_ENV",
@@ -35,8 +36,8 @@ __all__ = [
     "ConfigState",
     "DiffRow",
     "Plan",
+    "Platform",
     "ProgressEvent",
-    "ScalingPlatform",
     "Step",
     "Waiter",
     "apply_allowed",

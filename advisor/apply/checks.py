@@ -13,8 +13,8 @@ from datetime import datetime
 
 from advisor.apply.recommendations import StoredRecommendation
 from advisor.apply.state import ConfigState
-from advisor.aws.apprunner import ServiceDescription
 from advisor.domain import MAX_SIZE_QUOTA, ScalingConfig
+from advisor.platform.base import Service
 
 ALLOW_APPLY_ENV = "ADVISOR_ALLOW_APPLY"
 READ_ONLY_MESSAGE = (
@@ -40,12 +40,12 @@ def apply_allowed(env: Mapping[str, str] | None = None) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def service_status_problem(service: ServiceDescription) -> str | None:
-    status = service.summary.status
+def service_status_problem(service: Service) -> str | None:
+    status = service.status
     if status == "RUNNING":
         return None
     reason = _STATUS_REASONS.get(status, f"the service is {status}, not RUNNING")
-    return f"{service.summary.service_name}: {reason}"
+    return f"{service.name}: {reason}"
 
 
 def quota_value_problem(target: ScalingConfig) -> str | None:

@@ -25,18 +25,11 @@ from advisor.apply.audit import ActionRecord, new_action_id, record, utc_now
 from advisor.apply.locks import service_lock
 from advisor.apply.plan import Plan, current_state
 from advisor.apply.state import ActionStatus
-from advisor.aws.apprunner import Operation
-from advisor.aws.calls import AccessDenied, AwsCallError, ResourceNotFound
 from advisor.lake.layout import Lake
-from advisor.platform.apprunner import ScalingPlatform
+from advisor.platform.base import Conflict, Operation, Platform, PlatformError, Refused
 
 DELETE_COMMAND = "aws apprunner delete-auto-scaling-configuration --auto-scaling-configuration-arn"
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"})
-# UpdateService errors that mean "refused, nothing started"; any other (a fault, a dropped connection
-# after retries) leaves it open whether the operation started.
-DEFINITE_REFUSALS = frozenset(
-    {"InvalidRequestException", "InvalidStateException", "ServiceQuotaExceededException"}
-)
 
 
 @dataclass(frozen=True)
@@ -75,6 +68,11 @@ class ApplyResult:
         return self.status in (ActionStatus.SUCCEEDED, ActionStatus.NOOP)
 
     @property
+    def succeeded(self) -> bool:
+        """The service now runs the target (verified); `ok` also counts a no-op."""
+        return self.status == ActionStatus.SUCCEEDED
+
+    @property
     def message(self) -> str:
         return self.action.message
 
@@ -85,7 +83,7 @@ class ApplyResult:
 
 def execute(
     plan: Plan,
-    platform: ScalingPlatform,
+    platform: Platform,
     *,
     lake: Lake | str | Path,
     allow_apply: bool | None = None,
@@ -112,7 +110,7 @@ class _Run:
     """One execution: what has been done so far, so every exit can say what state the account is in."""
 
     def __init__(
-        self, plan: Plan, platform: ScalingPlatform, lake: Lake, waiter: Waiter, progress: ProgressCallback
+        self, plan: Plan, platform: Platform, lake: Lake, waiter: Waiter, progress: ProgressCallback
     ):
         self.plan, self.platform, self.lake, self.waiter, self.emit = plan, platform, lake, waiter, progress
         self.started = waiter.clock()
@@ -139,7 +137,7 @@ class _Run:
     def go(self) -> ApplyResult:
         try:
             problem = self._precheck()
-        except AwsCallError as exc:
+        except PlatformError as exc:
             return self.finish(
                 ActionStatus.FAILED, f"could not check the service: {exc}. Nothing was changed."
             )
@@ -167,20 +165,20 @@ class _Run:
         try:
             self._make_room()
             target_arn = self._create()
-        except AwsCallError as exc:
+        except PlatformError as exc:
             return self.finish(ActionStatus.FAILED, f"{exc}. {self._so_far()}")
         try:
             operation_id = self.platform.update_service(
                 self.plan.service_arn, target_arn, self.plan.instance_change
             )
-        except AwsCallError as exc:
+        except PlatformError as exc:
             return self._update_refused(exc)
         self.action = replace(self.action, operation_id=operation_id)
         record(self.lake, self.action)
         self.emit(ProgressEvent("update", f"UpdateService started operation {operation_id}"))
         try:
             operation, last_status = self._wait(operation_id)
-        except AwsCallError as exc:
+        except PlatformError as exc:
             return self.finish(
                 ActionStatus.UNKNOWN, f"could not follow the operation: {exc}. {self._check()}"
             )
@@ -193,13 +191,12 @@ class _Run:
     def _make_room(self) -> None:
         for rev in self.plan.deletions:
             if self.platform.services_using(rev.arn):  # it was unused at plan time; check again
-                raise AwsCallError(
-                    ("apprunner:DeleteAutoScalingConfiguration",),
-                    "InUse",
-                    f"{rev.arn} is now used by a service, so there is no room: plan again",
+                raise Conflict(
+                    "apprunner:DeleteAutoScalingConfiguration failed: InUse: "
+                    f"{rev.arn} is now used by a service, so there is no room: plan again"
                 )
             self.emit(ProgressEvent("delete", f"deleting {rev.name} revision {rev.revision} to make room"))
-            self.platform.delete_config(rev.arn)
+            self.platform.delete_revision(rev.arn)
             self.deleted.append(rev.arn)
 
     def _create(self) -> str:
@@ -209,13 +206,12 @@ class _Run:
         self.emit(
             ProgressEvent("create", f"creating a revision of {self.plan.config_name}: {target.scaling}")
         )
-        config = self.platform.create_config(self.plan.config_name, target.scaling)
-        self.created = config.summary.arn
+        revision = self.platform.create_revision(self.plan.config_name, target.scaling)
+        self.created = revision.arn
         self.action = replace(
-            self.action,
-            after=target.with_revision(config.summary.arn, config.summary.name, config.summary.revision),
+            self.action, after=target.with_revision(revision.arn, revision.name, revision.revision)
         )
-        return config.summary.arn
+        return revision.arn
 
     def _wait(self, operation_id: str) -> tuple[Operation | None, str]:
         """(the ended operation, its status), or (None, the last status seen) at the timeout."""
@@ -238,7 +234,7 @@ class _Run:
         service = self.platform.describe_service(self.plan.service_arn)
         live = current_state(self.platform, service)
         wanted = self.action.after
-        if live.arn == target_arn and live.same_values(wanted) and service.summary.status == "RUNNING":
+        if live.arn == target_arn and live.same_values(wanted) and service.status == "RUNNING":
             housekeeping = f" {self._so_far()}" if self.deleted else ""
             return self.finish(
                 ActionStatus.SUCCEEDED, f"the service runs {live.label()} (verified).{housekeeping}"
@@ -246,17 +242,17 @@ class _Run:
         return self.finish(
             ActionStatus.UNKNOWN,
             f"the operation SUCCEEDED but DescribeService shows {live.label()} in status "
-            f"{service.summary.status}, not {wanted.label()}. {self._check()}",
+            f"{service.status}, not {wanted.label()}. {self._check()}",
         )
 
     # -- failures -------------------------------------------------------------------------------------
 
-    def _update_refused(self, exc: AwsCallError) -> ApplyResult:
-        """UpdateService failed: a definite refusal changed nothing; otherwise deleting our new revision is
-        the probe (App Runner refuses to delete a revision an operation is moving a service onto)."""
+    def _update_refused(self, exc: PlatformError) -> ApplyResult:
+        """UpdateService failed: a refusal changed nothing; after any other error (a fault, a dropped
+        connection after retries) deleting our new revision is the probe (App Runner refuses to delete a
+        revision an operation is moving a service onto)."""
         cleaned = self._delete_created()
-        definite = exc.code in DEFINITE_REFUSALS or isinstance(exc, AccessDenied | ResourceNotFound)
-        if definite or cleaned:
+        if isinstance(exc, Refused) or cleaned:
             return self.finish(
                 ActionStatus.FAILED,
                 f"UpdateService was refused: {exc}. The service still runs {self.plan.before.label()}. "
@@ -271,12 +267,12 @@ class _Run:
             self._delete_created()
             return self.finish(
                 ActionStatus.FAILED,
-                f"operation {operation.operation_id} ended {operation.status}; App Runner kept the service "
+                f"operation {operation.id} ended {operation.status}; App Runner kept the service "
                 f"on {live.label()}. The service's event log (App Runner console) says why. {self._so_far()}",
             )
         return self.finish(
             ActionStatus.UNKNOWN,
-            f"operation {operation.operation_id} ended {operation.status} and the service now runs "
+            f"operation {operation.id} ended {operation.status} and the service now runs "
             f"{live.label()}. {self._check()}",
         )
 
@@ -295,8 +291,8 @@ class _Run:
             return False
         try:
             self.emit(ProgressEvent("cleanup", f"deleting the unused new revision {self.created}"))
-            self.platform.delete_config(self.created)
-        except AwsCallError as exc:
+            self.platform.delete_revision(self.created)
+        except PlatformError as exc:
             self.cleanup_error = str(exc)
             return False
         self.created, self.cleaned = None, True

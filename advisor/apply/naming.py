@@ -35,7 +35,3 @@ def config_name_for(service_name: str) -> str:
         keep = MAX_NAME - len(PREFIX) - HASH_CHARS - 1
         name = f"{PREFIX}{clean[:keep].rstrip('-_')}-{digest}"
     return check_config_name(name)
-
-
-def is_advisor_name(name: str | None) -> bool:
-    return bool(name) and str(name).startswith(PREFIX)

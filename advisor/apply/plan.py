@@ -17,16 +17,10 @@ from advisor.apply.naming import config_name_for
 from advisor.apply.quota import make_room
 from advisor.apply.recommendations import latest_metrics_time, load_recommendation
 from advisor.apply.state import ConfigState
-from advisor.aws.apprunner import (
-    AutoScalingConfiguration,
-    AutoScalingConfigurationSummary,
-    ServiceDescription,
-)
-from advisor.aws.calls import ResourceNotFound
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
-from advisor.platform.apprunner import ScalingPlatform
+from advisor.platform.base import NotFound, Platform, Revision, RevisionSummary, Service
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ class Plan:
     kind: str  # apply | rollback
     source: str
     noop: bool
-    deletions: tuple[AutoScalingConfigurationSummary, ...] = ()
+    deletions: tuple[RevisionSummary, ...] = ()
     refusals: tuple[str, ...] = ()
     overridden: tuple[str, ...] = ()  # problems --force let through, kept for the audit log
     rollback_of: str | None = None
@@ -127,20 +121,17 @@ class Plan:
         ]
 
 
-def current_state(platform: ScalingPlatform, service: ServiceDescription) -> ConfigState:
-    """The configuration a service runs: DescribeService names the revision, Describe...Configuration
-    gives its numbers."""
-    summary = service.autoscaling
-    if summary is None:
-        raise InputError(
-            f"{service.summary.service_name}: DescribeService shows no auto scaling configuration"
-        )
-    config = platform.describe_config(summary.arn)
-    return ConfigState(summary.arn, summary.name, summary.revision, config.scaling, service.instance)
+def current_state(platform: Platform, service: Service) -> ConfigState:
+    """The configuration a service runs: the service names the revision, the revision gives its numbers."""
+    ref = service.scaling
+    if ref is None:
+        raise InputError(f"{service.name}: DescribeService shows no auto scaling configuration")
+    revision = platform.describe_revision(ref.arn)
+    return ConfigState(ref.arn, ref.name, ref.revision, revision.settings, service.instance)
 
 
 def plan_apply(
-    platform: ScalingPlatform,
+    platform: Platform,
     service: str,
     *,
     lake: Lake | str | Path,
@@ -156,11 +147,10 @@ def plan_apply(
     live = current_state(platform, described)
     forceable: list[str] = []
     if recommendation is not None:
-        rec = load_recommendation(lake, described.summary.service_arn, recommendation)
+        rec = load_recommendation(lake, described.arn, recommendation)
+        assert rec.recommended is not None  # load_recommendation refuses one that proposes nothing
         scaling, size, source = rec.recommended, rec.recommended_instance, f"recommendation {rec.id}"
-        forceable += checks.recommendation_problems(
-            rec, live, latest_metrics_time(lake, described.summary.service_arn)
-        )
+        forceable += checks.recommendation_problems(rec, live, latest_metrics_time(lake, described.arn))
     else:
         assert values is not None
         scaling, size, source = values, instance or live.instance, "explicit values"
@@ -173,8 +163,8 @@ def plan_apply(
 
 
 def build_plan(
-    platform: ScalingPlatform,
-    service: ServiceDescription,
+    platform: Platform,
+    service: Service,
     live: ConfigState,
     wanted: ConfigState,
     *,
@@ -186,17 +176,18 @@ def build_plan(
 ) -> Plan:
     """Where the target lives (an existing revision, or a new one and the room it needs), plus checks."""
     hard = [p for p in (checks.service_status_problem(service),) if p]
-    name = config_name_for(service.summary.service_name)
+    name = config_name_for(service.name)
     noop = live.arn == wanted.arn if wanted.arn else live.same_values(wanted)
-    target, deletions = wanted, ()
+    target: ConfigState = wanted
+    deletions: tuple[RevisionSummary, ...] = ()
     if not noop:
         target, deletions, room_problem = _place(platform, name, wanted)
         hard += [room_problem] if room_problem else []
     return Plan(
-        service_arn=service.summary.service_arn,
-        service_name=service.summary.service_name,
+        service_arn=service.arn,
+        service_name=service.name,
         region=platform.region,
-        service_status=service.summary.status,
+        service_status=service.status,
         before=live,
         target=live if noop else target,
         config_name=name,
@@ -211,26 +202,26 @@ def build_plan(
 
 
 def _place(
-    platform: ScalingPlatform, name: str, wanted: ConfigState
-) -> tuple[ConfigState, tuple[AutoScalingConfigurationSummary, ...], str | None]:
+    platform: Platform, name: str, wanted: ConfigState
+) -> tuple[ConfigState, tuple[RevisionSummary, ...], str | None]:
     """The exact revision asked for if still ACTIVE; else an ACTIVE revision of our name with the same
     values (reuse costs no quota); else a new revision of our name, with the deletions that make room."""
     if wanted.arn is not None:
-        config = _active_config(platform, wanted.arn)
-        if config is not None and config.scaling == wanted.scaling:
+        active = _active_revision(platform, wanted.arn)
+        if active is not None and active.settings == wanted.scaling:
             return wanted, (), None
         wanted = ConfigState(None, None, None, wanted.scaling, wanted.instance)  # gone: recreate its values
-    own = platform.config_revisions(name)
+    own = platform.revisions(name)
     for rev in reversed(own):  # newest first
-        if platform.describe_config(rev.arn).scaling == wanted.scaling:
+        if platform.describe_revision(rev.arn).settings == wanted.scaling:
             return wanted.with_revision(rev.arn, rev.name, rev.revision), (), None
     room = make_room(platform, name, own)
     return ConfigState(None, name, None, wanted.scaling, wanted.instance), room.deletions, room.problem
 
 
-def _active_config(platform: ScalingPlatform, arn: str) -> AutoScalingConfiguration | None:
+def _active_revision(platform: Platform, arn: str) -> Revision | None:
     try:
-        config = platform.describe_config(arn)
-    except ResourceNotFound:
+        revision = platform.describe_revision(arn)
+    except NotFound:
         return None
-    return config if config.summary.status == "ACTIVE" else None
+    return revision if revision.status == "ACTIVE" else None

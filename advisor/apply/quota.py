@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.aws.apprunner import AutoScalingConfigurationSummary
-from advisor.platform.apprunner import ScalingPlatform
+from advisor.platform.base import Platform, RevisionSummary
 
 REVISIONS_PER_NAME = 5
 CONFIG_NAMES = 10
@@ -21,25 +20,25 @@ CONFIG_NAMES = 10
 class Room:
     """The deletions that make room (none when there is room), or why there can be none."""
 
-    deletions: tuple[AutoScalingConfigurationSummary, ...] = ()
+    deletions: tuple[RevisionSummary, ...] = ()
     problem: str | None = None
 
 
-def make_room(platform: ScalingPlatform, name: str, own: list[AutoScalingConfigurationSummary]) -> Room:
+def make_room(platform: Platform, name: str, own: list[RevisionSummary]) -> Room:
     """Room for a new revision of `name`, whose ACTIVE revisions (oldest first) are `own`."""
     if own:
         return _room_in_name(platform, name, own)
     return _room_for_new_name(platform, name)
 
 
-def _unused(platform: ScalingPlatform, rev: AutoScalingConfigurationSummary) -> bool:
+def _unused(platform: Platform, rev: RevisionSummary) -> bool:
     """HasAssociatedService is a cheap filter; ListServicesForAutoScalingConfiguration is the authority."""
-    if rev.is_default or rev.has_associated_service:
+    if rev.is_default or rev.in_use:
         return False
     return not platform.services_using(rev.arn)
 
 
-def _room_in_name(platform: ScalingPlatform, name: str, own: list[AutoScalingConfigurationSummary]) -> Room:
+def _room_in_name(platform: Platform, name: str, own: list[RevisionSummary]) -> Room:
     if len(own) < REVISIONS_PER_NAME:
         return Room()
     for rev in own:
@@ -56,17 +55,17 @@ def _room_in_name(platform: ScalingPlatform, name: str, own: list[AutoScalingCon
     )
 
 
-def _users(platform: ScalingPlatform, rev: AutoScalingConfigurationSummary) -> str:
+def _users(platform: Platform, rev: RevisionSummary) -> str:
     services = platform.services_using(rev.arn)
     return ", ".join(services) if services else "the account default"
 
 
-def _room_for_new_name(platform: ScalingPlatform, name: str) -> Room:
-    revisions = platform.config_revisions()
+def _room_for_new_name(platform: Platform, name: str) -> Room:
+    revisions = platform.revisions()
     names = sorted({r.name for r in revisions})
     if len(names) < CONFIG_NAMES:
         return Room()
-    used = {r.name for r in revisions if r.is_default or r.has_associated_service}
+    used = {r.name for r in revisions if r.is_default or r.in_use}
     unused = [n for n in names if n not in used]
     partial = {r.name: r.arn.rsplit("/", 2)[0] for r in revisions}
     if unused:

@@ -14,11 +14,11 @@ from advisor.apply.plan import Plan, build_plan, current_state
 from advisor.apply.state import ROLLBACKABLE
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
-from advisor.platform.apprunner import ScalingPlatform
+from advisor.platform.base import Platform
 
 
 def plan_rollback(
-    platform: ScalingPlatform,
+    platform: Platform,
     service: str,
     *,
     lake: Lake | str | Path,
@@ -27,7 +27,7 @@ def plan_rollback(
 ) -> Plan:
     """The plan that undoes an action (default: the service's last successful one)."""
     described = platform.find_service(service)
-    arn = described.summary.service_arn
+    arn = described.arn
     action = find_action(lake, action_id) if action_id else last_succeeded(lake, arn)
     if action.service_arn != arn:
         raise InputError(f"--action {action.action_id} changed {action.service_arn}, not {arn}")

@@ -3,7 +3,8 @@
 Each public function that calls AWS wears `@aws_call("service:Action", ...)`. The decorator does two plain
 things: it records the actions in `IAM_ACTIONS` (so `advisor iam-policy` is generated from the code, and a
 test checks that no call site is missing one), and it turns botocore's `ClientError` into an `AwsCallError`
-that names the action, so "AccessDenied" tells the user which permission to add.
+that names the action, so "AccessDenied" tells the user which permission to add. The policy itself is
+advisor.apply.policy's: it imports every client module, so every call site is registered before it reads.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from advisor.errors import AdvisorError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +71,7 @@ def aws_call(*actions: str, writes: bool = False, delivers: bool = False) -> Cal
     `writes=True` marks a call that changes the account: its actions go only into the apply policy, so
     the default policy stays read-only. `delivers=True` marks the cost report's delivery (an S3 upload,
     an e-mail): only someone who schedules reports to S3 or SES needs those, so they get their own
-    statement (`iam_policy(report=True)`), never the read or apply policy.
+    statement (`advisor.apply.policy.iam_policy(report=True)`), never the read or apply policy.
     """
     if not actions or not all(a.count(":") == 1 for a in actions):
         raise ValueError(f"IAM actions look like 'service:Action', got {actions!r}")
@@ -109,11 +113,11 @@ def aws_call(*actions: str, writes: bool = False, delivers: bool = False) -> Cal
 
 
 def pages(
-    client: Any,
+    client: BaseClient,
     operation: str,
     *,
     token_key: str = "NextToken",
-    before_page: Callable[[], None] | None = None,
+    before_page: Callable[[], object] | None = None,
     **params: Any,
 ) -> Iterator[dict[str, Any]]:
     """Every page of a token-paged operation (App Runner has no botocore paginators; write the loop once).
@@ -135,87 +139,14 @@ def pages(
 
 
 def paginate(
-    client: Any,
+    client: BaseClient,
     operation: str,
     result_key: str,
     *,
     token_key: str = "NextToken",
-    before_page: Callable[[], None] | None = None,
+    before_page: Callable[[], object] | None = None,
     **params: Any,
 ) -> Iterator[Any]:
     """Every item under `result_key` of every page: `paginate(c, "list_services", "ServiceSummaryList")`."""
     for page in pages(client, operation, token_key=token_key, before_page=before_page, **params):
         yield from page.get(result_key, [])
-
-
-def _register_call_sites() -> None:
-    import advisor.aws.apprunner
-    import advisor.aws.cloudwatch
-    import advisor.aws.logs
-    import advisor.aws.s3
-    import advisor.aws.ses
-    import advisor.aws.session  # noqa: F401  (importing registers their call sites)
-
-
-def required_actions(*, writes: bool = False) -> list[str]:
-    """The IAM actions call sites declared, sorted: the read side, or (writes=True) only the write side.
-
-    The report's delivery actions are in neither: see `report_actions`.
-    """
-    _register_call_sites()
-    return sorted(
-        {
-            a
-            for key, actions in IAM_ACTIONS.items()
-            if (key in WRITE_CALLS) == writes and key not in REPORT_CALLS
-            for a in actions
-        }
-    )
-
-
-def report_actions() -> list[str]:
-    """The IAM actions the cost report's delivery needs (S3 upload, SES e-mail), sorted."""
-    _register_call_sites()
-    return sorted({a for key, actions in IAM_ACTIONS.items() if key in REPORT_CALLS for a in actions})
-
-
-# The apply path creates and deletes only configurations named by its own convention (advisor.apply.naming),
-# so its configuration writes are scoped to those names; a revision ARN is `.../<name>/<revision>/<id>`.
-APPLY_CONFIG_RESOURCE = "arn:aws:apprunner:*:*:autoscalingconfiguration/advisor-*"
-CONFIG_WRITE_ACTIONS = frozenset(
-    {"apprunner:CreateAutoScalingConfiguration", "apprunner:DeleteAutoScalingConfiguration"}
-)
-
-
-def iam_policy(
-    actions: list[str] | None = None, *, apply: bool = False, report: bool = False
-) -> dict[str, Any]:
-    """A least-privilege IAM policy document: the read actions (default: all declared), plus with
-    `apply=True` the write actions, configuration writes limited to the advisor's own names, and with
-    `report=True` the report's delivery actions (scope their Resource to your bucket and identity)."""
-    wanted = sorted(actions if actions is not None else required_actions())
-    statements: list[dict[str, Any]] = [
-        {"Sid": "AppRunnerAdvisor", "Effect": "Allow", "Action": wanted, "Resource": "*"}
-    ]
-    if apply:
-        writes = required_actions(writes=True)
-        service_writes = [a for a in writes if a not in CONFIG_WRITE_ACTIONS]
-        config_writes = [a for a in writes if a in CONFIG_WRITE_ACTIONS]
-        if service_writes:
-            statements.append(
-                {"Sid": "AdvisorApplyServices", "Effect": "Allow", "Action": service_writes, "Resource": "*"}
-            )
-        if config_writes:
-            statements.append(
-                {
-                    "Sid": "AdvisorApplyOwnConfigurations",
-                    "Effect": "Allow",
-                    "Action": config_writes,
-                    "Resource": APPLY_CONFIG_RESOURCE,
-                }
-            )
-    if report:
-        statements.append(
-            {"Sid": "AdvisorReportDelivery", "Effect": "Allow", "Action": report_actions(), "Resource": "*"}
-        )
-    return {"Version": "2012-10-17", "Statement": statements}

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
@@ -23,6 +23,16 @@ from botocore.utils import parse_timestamp
 
 from advisor.aws.calls import aws_call
 from advisor.errors import InputError
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.model import OperationModel
+    from mypy_boto3_apprunner import AppRunnerClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sts import STSClient
 
 FALLBACK_REGION = "us-east-1"
 
@@ -60,7 +70,7 @@ class AwsSession:
         parsers.set_parser_defaults(timestamp_parser=utc_timestamp)
         self.endpoint_url = endpoint_url
         self.calls: Counter[str] = Counter()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str], BaseClient] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -85,8 +95,23 @@ class AwsSession:
     def default_region(self) -> str:
         return self.boto.region_name or FALLBACK_REGION
 
+    @overload
+    def client(self, service: Literal["apprunner"], region: str | None = None) -> AppRunnerClient: ...
+    @overload
+    def client(self, service: Literal["cloudwatch"], region: str | None = None) -> CloudWatchClient: ...
+    @overload
+    def client(self, service: Literal["logs"], region: str | None = None) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["sts"], region: str | None = None) -> STSClient: ...
+    @overload
+    def client(self, service: Literal["s3"], region: str | None = None) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["ses"], region: str | None = None) -> SESClient: ...
+    @overload
+    def client(self, service: str, region: str | None = None) -> Any: ...
+
     def client(self, service: str, region: str | None = None) -> Any:
-        """A cached client of `service` in `region` (default: the session's region)."""
+        """A cached client of `service` in `region` (default: the session's region), typed by service."""
         region = region or self.default_region
         with self._lock:
             key = (service, region)
@@ -94,14 +119,13 @@ class AwsSession:
                 self._clients[key] = self._new_client(service, region)
             return self._clients[key]
 
-    def _new_client(self, service: str, region: str) -> Any:
-        client = self.boto.client(
-            service, region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG
-        )
+    def _new_client(self, service: str, region: str) -> BaseClient:
+        create: Callable[..., BaseClient] = self.boto.client  # boto3's stubs overload it per service name
+        client = create(service, region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
         client.meta.events.register("before-parameter-build", self._count_call)
         return client
 
-    def _count_call(self, model: Any, **_: Any) -> None:
+    def _count_call(self, model: OperationModel, **_: Any) -> None:
         """Counts logical calls (retries are botocore's business and not counted here)."""
         with self._lock:
             self.calls[f"{model.service_model.service_id.hyphenize()}:{model.name}"] += 1
@@ -164,20 +188,12 @@ def response_date(response: Mapping[str, Any]) -> datetime | None:
     return parsedate_to_datetime(dates[-1]).astimezone(UTC) if dates else None
 
 
-@aws_call("sts:GetCallerIdentity", "apprunner:ListServices")
-def server_now(source: AwsSession | Any, region: str | None = None) -> datetime:
+@aws_call("sts:GetCallerIdentity")
+def server_now(session: AwsSession) -> datetime:
     """AWS's "now", from the Date of a cheap call: the end of every collection window.
 
     The local clock is not trusted: it may be skewed, and the sandbox runs on a virtual clock that
-    `advance` moves past real time. Takes a session (asks STS) or an STS or App Runner client.
+    `advance` moves past real time.
     """
-    client = source.client("sts", region) if isinstance(source, AwsSession) else source
-    service = client.meta.service_model.service_name
-    if service == "sts":
-        response = client.get_caller_identity()
-    elif service == "apprunner":
-        response = client.list_services(MaxResults=1)
-    else:
-        raise TypeError(f"server_now takes a session, an STS or an App Runner client, not {service}")
-    when = response_date(response)
+    when = response_date(session.client("sts").get_caller_identity())
     return when if when is not None else datetime.now(UTC)

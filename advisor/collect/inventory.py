@@ -1,7 +1,7 @@
 """Inventory: which services exist, how each is sized and scaled, as one `services` row per service per day.
 
-DescribeService gives only a summary of the auto scaling configuration, so each service costs three
-calls: ListServices (shared), DescribeService, DescribeAutoScalingConfiguration.
+A described service names its scaling revision but not its numbers, so each service costs three calls
+through the platform: the region's listing (shared), the service, its revision.
 
 A snapshot is keyed by the UTC day it was taken (`snapshot_time` is that day's midnight): a second
 collection the same day replaces the row with what it saw, so collecting twice, or resuming a killed
@@ -17,18 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.aws.apprunner import (
-    AutoScalingConfiguration,
-    ServiceDescription,
-    ServiceSummary,
-    describe_auto_scaling_configuration,
-    describe_service,
-    list_services,
-)
-from advisor.aws.session import AwsSession
 from advisor.lake.layout import Lake
 from advisor.lake.schema import SERVICES
 from advisor.lake.writer import WriteResult, write
+from advisor.platform.base import ListedService, Platform, Revision, Service
 
 GONE_STATUSES = frozenset({"DELETED"})
 
@@ -39,64 +31,57 @@ class ServiceTarget:
 
     account_id: str
     region: str
-    summary: ServiceSummary
+    service: ListedService
 
     @property
     def arn(self) -> str:
-        return self.summary.service_arn
+        return self.service.arn
 
     @property
     def name(self) -> str:
-        return self.summary.service_name
+        return self.service.name
 
     @property
     def service_id(self) -> str:
-        return self.summary.service_id
+        return self.service.id
 
 
 @dataclass(frozen=True)
 class ServiceState:
-    """A described service: its size and its auto scaling numbers (None when it has no configuration)."""
+    """A described service: its size and its scaling revision (None when it has no configuration)."""
 
     target: ServiceTarget
-    description: ServiceDescription
-    config: AutoScalingConfiguration | None
-
-    @property
-    def status(self) -> str:
-        return self.description.summary.status
+    service: Service
+    revision: Revision | None
 
 
 @dataclass(frozen=True)
 class Listing:
-    """What ListServices showed in a region: services to collect, and those skipped with the reason."""
+    """What the listing showed in a region: services to collect, and those skipped with the reason."""
 
     targets: list[ServiceTarget]
-    skipped: list[tuple[ServiceSummary, str]]
+    skipped: list[tuple[ListedService, str]]
 
 
-def list_region(session: AwsSession, account_id: str, region: str, names: Sequence[str] = ()) -> Listing:
+def list_region(platform: Platform, account_id: str, names: Sequence[str] = ()) -> Listing:
     """The region's services, narrowed to `names` when given; deleted ones are skipped with a note."""
     wanted = set(names)
     targets, skipped = [], []
-    for summary in list_services(session.client("apprunner", region)):
-        if wanted and summary.service_name not in wanted:
+    for listed in platform.list_services():
+        if wanted and listed.name not in wanted:
             continue
-        if summary.status in GONE_STATUSES:
-            skipped.append((summary, f"status {summary.status}: nothing left to collect"))
+        if listed.status in GONE_STATUSES:
+            skipped.append((listed, f"status {listed.status}: nothing left to collect"))
             continue
-        targets.append(ServiceTarget(account_id, region, summary))
+        targets.append(ServiceTarget(account_id, platform.region, listed))
     return Listing(targets, skipped)
 
 
-def describe(session: AwsSession, target: ServiceTarget) -> ServiceState:
-    """DescribeService, then the configuration revision it points to (DescribeService has no numbers)."""
-    client = session.client("apprunner", target.region)
-    description = describe_service(client, target.arn)
-    config = None
-    if description.autoscaling is not None:
-        config = describe_auto_scaling_configuration(client, description.autoscaling.arn)
-    return ServiceState(target, description, config)
+def describe(platform: Platform, target: ServiceTarget) -> ServiceState:
+    """The service, then the revision it is bound to (the service names it without its numbers)."""
+    service = platform.describe_service(target.arn)
+    revision = platform.describe_revision(service.scaling.arn) if service.scaling is not None else None
+    return ServiceState(target, service, revision)
 
 
 def snapshot_time(now: datetime) -> datetime:
@@ -108,28 +93,27 @@ def snapshot_frame(states: Iterable[ServiceState], now: datetime) -> pd.DataFram
     """`services` rows (schema.SERVICES) for the given described services."""
     rows = []
     for state in states:
-        description, config = state.description, state.config
-        summary = description.summary
+        service, revision = state.service, state.revision
         rows.append(
             {
                 "snapshot_time": snapshot_time(now),
                 "account_id": state.target.account_id,
                 "region": state.target.region,
-                "service_arn": summary.service_arn,
-                "service_name": summary.service_name,
-                "service_id": summary.service_id,
-                "status": summary.status,
-                "cpu_vcpu": description.instance.cpu_vcpu,
-                "memory_gb": description.instance.memory_gb,
-                "autoscaling_config_arn": config.summary.arn if config else None,
-                "autoscaling_config_name": config.summary.name if config else None,
-                "autoscaling_config_revision": config.summary.revision if config else None,
-                "max_concurrency": config.scaling.max_concurrency if config else None,
-                "min_size": config.scaling.min_size if config else None,
-                "max_size": config.scaling.max_size if config else None,
-                "service_url": summary.service_url,
-                "created_at": summary.created_at,
-                "updated_at": summary.updated_at,
+                "service_arn": service.arn,
+                "service_name": service.name,
+                "service_id": service.id,
+                "status": service.status,
+                "cpu_vcpu": service.instance.cpu_vcpu,
+                "memory_gb": service.instance.memory_gb,
+                "autoscaling_config_arn": revision.arn if revision else None,
+                "autoscaling_config_name": revision.name if revision else None,
+                "autoscaling_config_revision": revision.revision if revision else None,
+                "max_concurrency": revision.settings.max_concurrency if revision else None,
+                "min_size": revision.settings.min_size if revision else None,
+                "max_size": revision.settings.max_size if revision else None,
+                "service_url": service.url,
+                "created_at": service.created_at,
+                "updated_at": service.updated_at,
             }
         )
     return pd.DataFrame(rows, columns=SERVICES.columns.names)

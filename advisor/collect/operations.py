@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from advisor.aws.apprunner import Operation, list_operations
-from advisor.aws.session import AwsSession
 from advisor.collect.inventory import ServiceTarget
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table
 from advisor.lake.schema import LOGS, OPERATIONS
 from advisor.lake.writer import write
+from advisor.platform.base import Operation, Platform
 
 OPERATION_STREAM = re.compile(r"(?P<kind>[a-z_-]+)/(?P<id>[0-9a-fA-F-]{16,})")
 STREAM_TYPES = {
@@ -42,10 +41,10 @@ class OperationsOutcome:
 
 
 def collect_operations(
-    session: AwsSession, lake: Lake | str | Path, target: ServiceTarget, service_events: pd.DataFrame
+    platform: Platform, lake: Lake | str | Path, target: ServiceTarget, service_events: pd.DataFrame
 ) -> OperationsOutcome:
-    listed = list_operations(session.client("apprunner", target.region), target.arn)
-    known = {op.operation_id for op in listed}
+    listed = platform.operations(target.arn)
+    known = {op.id for op in listed}
     fresh = operation_ids(service_events) - known
     if fresh:  # ListOperations may have forgotten an operation an earlier run saw there: keep that row
         fresh -= _listed_before(lake, target)
@@ -60,7 +59,7 @@ def collect_operations(
 def listed_frame(operations: list[Operation], service_arn: str) -> pd.DataFrame:
     rows = [
         {
-            "operation_id": op.operation_id,
+            "operation_id": op.id,
             "service_arn": op.target_arn or service_arn,
             "type": op.type,
             "status": op.status,

@@ -26,6 +26,8 @@ from advisor.collect.windows import OLDEST, floor_minute
 from advisor.domain import APP_RUNNER_METRICS
 from advisor.errors import AdvisorError, InputError
 from advisor.lake.retention import sweep_temp_files
+from advisor.platform.apprunner import AppRunnerPlatform
+from advisor.platform.base import Platform
 
 STAGES = ("inventory", "metrics", "logs and operations")
 T = TypeVar("T")
@@ -159,7 +161,7 @@ def _collect_services(
 ) -> list[ServiceOutcome]:
     """Inventory first (a service that cannot be described is not collected), then metrics batches
     and each service's logs and operations side by side on one pool."""
-    outcomes = {t.arn: ServiceOutcome(t.region, t.name, t.arn, status=t.summary.status) for t in targets}
+    outcomes = {t.arn: ServiceOutcome(t.region, t.name, t.arn, status=t.service.status) for t in targets}
     workers = min(request.workers, max(len(targets), 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         described = list(pool.map(lambda t: _guarded(_inventory, session, request, t, now), targets))
@@ -174,10 +176,10 @@ def _collect_services(
             (b, pool.submit(_guarded, collect_batch, session, request.lake, b, now)) for b in batches
         ]
         log_jobs = [(t, pool.submit(_guarded, _logs_and_operations, session, request, t, now)) for t in live]
-        for batch, job in metric_jobs:
-            _record_metrics(outcomes, batch, *job.result(), progress)
-        for target, job in log_jobs:
-            _record_logs(outcomes[target.arn], *job.result())
+        for batch, metrics_job in metric_jobs:
+            _record_metrics(outcomes, batch, *metrics_job.result(), progress)
+        for target, logs_job in log_jobs:
+            _record_logs(outcomes[target.arn], *logs_job.result())
             progress.advance(target.name, "logs and operations")
     return list(outcomes.values())
 
@@ -193,9 +195,14 @@ def _guarded(func: Callable[..., T], *args: Any) -> tuple[T | None, str | None]:
 
 
 def _inventory(session: AwsSession, request: CollectRequest, target: ServiceTarget, now: datetime) -> str:
-    state = describe(session, target)
+    state = describe(_platform(session, target.region), target)
     land_snapshot(request.lake, [state], now)
-    return state.status
+    return state.service.status
+
+
+def _platform(session: AwsSession, region: str) -> Platform:
+    """The platform the services run on (App Runner); metrics and logs are CloudWatch's, for any platform."""
+    return AppRunnerPlatform(session, region)
 
 
 def _logs_and_operations(
@@ -203,7 +210,8 @@ def _logs_and_operations(
 ) -> tuple[LogsOutcome, OperationsOutcome]:
     limiter = filter_limiter(target.account_id, target.region)
     logs = collect_logs(session, request.lake, target, now, request.days, limiter)
-    return logs, collect_operations(session, request.lake, target, logs.service_events)
+    platform = _platform(session, target.region)
+    return logs, collect_operations(platform, request.lake, target, logs.service_events)
 
 
 def _record(outcome: ServiceOutcome, error: str | None, *, status: str | None, paused: bool) -> None:
@@ -265,15 +273,13 @@ def _list(
     errors: dict[str, str] = {}
     for region in regions:
         try:
-            listing = list_region(session, account_id, region, names)
+            listing = list_region(_platform(session, region), account_id, names)
         except AdvisorError as exc:
             errors[region] = str(exc)
             continue
         targets += listing.targets
-        for summary, note in listing.skipped:
-            outcome = ServiceOutcome(
-                region, summary.service_name, summary.service_arn, "skipped", summary.status
-            )
+        for listed, note in listing.skipped:
+            outcome = ServiceOutcome(region, listed.name, listed.arn, "skipped", listed.status)
             outcome.notes.append(note)
             skipped.append(outcome)
     _check_names_found(names, targets, skipped, regions, errors)

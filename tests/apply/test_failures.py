@@ -22,7 +22,7 @@ def apply(platform, lake, waiter):
 
 def still_on_the_old_config(platform, service) -> None:
     live = platform.describe_service(service["ServiceArn"])
-    assert live.autoscaling.name == "checkout-api-asc" and live.summary.status == "RUNNING"
+    assert live.scaling.name == "checkout-api-asc" and live.status == "RUNNING"
 
 
 def audited(lake, status: str):
@@ -40,7 +40,7 @@ def test_create_fails_nothing_changed(platform, service, lake, waiter, endpoint)
     assert "CreateAutoScalingConfiguration" in result.message and "Nothing was changed" in result.message
     still_on_the_old_config(platform, service)
     assert audited(lake, "failed")["operation_id"] is None
-    assert platform.config_revisions(OWN) == []
+    assert platform.revisions(OWN) == []
 
 
 def test_update_refused_the_new_revision_is_deleted_again(platform, service, lake, waiter, endpoint):
@@ -51,7 +51,7 @@ def test_update_refused_the_new_revision_is_deleted_again(platform, service, lak
     assert result.status is ActionStatus.FAILED
     assert "UpdateService was refused" in result.message and "deleted again" in result.message
     still_on_the_old_config(platform, service)
-    assert platform.config_revisions(OWN) == []  # no orphan holding a quota slot
+    assert platform.revisions(OWN) == []  # no orphan holding a quota slot
     assert endpoint.write_calls()[-1] == "DeleteAutoScalingConfiguration"
     audited(lake, "failed")
 
@@ -64,7 +64,7 @@ def test_update_refused_and_cleanup_refused_the_message_says_what_to_delete(
 
     result = apply(platform, lake, waiter)
 
-    orphan = platform.config_revisions(OWN)[0].arn
+    orphan = platform.revisions(OWN)[0].arn
     assert result.status is ActionStatus.FAILED
     assert "was kept" in result.message and "if no service uses it" in result.message
     assert f"delete-auto-scaling-configuration --auto-scaling-configuration-arn {orphan}" in result.message
@@ -82,7 +82,7 @@ def test_an_update_whose_answer_is_lost_is_recorded_unknown_not_failed(
     assert (
         "the update may have started" in result.message and "aws apprunner list-operations" in result.message
     )
-    assert platform.describe_service(service["ServiceArn"]).summary.status == "OPERATION_IN_PROGRESS"
+    assert platform.describe_service(service["ServiceArn"]).status == "OPERATION_IN_PROGRESS"
     audited(lake, "unknown")
 
 
@@ -101,8 +101,8 @@ def test_another_update_between_our_create_and_update_wins_and_we_clean_up(
     result = apply(platform, lake, waiter)
 
     assert result.status is ActionStatus.FAILED and "InvalidStateException" in result.message
-    assert platform.config_revisions(OWN) == []  # our revision: deleted, nothing half-done
-    assert platform.describe_service(service["ServiceArn"]).summary.status == "OPERATION_IN_PROGRESS"
+    assert platform.revisions(OWN) == []  # our revision: deleted, nothing half-done
+    assert platform.describe_service(service["ServiceArn"]).status == "OPERATION_IN_PROGRESS"
 
 
 def test_operation_ends_failed_service_stays_on_old_config(platform, service, lake, waiter, emulator):
@@ -113,7 +113,7 @@ def test_operation_ends_failed_service_stays_on_old_config(platform, service, la
     assert result.status is ActionStatus.FAILED
     assert "ended FAILED" in result.message and "kept the service on 80/1/10" in result.message
     still_on_the_old_config(platform, service)
-    assert platform.config_revisions(OWN) == []
+    assert platform.revisions(OWN) == []
     assert audited(lake, "failed")["operation_id"] == result.action.operation_id
 
 
@@ -128,7 +128,7 @@ def test_wait_times_out_the_audit_says_what_to_check(platform, service, lake, cl
     assert "if it SUCCEEDED" in result.message and "if it FAILED" in result.message
     row = audited(lake, "timed_out")
     assert row["operation_id"] == result.action.operation_id
-    assert len(platform.config_revisions(OWN)) == 1  # kept: the operation may still move the service onto it
+    assert len(platform.revisions(OWN)) == 1  # kept: the operation may still move the service onto it
 
 
 def test_an_unexpected_crash_mid_wait_is_audited_as_unknown_then_raised(platform, service, lake, waiter):

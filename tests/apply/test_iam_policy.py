@@ -9,8 +9,8 @@ from pathlib import Path
 
 from advisor.apply import execute, plan_apply, plan_rollback
 from advisor.apply.naming import PREFIX
-from advisor.apply.policy import policy_actions, policy_document, write_actions
-from advisor.aws.calls import IAM_ACTIONS, required_actions
+from advisor.apply.policy import policy_actions, policy_document, required_actions, write_actions
+from advisor.aws.calls import IAM_ACTIONS
 from advisor.domain import ScalingConfig
 
 from .conftest import REGION, SERVICE

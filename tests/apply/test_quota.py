@@ -34,7 +34,7 @@ def test_a_full_name_loses_its_oldest_unused_revision(platform, service, emulato
     assert [d.arn for d in plan.deletions] == [arns[0]]
     assert plan.steps[0].action == "apprunner:DeleteAutoScalingConfiguration"
     assert result.ok, result.message
-    active = platform.config_revisions(OWN)
+    active = platform.revisions(OWN)
     assert [r.revision for r in active] == [2, 3, 4, 5, 6]
     assert f"deleted revision {arns[0]} to make room" in result.message
 

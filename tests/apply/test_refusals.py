@@ -145,4 +145,4 @@ def test_two_applies_racing_one_wins_the_other_is_refused(platform, service, lak
     assert statuses == ["refused", "succeeded"]
     assert endpoint.write_calls() == ["CreateAutoScalingConfiguration", "UpdateService"]  # nothing half-done
     winner = next(r for r in results if r.ok)
-    assert platform.describe_service(service["ServiceArn"]).autoscaling.arn == winner.action.after.arn
+    assert platform.describe_service(service["ServiceArn"]).scaling.arn == winner.action.after.arn

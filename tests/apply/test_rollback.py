@@ -21,7 +21,7 @@ def apply(platform, lake, waiter, values: ScalingConfig):
 
 
 def test_rollback_restores_the_exact_previous_arn_and_values(platform, service, lake, waiter, endpoint):
-    original = platform.describe_service(service["ServiceArn"]).autoscaling.arn
+    original = platform.describe_service(service["ServiceArn"]).scaling.arn
     applied = apply(platform, lake, waiter, ScalingConfig(60, 2, 8))
     creates = endpoint.write_calls().count("CreateAutoScalingConfiguration")
 
@@ -30,8 +30,8 @@ def test_rollback_restores_the_exact_previous_arn_and_values(platform, service, 
 
     assert result.status is ActionStatus.SUCCEEDED, result.message
     live = platform.describe_service(service["ServiceArn"])
-    assert live.autoscaling.arn == original
-    assert platform.describe_config(original).scaling == ScalingConfig(80, 1, 10)
+    assert live.scaling.arn == original
+    assert platform.describe_revision(original).settings == ScalingConfig(80, 1, 10)
     assert (
         endpoint.write_calls().count("CreateAutoScalingConfiguration") == creates
     )  # re-pointed, not rebuilt
@@ -49,7 +49,7 @@ def test_rollback_of_a_named_action(platform, service, lake, waiter):
     assert not plan.ok and "changed after action" in plan.refusals[0]  # it would undo the later one too
     forced = plan_rollback(platform, SERVICE, lake=lake, action_id=first.action_id, force=True)
     assert execute(forced, platform, lake=lake, allow_apply=True, waiter=waiter).ok
-    assert str(platform.describe_config(forced.target.arn).scaling) == "80/1/10"
+    assert str(platform.describe_revision(forced.target.arn).settings) == "80/1/10"
 
 
 def test_rollback_recreates_values_whose_revision_was_deleted(platform, service, lake, waiter, emulator):

@@ -46,8 +46,9 @@ def test_list_services_follows_next_token_with_the_largest_page(client):
         )
         services = apprunner.list_services(client)
         stub.assert_no_pending_responses()
-    assert [s.service_name for s in services] == ["web-api", "worker"]
-    assert services[0].service_arn == ARN and services[0].status == "RUNNING"
+    assert [s.name for s in services] == ["web-api", "worker"]
+    assert services[0].arn == ARN and services[0].status == "RUNNING"
+    assert (services[0].region, services[0].account) == ("us-east-1", "123456789012")
 
 
 def test_describe_service_parses_instance_size_and_config_summary(client):
@@ -68,7 +69,7 @@ def test_describe_service_parses_instance_size_and_config_summary(client):
         stub.add_response("describe_service", {"Service": service}, {"ServiceArn": ARN})
         described = apprunner.describe_service(client, ARN)
     assert described.instance == InstanceSize(1, 3)
-    assert described.autoscaling.arn == CONFIG_ARN and described.autoscaling.revision == 3
+    assert described.scaling.arn == CONFIG_ARN and described.scaling.revision == 3
 
 
 def test_describe_auto_scaling_configuration_gives_the_numbers(client):
@@ -91,8 +92,8 @@ def test_describe_auto_scaling_configuration_gives_the_numbers(client):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             described = apprunner.describe_auto_scaling_configuration(client, CONFIG_ARN)
-    assert described.scaling.to_api() == {"MaxConcurrency": 80, "MinSize": 2, "MaxSize": 40}
-    assert described.summary.name == "lean" and described.latest is True
+    assert described.settings.to_api() == {"MaxConcurrency": 80, "MinSize": 2, "MaxSize": 40}
+    assert described.name == "lean" and described.latest is True
 
 
 def operation(i: int) -> dict:
@@ -114,7 +115,7 @@ def test_list_operations_stops_paging_once_it_has_enough(client):
         )
         operations = apprunner.list_operations(client, ARN, limit=5)
         stub.assert_no_pending_responses()
-    assert [o.operation_id for o in operations] == [f"{i:036d}" for i in range(5)]
+    assert [o.id for o in operations] == [f"{i:036d}" for i in range(5)]
 
 
 def test_list_auto_scaling_configurations_and_their_services(client):

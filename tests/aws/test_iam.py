@@ -8,7 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from advisor.aws.calls import iam_policy, required_actions
+from advisor.apply.policy import policy_document as iam_policy
+from advisor.apply.policy import required_actions
 
 AWS_PACKAGE = Path(__file__).resolve().parents[2] / "advisor" / "aws"
 SERVICES = {

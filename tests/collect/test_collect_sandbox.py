@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from advisor.aws.calls import ResourceNotFound
-from advisor.collect import inventory
 from advisor.domain import APP_RUNNER_METRICS
 from advisor.lake.reader import read_table
+from advisor.platform.apprunner import AppRunnerPlatform
+from advisor.platform.base import NotFound
 from advisor.sandbox.server import Sandbox
 from tests.collect.conftest import (
     assert_same_lake,
@@ -199,14 +199,14 @@ def test_throttled_sandbox_still_gives_the_complete_lake(box, first, tmp_path):
 def test_a_service_that_fails_exits_1_and_the_others_land(box, tmp_path, monkeypatch, capsys):
     """checkout-api is deleted between ListServices and DescribeService."""
     gone = service(box, "checkout-api").arn
-    real = inventory.describe_service
+    real = AppRunnerPlatform.describe_service
 
-    def describe(client, arn):
+    def describe(platform, arn):
         if arn == gone:
-            raise ResourceNotFound(("apprunner:DescribeService",), "ResourceNotFoundException", "not found")
-        return real(client, arn)
+            raise NotFound("apprunner:DescribeService failed: ResourceNotFoundException: not found")
+        return real(platform, arn)
 
-    monkeypatch.setattr(inventory, "describe_service", describe)
+    monkeypatch.setattr(AppRunnerPlatform, "describe_service", describe)
     lake = tmp_path / "lake"
     args = ["collect", "--endpoint-url", box.endpoint, "--region", "us-east-1", "--lake", str(lake)]
     code, _, err = cli([*args, "--no-progress", "--days", "3"], monkeypatch, capsys)

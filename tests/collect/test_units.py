@@ -7,9 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from advisor.aws.apprunner import ServiceSummary
 from advisor.aws.session import response_date
-from advisor.collect import inventory
 from advisor.collect.inventory import ServiceTarget, list_region
 from advisor.collect.metrics import plan_batches
 from advisor.collect.operations import operations_from_log
@@ -17,15 +15,18 @@ from advisor.collect.run import CollectRequest
 from advisor.collect.windows import METRICS_OVERLAP, window_for
 from advisor.errors import InputError
 from advisor.lake.state import StateStore
+from advisor.platform.base import ListedService
 from tests.collect.conftest import cli
 
 NOW = datetime(2026, 3, 2, 12, 7, 41, tzinfo=UTC)
 ARN = "arn:aws:apprunner:us-east-1:123456789012:service/orders-api/" + "a" * 32
 
 
-def summary(name: str, status: str = "RUNNING", sid: str = "a" * 32) -> ServiceSummary:
-    arn = f"arn:aws:apprunner:us-east-1:123456789012:service/{name}/{sid}"
-    return ServiceSummary(arn, name, sid, None, status, None, None)
+def summary(
+    name: str, status: str = "RUNNING", sid: str = "a" * 32, region: str = "us-east-1"
+) -> ListedService:
+    arn = f"arn:aws:apprunner:{region}:123456789012:service/{name}/{sid}"
+    return ListedService(arn, name, sid, region, "123456789012", status, None, None, None)
 
 
 def test_server_time_is_the_last_date_header_when_a_front_server_added_its_own():
@@ -50,22 +51,25 @@ def test_services_of_a_region_sharing_a_window_share_calls(tmp_path):
     targets = [
         ServiceTarget("123456789012", "us-east-1", summary(f"svc-{i}", sid=f"{i:032x}")) for i in range(3)
     ]
-    targets.append(ServiceTarget("123456789012", "eu-west-1", summary("other", sid="f" * 32)))
+    targets.append(
+        ServiceTarget("123456789012", "eu-west-1", summary("other", sid="f" * 32, region="eu-west-1"))
+    )
     batches = plan_batches(tmp_path, targets, NOW, 14)
     assert sorted((b.region, len(b.targets)) for b in batches) == [("eu-west-1", 1), ("us-east-1", 3)]
 
 
 def test_deleted_services_are_skipped_with_a_note(monkeypatch):
     listed = [summary("orders-api"), summary("old-api", status="DELETED", sid="b" * 32)]
-    monkeypatch.setattr(inventory, "list_services", lambda client: listed)
 
-    class Session:
-        def client(self, service, region):
-            return None
+    class Region:
+        region = "us-east-1"
 
-    listing = list_region(Session(), "123456789012", "us-east-1")  # type: ignore[arg-type]
+        def list_services(self) -> list[ListedService]:
+            return listed
+
+    listing = list_region(Region(), "123456789012")  # type: ignore[arg-type]
     assert [t.name for t in listing.targets] == ["orders-api"]
-    assert [(s.service_name, "DELETED" in note) for s, note in listing.skipped] == [("old-api", True)]
+    assert [(s.name, "DELETED" in note) for s, note in listing.skipped] == [("old-api", True)]
 
 
 def test_operations_are_rebuilt_from_their_service_log_stream():

@@ -11,7 +11,7 @@ from typing import ClassVar
 import boto3
 import pytest
 
-from advisor.aws.calls import report_actions, required_actions
+from advisor.apply.policy import report_actions, required_actions
 from advisor.aws.session import AwsSession
 from advisor.errors import InputError
 from advisor.report.build import build_report

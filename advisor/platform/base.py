@@ -1,0 +1,126 @@
+"""What collect/ and apply/ know of a service platform: neutral records, errors, and the `Platform` Protocol.
+
+A platform runs services whose scaling is a stored, revisioned configuration (App Runner's auto scaling
+configurations; ECS Express Mode's will fit the same shape). Scaling values are the domain's
+`ScalingConfig`. A backend implements `Platform` for one account and region and raises only
+`PlatformError`s, so neither collect nor apply depends on a cloud SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.errors import AdvisorError
+
+
+@dataclass(frozen=True)
+class ListedService:
+    """A service as its region's listing shows it: enough to decide whether to collect it."""
+
+    arn: str
+    name: str
+    id: str
+    region: str
+    account: str
+    status: str  # the platform's own word: RUNNING, PAUSED, OPERATION_IN_PROGRESS, DELETED, ...
+    url: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RevisionSummary:
+    """A revision of a stored scaling configuration, as listed: which one, and whether it can go."""
+
+    arn: str
+    name: str
+    revision: int
+    status: str | None  # ACTIVE or INACTIVE
+    is_default: bool | None  # the account's default configuration: never deleted
+    in_use: bool | None  # some service is bound to it (a cheap hint; `services_using` is the authority)
+
+
+@dataclass(frozen=True)
+class Revision(RevisionSummary):
+    """A described revision: its scaling settings, which a listing or a service's reference leaves out."""
+
+    settings: ScalingConfig
+    latest: bool | None
+
+
+@dataclass(frozen=True)
+class Service(ListedService):
+    """A described service: its instance size and the revision its scaling is bound to (None: none)."""
+
+    instance: InstanceSize
+    scaling: RevisionSummary | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A long-running change of a service (a deployment, a configuration update, a pause)."""
+
+    id: str
+    type: str
+    status: str  # IN_PROGRESS until it ends SUCCEEDED, FAILED, ROLLBACK_SUCCEEDED or ROLLBACK_FAILED
+    target_arn: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime | None
+
+
+class PlatformError(AdvisorError):
+    """A platform call failed after the backend's retries; the message names what failed and why."""
+
+
+class Refused(PlatformError):
+    """The platform said no and did nothing (an invalid request): safe to report as "nothing changed"."""
+
+
+class NotFound(Refused):
+    """The service, revision or operation is not there (deleted, or never created)."""
+
+
+class PermissionDenied(Refused):
+    """The credentials lack a permission; the message names it."""
+
+
+class Conflict(Refused):
+    """Not in the resource's current state: an operation in progress, a revision in use."""
+
+
+class QuotaExceeded(Refused):
+    """The account is at a quota (revisions per name, names per region, instances)."""
+
+
+class Platform(Protocol):
+    """One account and region of a service platform: what collect reads and what apply changes."""
+
+    region: str
+
+    def actor(self) -> str:
+        """Who is acting, for the audit log."""
+        ...
+
+    def list_services(self) -> list[ListedService]: ...
+    def describe_service(self, service_arn: str) -> Service: ...
+    def find_service(self, name_or_arn: str) -> Service: ...
+    def operations(self, service_arn: str, limit: int | None = None) -> list[Operation]:
+        """Newest first; `limit` stops early."""
+        ...
+
+    def operation(self, service_arn: str, operation_id: str) -> Operation | None: ...
+    def describe_revision(self, revision_arn: str) -> Revision: ...
+    def revisions(self, name: str | None = None) -> list[RevisionSummary]:
+        """Every ACTIVE revision (of one name, or of all names), oldest first within a name."""
+        ...
+
+    def services_using(self, revision_arn: str) -> list[str]: ...
+    def create_revision(self, name: str, settings: ScalingConfig) -> Revision: ...
+    def delete_revision(self, revision_arn: str) -> None: ...
+    def update_service(self, service_arn: str, revision_arn: str, instance: InstanceSize | None) -> str:
+        """Binds a service to a revision (and an instance size when given); returns the operation id."""
+        ...
