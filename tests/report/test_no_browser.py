@@ -22,9 +22,7 @@ def test_without_a_browser_the_report_writes_html_and_csv_and_says_why_there_are
     assert "Traceback" not in done.stderr
     assert "no-such-browser" in done.stderr and "Chromium" in done.stderr
     [folder] = (tmp_path / "r").iterdir()
-    assert (
-        folder.name == "apprunner-cost-1d-20260304-0000"
-    )  # data 03-02..03-04: the last day
+    assert folder.name == "apprunner-cost-1d-20260304-0000"  # data 03-02..03-04: the last day
     written = {p.name for p in folder.iterdir()}
     assert {"report.html", "report.md", "summary.csv"} <= written
     assert not (folder / "charts").exists()
