@@ -13,8 +13,8 @@ from datetime import datetime
 
 from advisor.apply.recommendations import StoredRecommendation
 from advisor.apply.state import ConfigState
-from advisor.domain import MAX_SIZE_QUOTA, ScalingConfig
-from advisor.platform.base import Service
+from advisor.domain import ScalingConfig
+from advisor.platform.base import ConfigQuotas, Service
 
 ALLOW_APPLY_ENV = "ADVISOR_ALLOW_APPLY"
 READ_ONLY_MESSAGE = (
@@ -48,13 +48,20 @@ def service_status_problem(service: Service) -> str | None:
     return f"{service.name}: {reason}"
 
 
-def quota_value_problem(target: ScalingConfig) -> str | None:
-    """MaxSize above App Runner's default quota works only after a quota increase (botocore won't say)."""
-    if target.max_size <= MAX_SIZE_QUOTA:
+def quota_value_problem(target: ScalingConfig, quotas: ConfigQuotas) -> str | None:
+    """MaxSize above the account's quota fails at CreateAutoScalingConfiguration. With the quota read from
+    Service Quotas that is a fact; with only App Runner's default known, AWS Support may have raised it,
+    so --force lets a person who knows say so."""
+    if target.max_size <= quotas.max_size:
         return None
+    if quotas.source == "service-quotas":
+        return (
+            f"MaxSize={target.max_size} is above this account's quota of {quotas.max_size} (Service Quotas): "
+            "ask AWS Support to raise it, or choose a lower MaxSize"
+        )
     return (
-        f"MaxSize={target.max_size} is above App Runner's default quota of {MAX_SIZE_QUOTA}; if AWS Support "
-        "raised this account's quota, pass --force"
+        f"MaxSize={target.max_size} is above App Runner's default quota of {quotas.max_size} "
+        f"({quotas.note}); if AWS Support raised this account's quota, pass --force"
     )
 
 

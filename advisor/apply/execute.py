@@ -23,6 +23,7 @@ from pathlib import Path
 from advisor.apply import checks
 from advisor.apply.audit import ActionRecord, new_action_id, record, utc_now
 from advisor.apply.locks import service_lock
+from advisor.apply.naming import creation_tags
 from advisor.apply.plan import Plan, current_state
 from advisor.apply.state import ActionStatus
 from advisor.lake.layout import Lake
@@ -206,7 +207,8 @@ class _Run:
         self.emit(
             ProgressEvent("create", f"creating a revision of {self.plan.config_name}: {target.scaling}")
         )
-        revision = self.platform.create_revision(self.plan.config_name, target.scaling)
+        tags = creation_tags(self.action.action_id)
+        revision = self.platform.create_revision(self.plan.config_name, target.scaling, tags)
         self.created = revision.arn
         self.action = replace(
             self.action, after=target.with_revision(revision.arn, revision.name, revision.revision)

@@ -1,37 +1,43 @@
-"""The one naming convention for the configurations the advisor creates: `advisor-<service name>`.
+"""How the advisor names and marks the configurations it creates: by value, and by tag.
 
-One name per service keeps each service's history in its own 5 revisions, makes the advisor's own
-configurations recognisable (and the only ones it ever deletes), and lets the IAM policy scope
-Create/DeleteAutoScalingConfiguration to `autoscalingconfiguration/advisor-*`.
+A configuration is named for its values (`advisor-c58-m8-M13`: MaxConcurrency 58, MinSize 8, MaxSize 13),
+not for a service: App Runner allows 10 configuration names per account and region (reference/apprunner.md
+§1) and configurations are shareable, so every service that needs 58/8/13 shares one name, and a region of
+any size fits in as many names as it has distinct configurations.
 
-Service names allow 40 characters and configuration names 32, so a long service name is cut and given
-a short hash of the full name: two services sharing a long prefix still get different names.
+Ownership is the tag, not the name: every revision the advisor creates carries `managed-by=apprunner-advisor`
+and the id of the action that created it. Only a revision with that tag is ever deleted (by room-making or
+`advisor apply --prune`); a name that merely starts with `advisor-` (a person's, a Terraform module's) is
+left alone, and the IAM policy's delete permission carries the same tag condition.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+from collections.abc import Mapping
 
-from advisor.domain import check_config_name
+from advisor.domain import ScalingConfig, check_config_name
 
 PREFIX = "advisor-"
-MAX_NAME = 32
-HASH_CHARS = 6
+OWNER_TAG = "managed-by"
+OWNER_VALUE = "apprunner-advisor"
+ACTION_TAG = "advisor-action-id"
 
 
-def config_name_for(service_name: str) -> str:
-    """The configuration name of a service.
+def config_name_for(scaling: ScalingConfig) -> str:
+    """The configuration name for a set of values (at most 22 characters; App Runner allows 32).
 
-    >>> config_name_for("checkout-api")
-    'advisor-checkout-api'
-    >>> config_name_for("a-very-long-service-name-for-payments")
-    'advisor-a-very-long-servi-388c32'
+    >>> config_name_for(ScalingConfig(58, 8, 13))
+    'advisor-c58-m8-M13'
     """
-    clean = re.sub(r"[^A-Za-z0-9_-]", "-", service_name)
-    name = PREFIX + clean
-    if len(name) > MAX_NAME:
-        digest = hashlib.sha256(service_name.encode()).hexdigest()[:HASH_CHARS]
-        keep = MAX_NAME - len(PREFIX) - HASH_CHARS - 1
-        name = f"{PREFIX}{clean[:keep].rstrip('-_')}-{digest}"
+    name = f"{PREFIX}c{scaling.max_concurrency}-m{scaling.min_size}-M{scaling.max_size}"
     return check_config_name(name)
+
+
+def creation_tags(action_id: str) -> dict[str, str]:
+    """The tags every revision the advisor creates carries."""
+    return {OWNER_TAG: OWNER_VALUE, ACTION_TAG: action_id}
+
+
+def owned(tags: Mapping[str, str]) -> bool:
+    """Whether a resource with these tags was created by the advisor."""
+    return tags.get(OWNER_TAG) == OWNER_VALUE

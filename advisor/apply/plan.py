@@ -83,8 +83,8 @@ class Plan:
             Step(
                 "apprunner:DeleteAutoScalingConfiguration",
                 rev.arn,
-                f"{rev.name} is at its quota of revisions: delete revision {rev.revision}, the oldest "
-                "one no service uses",
+                f"make room under the quota: {rev.name} revision {rev.revision} is the advisor's own and "
+                "no service uses it",
             )
             for rev in self.deletions
         ]
@@ -154,7 +154,7 @@ def plan_apply(
     else:
         assert values is not None
         scaling, size, source = values, instance or live.instance, "explicit values"
-    quota = checks.quota_value_problem(scaling)
+    quota = checks.quota_value_problem(scaling, platform.quotas())
     forceable += [quota] if quota else []
     wanted = ConfigState(None, None, None, scaling, size)
     return build_plan(
@@ -176,7 +176,7 @@ def build_plan(
 ) -> Plan:
     """Where the target lives (an existing revision, or a new one and the room it needs), plus checks."""
     hard = [p for p in (checks.service_status_problem(service),) if p]
-    name = config_name_for(service.name)
+    name = config_name_for(wanted.scaling)
     noop = live.arn == wanted.arn if wanted.arn else live.same_values(wanted)
     target: ConfigState = wanted
     deletions: tuple[RevisionSummary, ...] = ()
@@ -204,19 +204,31 @@ def build_plan(
 def _place(
     platform: Platform, name: str, wanted: ConfigState
 ) -> tuple[ConfigState, tuple[RevisionSummary, ...], str | None]:
-    """The exact revision asked for if still ACTIVE; else an ACTIVE revision of our name with the same
-    values (reuse costs no quota); else a new revision of our name, with the deletions that make room."""
+    """The exact revision asked for if still ACTIVE; else any ACTIVE revision in the region with the same
+    values, whoever made it (sharing costs no quota); else a new revision named for the values, with the
+    deletions that make room."""
     if wanted.arn is not None:
         active = _active_revision(platform, wanted.arn)
         if active is not None and active.settings == wanted.scaling:
             return wanted, (), None
         wanted = ConfigState(None, None, None, wanted.scaling, wanted.instance)  # gone: recreate its values
-    own = platform.revisions(name)
-    for rev in reversed(own):  # newest first
-        if platform.describe_revision(rev.arn).settings == wanted.scaling:
-            return wanted.with_revision(rev.arn, rev.name, rev.revision), (), None
-    room = make_room(platform, name, own)
+    same = same_values(platform, wanted.scaling, prefer=name)
+    if same is not None:
+        return wanted.with_revision(same.arn, same.name, same.revision), (), None
+    room = make_room(platform, name, platform.revisions(name))
     return ConfigState(None, name, None, wanted.scaling, wanted.instance), room.deletions, room.problem
+
+
+def same_values(platform: Platform, scaling: ScalingConfig, *, prefer: str) -> RevisionSummary | None:
+    """An ACTIVE revision with exactly these values: the one named `prefer` first, then the others by
+    name, newest revision first (a person's or Terraform's is as good as ours: configurations are shared
+    by value and a service is bound to a revision, so a later revision of that name does not move it)."""
+    revisions = platform.revisions()
+    order = sorted(revisions, key=lambda r: (r.name != prefer, r.name, -r.revision))
+    for rev in order:
+        if rev.status in (None, "ACTIVE") and platform.describe_revision(rev.arn).settings == scaling:
+            return rev
+    return None
 
 
 def _active_revision(platform: Platform, arn: str) -> Revision | None:

@@ -1,19 +1,21 @@
-"""Room for one more revision under App Runner's quotas: 5 revisions per name, 10 names per region.
+"""Room for one more revision under the account's quotas: revisions per name, names per region.
 
-Only the advisor's own name for the service is ever cleaned: its oldest revision that no service uses
-(and that is not the account default) is deleted. Other names belong to people or to infrastructure code
-(Terraform, CDK) that would recreate them, so when they block, the refusal names what a person could
-delete instead of deleting it.
+The limits are the account's own, read from Service Quotas (`Platform.quotas`), App Runner's documented
+defaults (10 names, 5 revisions) only when they cannot be read, and then the refusal says so: an account
+whose quota was raised is never refused at 10.
+
+Only the advisor's own revisions (tagged `managed-by=apprunner-advisor`, see advisor.apply.naming) that no
+service uses and that are not the account default are ever deleted to make room. Other configurations
+belong to people or to infrastructure code (Terraform, CDK) that would recreate them, so when they block,
+the refusal names what a person could delete instead of deleting it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.platform.base import Platform, RevisionSummary
-
-REVISIONS_PER_NAME = 5
-CONFIG_NAMES = 10
+from advisor.apply.naming import owned
+from advisor.platform.base import ConfigQuotas, Platform, RevisionSummary
 
 
 @dataclass(frozen=True)
@@ -26,30 +28,43 @@ class Room:
 
 def make_room(platform: Platform, name: str, own: list[RevisionSummary]) -> Room:
     """Room for a new revision of `name`, whose ACTIVE revisions (oldest first) are `own`."""
+    quotas = platform.quotas()
     if own:
-        return _room_in_name(platform, name, own)
-    return _room_for_new_name(platform, name)
+        return _room_in_name(platform, name, own, quotas)
+    return _room_for_new_name(platform, name, quotas)
 
 
-def _unused(platform: Platform, rev: RevisionSummary) -> bool:
+def quota_words(quotas: ConfigQuotas, value: int) -> str:
+    """'the account's quota is 20 (Service Quotas)' or the default with the reason it is one."""
+    if quotas.source == "service-quotas":
+        return f"the account's quota is {value} (Service Quotas)"
+    return f"App Runner's default quota is {value}; {quotas.note}"
+
+
+def unused(platform: Platform, rev: RevisionSummary) -> bool:
     """HasAssociatedService is a cheap filter; ListServicesForAutoScalingConfiguration is the authority."""
     if rev.is_default or rev.in_use:
         return False
     return not platform.services_using(rev.arn)
 
 
-def _room_in_name(platform: Platform, name: str, own: list[RevisionSummary]) -> Room:
-    if len(own) < REVISIONS_PER_NAME:
+def deletable(platform: Platform, rev: RevisionSummary) -> bool:
+    """The advisor's own revision (by tag), unused and not the default: the only kind it deletes."""
+    return unused(platform, rev) and owned(platform.tags(rev.arn))
+
+
+def _room_in_name(platform: Platform, name: str, own: list[RevisionSummary], quotas: ConfigQuotas) -> Room:
+    if len(own) < quotas.revisions_per_name:
         return Room()
     for rev in own:
-        if _unused(platform, rev):
+        if deletable(platform, rev):
             return Room(deletions=(rev,))
     users = "; ".join(f"revision {rev.revision} ({rev.arn}) used by {_users(platform, rev)}" for rev in own)
     return Room(
         problem=(
-            f"{name} already has {len(own)} revisions (App Runner's quota is {REVISIONS_PER_NAME}) and "
-            f"every one is in use: {users}. Point one of those services at another configuration, then "
-            "delete its old revision "
+            f"{name} already has {len(own)} revisions ({quota_words(quotas, quotas.revisions_per_name)}) "
+            f"and none is an unused one of the advisor's: {users}. Point one of those services at another "
+            "configuration, then delete its old revision "
             "(aws apprunner delete-auto-scaling-configuration --auto-scaling-configuration-arn ARN)"
         )
     )
@@ -57,22 +72,29 @@ def _room_in_name(platform: Platform, name: str, own: list[RevisionSummary]) -> 
 
 def _users(platform: Platform, rev: RevisionSummary) -> str:
     services = platform.services_using(rev.arn)
-    return ", ".join(services) if services else "the account default"
+    if services:
+        return ", ".join(services)
+    return "the account default" if rev.is_default else "no service (not made by the advisor)"
 
 
-def _room_for_new_name(platform: Platform, name: str) -> Room:
+def _room_for_new_name(platform: Platform, name: str, quotas: ConfigQuotas) -> Room:
     revisions = platform.revisions()
-    names = sorted({r.name for r in revisions})
-    if len(names) < CONFIG_NAMES:
+    by_name: dict[str, list[RevisionSummary]] = {}
+    for rev in revisions:
+        by_name.setdefault(rev.name, []).append(rev)
+    if len(by_name) < quotas.config_names:
         return Room()
-    used = {r.name for r in revisions if r.is_default or r.in_use}
-    unused = [n for n in names if n not in used]
+    ours = [n for n, revs in sorted(by_name.items()) if all(deletable(platform, r) for r in revs)]
+    if ours:
+        fewest = min(ours, key=lambda n: len(by_name[n]))
+        return Room(deletions=tuple(by_name[fewest]))
+    unused_names = [n for n, revs in sorted(by_name.items()) if all(unused(platform, r) for r in revs)]
     partial = {r.name: r.arn.rsplit("/", 2)[0] for r in revisions}
-    if unused:
+    if unused_names:
         what = "delete one of these names no service uses: " + "; ".join(
             f"{n} (aws apprunner delete-auto-scaling-configuration --delete-all-revisions "
             f"--auto-scaling-configuration-arn {partial[n]})"
-            for n in unused
+            for n in unused_names
         )
     else:
         what = (
@@ -80,7 +102,7 @@ def _room_for_new_name(platform: Platform, name: str) -> Room:
         )
     return Room(
         problem=(
-            f"{platform.region} already has {len(names)} auto scaling configuration names (App Runner's "
-            f"quota is {CONFIG_NAMES}), so {name} cannot be created: {what}"
+            f"{platform.region} already has {len(by_name)} auto scaling configuration names "
+            f"({quota_words(quotas, quotas.config_names)}), so {name} cannot be created: {what}"
         )
     )

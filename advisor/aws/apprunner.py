@@ -148,20 +148,34 @@ def list_services_for_auto_scaling_configuration(client: AppRunnerClient, config
     return [str(arn) for arn in items]
 
 
+@aws_call("apprunner:ListTagsForResource")
+def list_tags_for_resource(client: AppRunnerClient, resource_arn: str) -> dict[str, str]:
+    """A resource's tags (a configuration revision's own: App Runner tags each revision ARN)."""
+    response = client.list_tags_for_resource(ResourceArn=resource_arn)
+    return {str(t["Key"]): str(t.get("Value", "")) for t in response.get("Tags", []) if "Key" in t}
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Writes: only advisor.apply calls these, and only after its checks (read-only mode, status, plan).
 # ---------------------------------------------------------------------------------------------------------
 
 
-@aws_call("apprunner:CreateAutoScalingConfiguration", writes=True)
-def create_auto_scaling_configuration(client: AppRunnerClient, name: str, scaling: ScalingConfig) -> Revision:
-    """A new revision of `name` (revision 1 of a new name); ServiceQuotaExceededException when full."""
-    response = client.create_auto_scaling_configuration(
-        AutoScalingConfigurationName=name,
-        MaxConcurrency=scaling.max_concurrency,
-        MinSize=scaling.min_size,
-        MaxSize=scaling.max_size,
-    )
+# Tagging on create needs apprunner:TagResource besides the create action (reference/apprunner.md §5).
+@aws_call("apprunner:CreateAutoScalingConfiguration", "apprunner:TagResource", writes=True)
+def create_auto_scaling_configuration(
+    client: AppRunnerClient, name: str, scaling: ScalingConfig, tags: Mapping[str, str] | None = None
+) -> Revision:
+    """A new revision of `name` (revision 1 of a new name), tagged in the same call (so no untagged
+    revision ever exists for a moment); ServiceQuotaExceededException when full."""
+    params: dict[str, Any] = {
+        "AutoScalingConfigurationName": name,
+        "MaxConcurrency": scaling.max_concurrency,
+        "MinSize": scaling.min_size,
+        "MaxSize": scaling.max_size,
+    }
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    response = client.create_auto_scaling_configuration(**params)
     return _revision(response["AutoScalingConfiguration"])
 
 

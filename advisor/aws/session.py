@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_service_quotas import ServiceQuotasClient
     from mypy_boto3_ses import SESClient
     from mypy_boto3_sts import STSClient
 
@@ -107,6 +108,10 @@ class AwsSession:
     def client(self, service: Literal["s3"], region: str | None = None) -> S3Client: ...
     @overload
     def client(self, service: Literal["ses"], region: str | None = None) -> SESClient: ...
+    @overload
+    def client(
+        self, service: Literal["service-quotas"], region: str | None = None
+    ) -> ServiceQuotasClient: ...
     @overload
     def client(self, service: str, region: str | None = None) -> Any: ...
 

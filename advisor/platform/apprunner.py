@@ -7,16 +7,19 @@ the functions this module calls (tests/apply/test_iam_policy.py checks it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from advisor.aws import apprunner as ar
+from advisor.aws import servicequotas
 from advisor.aws.calls import AccessDenied, AwsCallError, ResourceNotFound
 from advisor.aws.session import AwsSession, caller_identity
-from advisor.domain import SERVICE_ARN_PATTERN, InstanceSize, ScalingConfig
+from advisor.domain import MAX_SIZE_QUOTA, SERVICE_ARN_PATTERN, InstanceSize, ScalingConfig
 from advisor.errors import InputError
 from advisor.platform.base import (
+    ConfigQuotas,
     Conflict,
     ListedService,
     NotFound,
@@ -32,6 +35,12 @@ from advisor.platform.base import (
 
 if TYPE_CHECKING:
     from mypy_boto3_apprunner import AppRunnerClient
+
+# App Runner's documented defaults (developer guide, "App Runner resource quotas"; reference/apprunner.md
+# §1): used when Service Quotas cannot be read, and said so.
+DEFAULT_CONFIG_NAMES = 10
+DEFAULT_REVISIONS_PER_NAME = 5
+QUOTA_SERVICE_CODE = "apprunner"
 
 OPERATION_LOOKBACK = 20  # operations scanned for ours: one ListOperations page, newest first
 
@@ -56,6 +65,52 @@ def platform_error(exc: AwsCallError) -> PlatformError:
     else:
         kind = REFUSALS.get(exc.code, PlatformError)
     return kind(str(exc))
+
+
+def _quota_kind(name: str) -> str | None:
+    """Which of our quotas a Service Quotas entry is, by its name (App Runner's quota codes are not
+    published where we could read them; names are, in the developer guide's quota table)."""
+    flat = re.sub(r"[^a-z]", "", name.lower())
+    if "autoscaling" in flat:
+        return "revisions_per_name" if "revision" in flat else "config_names"
+    if "instance" in flat or "maxsize" in flat:
+        return "max_size"
+    return None
+
+
+def config_quotas(found: list[servicequotas.AppliedQuota]) -> ConfigQuotas:
+    """The quotas Service Quotas listed, each missing one at App Runner's default."""
+    values = {
+        "config_names": DEFAULT_CONFIG_NAMES,
+        "revisions_per_name": DEFAULT_REVISIONS_PER_NAME,
+        "max_size": MAX_SIZE_QUOTA,
+    }
+    seen: set[str] = set()
+    for quota in found:
+        kind = _quota_kind(quota.name)
+        if kind is not None and kind not in seen:
+            values[kind] = int(quota.value)
+            seen.add(kind)
+    missing = sorted(set(values) - seen)
+    note = None
+    if missing:
+        note = f"Service Quotas listed no value for {', '.join(missing)}: App Runner's default used"
+    return ConfigQuotas(**values, source="service-quotas", note=note)
+
+
+def default_quotas(why: str) -> ConfigQuotas:
+    return ConfigQuotas(
+        DEFAULT_CONFIG_NAMES,
+        DEFAULT_REVISIONS_PER_NAME,
+        MAX_SIZE_QUOTA,
+        source="default",
+        note=(
+            f"could not read the account's App Runner quotas from Service Quotas ({why}); using App "
+            f"Runner's defaults ({DEFAULT_CONFIG_NAMES} configuration names, {DEFAULT_REVISIONS_PER_NAME} "
+            f"revisions per name, MaxSize {MAX_SIZE_QUOTA}). Grant servicequotas:ListServiceQuotas to use "
+            "the account's real values"
+        ),
+    )
 
 
 def _translated(
@@ -133,8 +188,27 @@ class AppRunnerPlatform:
         return ar.list_services_for_auto_scaling_configuration(self.client, revision_arn)
 
     @_translated
-    def create_revision(self, name: str, settings: ScalingConfig) -> Revision:
-        return ar.create_auto_scaling_configuration(self.client, name, settings)
+    def tags(self, arn: str) -> dict[str, str]:
+        return ar.list_tags_for_resource(self.client, arn)
+
+    def quotas(self) -> ConfigQuotas:
+        """Read once per platform (one ListServiceQuotas call): quotas change by support ticket, not
+        within a run."""
+        return self._quotas
+
+    @cached_property
+    def _quotas(self) -> ConfigQuotas:
+        try:
+            client = self.session.client("service-quotas", self.region)
+            return config_quotas(servicequotas.list_service_quotas(client, QUOTA_SERVICE_CODE))
+        except AwsCallError as exc:
+            return default_quotas(exc.code)
+
+    @_translated
+    def create_revision(
+        self, name: str, settings: ScalingConfig, tags: Mapping[str, str] | None = None
+    ) -> Revision:
+        return ar.create_auto_scaling_configuration(self.client, name, settings, tags)
 
     @_translated
     def delete_revision(self, revision_arn: str) -> None:

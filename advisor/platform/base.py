@@ -8,6 +8,7 @@ configurations; ECS Express Mode's will fit the same shape). Scaling values are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -72,6 +73,21 @@ class Operation:
     updated_at: datetime | None
 
 
+@dataclass(frozen=True)
+class ConfigQuotas:
+    """The account's limits on stored scaling configurations in one region, and where they came from.
+
+    `source` is "service-quotas" when the account's applied values were read, "default" when they could
+    not be (no permission, no such quota listed): then `note` says why and what the defaults are.
+    """
+
+    config_names: int
+    revisions_per_name: int
+    max_size: int
+    source: str
+    note: str | None = None
+
+
 class PlatformError(AdvisorError):
     """A platform call failed after the backend's retries; the message names what failed and why."""
 
@@ -119,7 +135,17 @@ class Platform(Protocol):
         ...
 
     def services_using(self, revision_arn: str) -> list[str]: ...
-    def create_revision(self, name: str, settings: ScalingConfig) -> Revision: ...
+    def tags(self, arn: str) -> dict[str, str]:
+        """A resource's tags (a revision's, a service's)."""
+        ...
+
+    def quotas(self) -> ConfigQuotas:
+        """The account's configuration quotas in this region (never raises: falls back to defaults)."""
+        ...
+
+    def create_revision(
+        self, name: str, settings: ScalingConfig, tags: Mapping[str, str] | None = None
+    ) -> Revision: ...
     def delete_revision(self, revision_arn: str) -> None: ...
     def update_service(self, service_arn: str, revision_arn: str, instance: InstanceSize | None) -> str:
         """Binds a service to a revision (and an instance size when given); returns the operation id."""

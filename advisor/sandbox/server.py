@@ -19,7 +19,7 @@ from email.utils import format_datetime
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from advisor.sandbox.apprunner import AppRunnerEmulator
+from advisor.sandbox.apprunner import AppRunnerEmulator, ServiceQuotasEmulator
 from advisor.sandbox.cloudwatch import MetricsStore
 from advisor.sandbox.fleet import FleetService
 from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink
@@ -68,6 +68,7 @@ class Sandbox:
         self.emulator = AppRunnerEmulator(
             clock=self.clock, operation_seconds=operation_seconds, account_id=ACCOUNT_ID
         )
+        self.quotas = ServiceQuotasEmulator(self.emulator.quotas, ACCOUNT_ID)
         self.store = MetricsStore(clock=self.clock)
         self.throttle = throttle
         self._random = random.Random(seed)
@@ -110,6 +111,17 @@ class Sandbox:
         counts = self.world.catch_up(sink, self._logs)
         return {"now": self.clock(), **counts}
 
+    def set_quotas(self, values: dict) -> dict:
+        """Raise or lower App Runner's quotas (what Service Quotas reports and App Runner enforces)."""
+        quotas = self.emulator.quotas
+        for name, value in values.items():
+            if name not in vars(quotas):
+                raise KeyError(f"unknown quota {name!r}: one of {', '.join(vars(quotas))}")
+            if int(value) < 1:
+                raise ValueError(f"quota {name} must be at least 1")
+            setattr(quotas, name, int(value))
+        return dict(vars(quotas))
+
     def _tick(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
             try:
@@ -131,6 +143,10 @@ class Sandbox:
         if service == "apprunner":
             operation = request.headers.get("X-Amz-Target", "").partition(".")[2]
             status, headers, body = self.emulator.handle(operation, request.get_data(), region)
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        if service == "servicequotas":  # moto's Service Quotas knows only vpc
+            target = request.headers.get("X-Amz-Target", "")
+            status, headers, body = self.quotas.handle(target, request.get_data(), region)
             return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
         if service == "monitoring":
             # botocore speaks JSON 1.0 to CloudWatch (X-Amz-Target); rpc-v2-cbor names it in the path
@@ -197,6 +213,8 @@ class Sandbox:
                 raise ValueError("fraction must be between 0 and 1")
             self.throttle = fraction
             return {"throttle": fraction}
+        if action == "quotas" and method == "POST":
+            return self.set_quotas(payload)
         if action == "calls":
             return {"calls": self.emulator.calls}
         if action == "truth":

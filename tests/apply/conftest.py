@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from advisor.apply import AppRunnerPlatform, Waiter
 from advisor.aws.session import AwsSession
 from advisor.lake import writer
-from advisor.sandbox.apprunner import AppRunnerEmulator
+from advisor.sandbox.apprunner import AppRunnerEmulator, ServiceQuotasEmulator
 
 START = 1_795_000_000.0  # 2026-11-18
 REGION = "us-east-1"
@@ -58,6 +58,8 @@ class Endpoint:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.emulator = emulator
+        self.quotas = ServiceQuotasEmulator(emulator.quotas, emulator.account_id)
+        self.serve_quotas = True  # False: Service Quotas answers AccessDenied (a policy without it)
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._failures: dict[str, list[tuple[str, bool]]] = {}
         self._hooks: dict[str, list[Callable[[], None]]] = {}
@@ -74,6 +76,8 @@ class Endpoint:
     def wsgi(self, environ, start_response):
         request = Request(environ)
         scope = SCOPE.search(request.headers.get("Authorization", ""))
+        if scope and scope["service"] == "servicequotas":
+            return self._service_quotas(request, scope["region"])(environ, start_response)
         if not scope or scope["service"] != "apprunner":
             return self._moto(environ, start_response)
         operation = request.headers.get("X-Amz-Target", "").partition(".")[2]
@@ -90,6 +94,14 @@ class Endpoint:
             )
         status, headers, body = self.emulator.handle(operation, request.get_data(), scope["region"])
         return Response(body, status=status, headers=headers)(environ, start_response)
+
+    def _service_quotas(self, request: Request, region: str) -> Response:
+        if not self.serve_quotas:
+            body = json.dumps({"__type": "AccessDeniedException", "message": "not authorized"})
+            return Response(body, status=400, content_type="application/x-amz-json-1.1")
+        target = request.headers.get("X-Amz-Target", "")
+        status, headers, body = self.quotas.handle(target, request.get_data(), region)
+        return Response(body, status=status, headers=headers)
 
     def write_calls(self) -> list[str]:
         return [c["operation"] for c in self.emulator.calls if c["operation"] in WRITES]

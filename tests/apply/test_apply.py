@@ -24,7 +24,7 @@ def test_a_plan_shows_the_current_and_target_config_and_the_calls(platform, serv
     ]
     changed = {row.field: (row.current, row.target) for row in plan.diff() if row.changed}
     assert changed["MaxConcurrency"] == ("80", "60")
-    assert changed["Configuration"] == ("checkout-api-asc rev 1", "advisor-checkout-api (new revision)")
+    assert changed["Configuration"] == ("checkout-api-asc rev 1", "advisor-c60-m2-M8 (new revision)")
 
 
 def test_planning_makes_no_write_call(platform, service, lake, endpoint):
@@ -41,7 +41,7 @@ def test_apply_creates_updates_waits_verifies_and_audits(platform, service, lake
 
     assert result.status is ActionStatus.SUCCEEDED, result.message
     live = platform.describe_service(service["ServiceArn"])
-    assert live.scaling.name == "advisor-checkout-api" and live.scaling.revision == 1
+    assert live.scaling.name == "advisor-c60-m2-M8" and live.scaling.revision == 1
     assert platform.describe_revision(live.scaling.arn).settings == ScalingConfig(60, 2, 8)
     assert endpoint.write_calls() == ["CreateAutoScalingConfiguration", "UpdateService"]
     assert {e.step for e in events} >= {"create", "update", "wait", "verify", "done"}
@@ -97,7 +97,7 @@ def test_the_same_values_twice_the_second_is_a_noop(platform, service, lake, wai
     assert second.status is ActionStatus.NOOP
     assert first.succeeded and second.ok and not second.succeeded  # a no-op is fine, but changed nothing
     assert len(endpoint.write_calls()) == writes
-    assert len(platform.revisions("advisor-checkout-api")) == 1
+    assert len(platform.revisions("advisor-c60-m2-M8")) == 1
     assert list(read_actions(lake)["status"]) == ["noop", "succeeded"]
 
 

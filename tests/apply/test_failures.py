@@ -12,7 +12,7 @@ from advisor.domain import ScalingConfig
 from .conftest import REGION, SERVICE
 
 VALUES = ScalingConfig(60, 2, 8)
-OWN = "advisor-checkout-api"
+OWN = "advisor-c60-m2-M8"
 
 
 def apply(platform, lake, waiter):

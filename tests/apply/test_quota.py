@@ -1,5 +1,6 @@
-"""App Runner's quotas: 5 revisions per name (the oldest unused one of ours is deleted), 10 names (refused,
-naming what a person could delete)."""
+"""App Runner's configuration quotas, as the account has them: read from Service Quotas (10 names and 5
+revisions only when they cannot be read, with a note), room made only by deleting the advisor's own unused
+revisions (by tag), everything else refused naming what a person could delete."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from advisor.domain import ScalingConfig
 
 from .conftest import OPERATION_SECONDS, REGION, SERVICE
 
-OWN = "advisor-checkout-api"
+TARGET = ScalingConfig(60, 2, 8)
+OWN = "advisor-c60-m2-M8"  # the target's name by value
+OURS = {"managed-by": "apprunner-advisor", "advisor-action-id": "earlier"}
 
 
-def create(emulator, name: str, c: int, m: int = 1, big_m: int = 10) -> str:
+def create(emulator, name: str, c: int, m: int = 1, big_m: int = 10, tags: dict | None = None) -> str:
     body = {"AutoScalingConfigurationName": name, "MaxConcurrency": c, "MinSize": m, "MaxSize": big_m}
+    if tags:
+        body["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
     _, _, raw = emulator.handle("CreateAutoScalingConfiguration", json.dumps(body).encode(), REGION)
     return json.loads(raw)["AutoScalingConfiguration"]["AutoScalingConfigurationArn"]
 
@@ -25,26 +30,29 @@ def point(emulator, clock, service_arn: str, config_arn: str) -> None:
     clock.advance(OPERATION_SECONDS)
 
 
-def test_a_full_name_loses_its_oldest_unused_revision(platform, service, emulator, lake, waiter, endpoint):
-    arns = [create(emulator, OWN, c) for c in (11, 12, 13, 14, 15)]
+def apply(platform, lake, waiter, values=TARGET, service=SERVICE):
+    plan = plan_apply(platform, service, lake=lake, values=values)
+    return plan, execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
 
-    plan = plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(60, 2, 8))
-    result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
+
+def test_a_full_name_loses_its_oldest_unused_revision_of_ours(platform, service, emulator, lake, waiter):
+    arns = [create(emulator, OWN, c, tags=OURS) for c in (11, 12, 13, 14, 15)]
+
+    plan, result = apply(platform, lake, waiter)
 
     assert [d.arn for d in plan.deletions] == [arns[0]]
     assert plan.steps[0].action == "apprunner:DeleteAutoScalingConfiguration"
     assert result.ok, result.message
-    active = platform.revisions(OWN)
-    assert [r.revision for r in active] == [2, 3, 4, 5, 6]
+    assert [r.revision for r in platform.revisions(OWN)] == [2, 3, 4, 5, 6]
     assert f"deleted revision {arns[0]} to make room" in result.message
 
 
 def test_a_revision_in_use_is_never_the_one_deleted(platform, service, emulator, lake, clock):
     other = emulator.add_service(REGION, "search-api", max_concurrency=80, max_size=10)
-    arns = [create(emulator, OWN, c) for c in (11, 12, 13, 14, 15)]
+    arns = [create(emulator, OWN, c, tags=OURS) for c in (11, 12, 13, 14, 15)]
     point(emulator, clock, other["ServiceArn"], arns[0])
 
-    plan = plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(60, 2, 8))
+    plan = plan_apply(platform, SERVICE, lake=lake, values=TARGET)
 
     assert [d.arn for d in plan.deletions] == [arns[1]]
 
@@ -52,34 +60,117 @@ def test_a_revision_in_use_is_never_the_one_deleted(platform, service, emulator,
 def test_a_full_name_all_in_use_is_refused_naming_what_to_delete(
     platform, service, emulator, lake, waiter, clock, endpoint
 ):
-    arns = [create(emulator, OWN, c) for c in (11, 12, 13, 14, 15)]
+    arns = [create(emulator, OWN, c, tags=OURS) for c in (11, 12, 13, 14, 15)]
     for i, arn in enumerate(arns):
         other = emulator.add_service(REGION, f"worker-{i}", max_concurrency=80, max_size=10)
         point(emulator, clock, other["ServiceArn"], arn)
     endpoint.emulator.calls.clear()
 
-    plan = plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(60, 2, 8))
-    result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
+    _, result = apply(platform, lake, waiter)
 
     assert result.status is ActionStatus.REFUSED
-    assert "already has 5 revisions" in result.message and "every one is in use" in result.message
-    assert arns[0] in result.message and "worker-0" in result.message
-    assert "delete-auto-scaling-configuration" in result.message
+    assert "already has 5 revisions" in result.message and "worker-0" in result.message
+    assert arns[0] in result.message and "delete-auto-scaling-configuration" in result.message
     assert endpoint.write_calls() == []
 
 
 def test_ten_names_refused_listing_the_unused_names_to_delete(
     platform, service, emulator, lake, waiter, endpoint
 ):
-    for i in range(8):  # + DefaultConfiguration + checkout-api-asc = 10
+    for i in range(8):  # + DefaultConfiguration + checkout-api-asc = 10, none of them the advisor's
         create(emulator, f"legacy-{i}", 20 + i)
     endpoint.emulator.calls.clear()
 
-    plan = plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(60, 2, 8))
-    result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
+    _, result = apply(platform, lake, waiter)
 
     assert result.status is ActionStatus.REFUSED
     assert "already has 10 auto scaling configuration names" in result.message
+    assert "the account's quota is 10 (Service Quotas)" in result.message
     assert "legacy-0" in result.message and "--delete-all-revisions" in result.message
     assert "checkout-api-asc (" not in result.message  # in use by the service: not offered
     assert endpoint.write_calls() == []
+
+
+def test_a_raised_names_quota_is_the_limit_not_ten(platform, service, emulator, lake, waiter):
+    emulator.quotas.config_names = 12  # raised through Service Quotas
+    for i in range(8):  # 10 names in use: App Runner's default quota is full, this account's is not
+        create(emulator, f"legacy-{i}", 20 + i)
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert plan.ok and result.succeeded, result.message
+    assert len({r.name for r in platform.revisions()}) == 11
+
+
+def test_quotas_that_cannot_be_read_fall_back_to_ten_and_say_so(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    endpoint.serve_quotas = False  # a policy without servicequotas:ListServiceQuotas
+    for i in range(8):
+        create(emulator, f"legacy-{i}", 20 + i)
+
+    _, result = apply(platform, lake, waiter)
+
+    assert result.status is ActionStatus.REFUSED
+    assert "App Runner's default quota is 10" in result.message
+    assert "servicequotas:ListServiceQuotas" in result.message
+
+
+def test_at_the_names_quota_an_unused_name_of_ours_makes_room(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    for i in range(7):
+        create(emulator, f"legacy-{i}", 20 + i)
+    ours = create(emulator, "advisor-c30-m1-M4", 30, 1, 4, tags=OURS)  # the 10th name: ours, unused
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert [d.arn for d in plan.deletions] == [ours]
+    assert result.succeeded, result.message
+    assert "advisor-c30-m1-M4" not in {r.name for r in platform.revisions()}
+
+
+def test_an_advisor_named_configuration_without_our_tag_is_never_deleted(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    for i in range(7):
+        create(emulator, f"legacy-{i}", 20 + i)
+    create(emulator, "advisor-c30-m1-M4", 30, 1, 4)  # a person's, named like ours: no tag
+    endpoint.emulator.calls.clear()
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert plan.deletions == () and result.status is ActionStatus.REFUSED
+    assert endpoint.write_calls() == []
+
+
+def test_a_users_configuration_with_the_same_values_is_reused(platform, service, emulator, lake, waiter):
+    terraform = create(emulator, "tf-checkout-scaling", 60, 2, 8)
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert not plan.creates and plan.target.arn == terraform
+    assert result.succeeded and platform.describe_service(service["ServiceArn"]).scaling.arn == terraform
+
+
+def test_services_with_the_same_values_share_one_configuration_named_by_value(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    emulator.add_service(REGION, "search-api", max_concurrency=80, max_size=10)
+
+    _, first = apply(platform, lake, waiter)
+    plan, second = apply(platform, lake, waiter, service="search-api")
+
+    assert first.succeeded and second.succeeded
+    assert first.action.after.name == OWN and second.action.after.arn == first.action.after.arn
+    assert not plan.creates
+    assert endpoint.write_calls().count("CreateAutoScalingConfiguration") == 1
+
+
+def test_a_created_configuration_is_tagged_as_the_advisors_with_the_action_id(
+    platform, service, lake, waiter
+):
+    _, result = apply(platform, lake, waiter)
+
+    tags = platform.tags(result.action.after.arn)
+    assert tags == {"managed-by": "apprunner-advisor", "advisor-action-id": result.action_id}

@@ -102,14 +102,14 @@ def test_values_outside_app_runners_limits_never_reach_a_plan():
         ScalingConfig(201, 1, 10)  # botocore would have sent it
 
 
-def test_max_size_above_the_default_quota_needs_force(platform, service, lake, waiter, endpoint):
+def test_max_size_above_the_accounts_quota_is_refused(platform, service, lake, waiter, endpoint):
     with pytest.warns(UserWarning):
         values = ScalingConfig(60, 1, 30)
     plan = plan_apply(platform, SERVICE, lake=lake, values=values)
 
     result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
 
-    refused(result, endpoint, "default quota of 25")
+    refused(result, endpoint, "quota of 25")
 
 
 def test_a_plan_made_before_someone_else_changed_the_service_is_refused(

@@ -61,9 +61,7 @@ def test_rollback_recreates_values_whose_revision_was_deleted(platform, service,
     result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
 
     assert plan.creates and result.ok
-    assert (
-        result.action.after.name == "advisor-checkout-api" and str(result.action.after.scaling) == "80/1/10"
-    )
+    assert result.action.after.name == "advisor-c80-m1-M10" and str(result.action.after.scaling) == "80/1/10"
 
 
 def test_rollback_is_read_only_without_allow_apply(platform, service, lake, waiter, endpoint):

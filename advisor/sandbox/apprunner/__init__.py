@@ -16,6 +16,7 @@ operation, and the seeding API). The wire format and NextToken paging are `advis
 
 from advisor.sandbox.apprunner.emulator import AppRunnerEmulator
 from advisor.sandbox.apprunner.errors import AppRunnerError, service_model
+from advisor.sandbox.apprunner.quotas import ServiceQuotasEmulator
 from advisor.sandbox.apprunner.state import Quotas
 
-__all__ = ["AppRunnerEmulator", "AppRunnerError", "Quotas", "service_model"]
+__all__ = ["AppRunnerEmulator", "AppRunnerError", "Quotas", "ServiceQuotasEmulator", "service_model"]
