@@ -39,9 +39,12 @@ def actions_apply_code_reaches() -> set[str]:
     return found
 
 
+def statements(**options) -> dict[str, dict]:
+    return {s["Sid"]: s for s in policy_document(**options)["Statement"]}
+
+
 def test_the_read_only_policy_has_no_write_action():
-    document = policy_document()
-    assert len(document["Statement"]) == 1
+    assert not any(s.startswith("AdvisorApply") for s in statements())
     assert not set(policy_actions()) & set(write_actions())
 
 
@@ -51,6 +54,7 @@ def test_the_apply_policy_adds_exactly_the_writes_apply_code_calls():
     assert writes == {
         "apprunner:CreateAutoScalingConfiguration",
         "apprunner:DeleteAutoScalingConfiguration",
+        "apprunner:TagResource",  # tags passed to CreateAutoScalingConfiguration
         "apprunner:UpdateService",
     }
     assert used & writes == writes  # every write permission granted is used by apply
@@ -58,30 +62,129 @@ def test_the_apply_policy_adds_exactly_the_writes_apply_code_calls():
     assert used <= set(policy_actions(apply=True))  # and everything apply calls is granted
 
 
-def test_configuration_writes_are_scoped_to_the_advisors_own_names():
-    statements = {s["Sid"]: s for s in policy_document(apply=True)["Statement"]}
-    own = statements["AdvisorApplyOwnConfigurations"]
-    assert own["Resource"] == f"arn:aws:apprunner:*:*:autoscalingconfiguration/{PREFIX}*"
-    assert set(own["Action"]) == {
-        "apprunner:CreateAutoScalingConfiguration",
-        "apprunner:DeleteAutoScalingConfiguration",
+def test_configurations_are_created_only_under_our_names_and_with_our_tag():
+    create = statements(apply=True)["AdvisorCreateTaggedConfigurations"]
+    assert create["Resource"] == [f"arn:aws:apprunner:*:*:autoscalingconfiguration/{PREFIX}*"]
+    assert set(create["Action"]) == {"apprunner:CreateAutoScalingConfiguration", "apprunner:TagResource"}
+    assert create["Condition"]["StringEquals"] == {"aws:RequestTag/managed-by": "apprunner-advisor"}
+    assert create["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"] == [
+        "managed-by",
+        "advisor-action-id",
+    ]
+
+
+def test_configurations_are_deleted_only_when_they_carry_our_tag():
+    delete = statements(apply=True)["AdvisorDeleteOwnConfigurations"]
+    assert delete["Action"] == ["apprunner:DeleteAutoScalingConfiguration"]
+    assert delete["Condition"] == {"StringEquals": {"aws:ResourceTag/managed-by": "apprunner-advisor"}}
+
+
+def test_update_service_is_scoped_to_services_of_the_accounts_and_regions_given():
+    update = statements(apply=True, accounts=["111122223333"], regions=["us-east-1", "eu-west-1"])[
+        "AdvisorApplyServices"
+    ]
+    assert update["Action"] == ["apprunner:UpdateService"]
+    assert update["Resource"] == [
+        "arn:aws:apprunner:us-east-1:111122223333:service/*",
+        "arn:aws:apprunner:eu-west-1:111122223333:service/*",
+    ]
+    assert "Condition" not in update
+
+
+def test_update_service_can_require_a_tag_on_the_service():
+    update = statements(apply=True, service_tag=("team", "payments"))["AdvisorApplyServices"]
+    assert update["Condition"] == {"StringEquals": {"aws:ResourceTag/team": "payments"}}
+
+
+def test_read_actions_are_scoped_where_app_runner_and_logs_allow_it():
+    read = statements(regions=["us-east-1"])
+    assert read["AdvisorReadAppRunnerLogs"]["Resource"] == [
+        "arn:aws:logs:us-east-1:*:log-group:/aws/apprunner/*"
+    ]
+    assert set(read["AdvisorReadAppRunnerLogs"]["Action"]) == {
+        "logs:FilterLogEvents",
+        "logs:DescribeLogStreams",
     }
+    assert "apprunner:DescribeService" in read["AdvisorReadServices"]["Action"]
+    assert read["AdvisorReadServices"]["Resource"] == ["arn:aws:apprunner:us-east-1:*:service/*"]
+    assert "apprunner:DescribeService" not in read["AppRunnerAdvisor"]["Action"]  # the "*" statement
+    assert read["AppRunnerAdvisor"]["Resource"] == "*"
 
 
-def test_a_real_apply_and_rollback_call_only_what_the_policy_grants(
-    platform, service, emulator, lake, waiter
+def test_delivery_permissions_only_when_asked():
+    assert "AdvisorReportDelivery" not in statements(apply=True)
+    delivery = statements(report=True)["AdvisorReportDelivery"]
+    assert set(delivery["Action"]) == {"s3:PutObject", "ses:SendRawEmail"}
+
+
+def granted_by_scoped_policy(
+    action: str, arn: str, tags: dict[str, str], request_tags: dict[str, str]
+) -> bool:
+    """Whether some statement of the apply policy allows `action` on `arn`: a small evaluator of exactly
+    the forms the policy uses (ARN wildcards, StringEquals on aws:ResourceTag / aws:RequestTag)."""
+    import fnmatch
+
+    for statement in policy_document(apply=True)["Statement"]:
+        resources = statement["Resource"]
+        resources = [resources] if isinstance(resources, str) else resources
+        if action not in statement["Action"] or not any(fnmatch.fnmatchcase(arn, r) for r in resources):
+            continue
+        equals = statement.get("Condition", {}).get("StringEquals", {})
+        context = {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
+        context |= {f"aws:RequestTag/{k}": v for k, v in request_tags.items()}
+        if all(context.get(key) == value for key, value in equals.items()):
+            return True
+    return False
+
+
+def test_a_real_apply_and_prune_call_only_what_the_policy_grants_on_those_resources(
+    platform, service, emulator, lake, waiter, endpoint
 ):
-    for c in (11, 12, 13, 14, 15):  # a full name, so the run deletes a revision too
-        body = {"AutoScalingConfigurationName": "advisor-checkout-api", "MaxConcurrency": c}
+    for i in range(7):  # 10 names: the apply must first delete an unused configuration of ours
+        body = {"AutoScalingConfigurationName": f"legacy-{i}", "MaxConcurrency": 20 + i}
         emulator.handle("CreateAutoScalingConfiguration", json.dumps(body).encode(), REGION)
+    ours = {"AutoScalingConfigurationName": "advisor-c30-m1-M4", "MaxConcurrency": 30, "MaxSize": 4}
+    ours["Tags"] = [{"Key": "managed-by", "Value": "apprunner-advisor"}]
+    emulator.handle("CreateAutoScalingConfiguration", json.dumps(ours).encode(), REGION)
+    emulator.calls.clear()
     plan = plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(60, 2, 8))
     assert execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter).ok
     assert execute(
         plan_rollback(platform, SERVICE, lake=lake), platform, lake=lake, allow_apply=True, waiter=waiter
     ).ok
 
-    called = set(platform.session.calls)
+    writes = [
+        c
+        for c in emulator.calls
+        if c["operation"]
+        in {"CreateAutoScalingConfiguration", "UpdateService", "DeleteAutoScalingConfiguration"}
+    ]
+    assert {c["operation"] for c in writes} == {
+        "CreateAutoScalingConfiguration",
+        "UpdateService",
+        "DeleteAutoScalingConfiguration",
+    }
+    for call in writes:
+        params = call["params"]
+        if call["operation"] == "CreateAutoScalingConfiguration":
+            name = params["AutoScalingConfigurationName"]
+            arn = f"arn:aws:apprunner:{REGION}:123456789012:autoscalingconfiguration/{name}/1/x"
+            request_tags = {t["Key"]: t["Value"] for t in params.get("Tags", [])}
+            assert granted_by_scoped_policy("apprunner:CreateAutoScalingConfiguration", arn, {}, request_tags)
+        elif call["operation"] == "DeleteAutoScalingConfiguration":
+            arn = params["AutoScalingConfigurationArn"]
+            assert granted_by_scoped_policy(
+                "apprunner:DeleteAutoScalingConfiguration", arn, platform_tags(emulator, arn), {}
+            )
+        else:
+            assert granted_by_scoped_policy("apprunner:UpdateService", params["ServiceArn"], {}, {})
 
+    called = {a.replace("service-quotas:", "servicequotas:") for a in platform.session.calls}
     assert called <= set(policy_actions(apply=True))
-    assert called & set(write_actions()) == set(write_actions())
-    assert called <= set(policy_actions()) | set(write_actions())
+
+
+def platform_tags(emulator, arn: str) -> dict[str, str]:
+    for rev in emulator._regions[REGION].configs.get(arn.split("/")[1], []):
+        if rev.arn == arn:
+            return rev.tags
+    return {}

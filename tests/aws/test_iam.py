@@ -17,6 +17,7 @@ SERVICES = {
     "cloudwatch": "cloudwatch",
     "logs": "logs",
     "sts": "sts",
+    "service-quotas": "servicequotas",
 }  # client -> IAM prefix
 
 
@@ -109,10 +110,12 @@ def test_the_read_policy_is_exactly_what_the_code_calls():
         "apprunner:ListOperations",
         "apprunner:ListServices",
         "apprunner:ListServicesForAutoScalingConfiguration",
+        "apprunner:ListTagsForResource",
         "cloudwatch:GetMetricData",
         "cloudwatch:ListMetrics",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
+        "servicequotas:ListServiceQuotas",
         "sts:GetCallerIdentity",
     ]
     assert not any(
@@ -124,4 +127,6 @@ def test_the_read_policy_is_exactly_what_the_code_calls():
 def test_the_policy_document_is_valid_iam_json():
     policy = iam_policy()
     assert policy["Version"] == "2012-10-17"
-    assert policy["Statement"][0]["Action"] == required_actions()
+    granted = sorted({a for statement in policy["Statement"] for a in statement["Action"]})
+    assert granted == required_actions()
+    assert all(s["Effect"] == "Allow" and s["Resource"] for s in policy["Statement"])

@@ -202,8 +202,26 @@ def actions_cmd(
 
 def iam_policy_cmd(
     apply: bool = typer.Option(False, "--apply", help="Include the write actions apply and rollback need."),
+    delivery: bool = typer.Option(
+        False, "--delivery", help="Include the cost report's delivery actions (S3 upload, SES e-mail)."
+    ),
+    account: list[str] = typer.Option(
+        [], "--account", help="Scope resources to this account id (repeatable; default any)."
+    ),
+    region: list[str] = typer.Option(
+        [], "--region", help="Scope resources to this region (repeatable; default any)."
+    ),
+    service_tag: str | None = typer.Option(
+        None, "--service-tag", help="KEY=VALUE: apply may update only services carrying this tag."
+    ),
 ) -> None:
     """The least-privilege IAM policy, generated from the AWS calls the code makes."""
     from advisor.apply import policy_json
 
-    print(policy_json(apply=apply))
+    tag = None
+    if service_tag is not None:
+        key, sep, value = service_tag.partition("=")
+        if not sep or not key:
+            raise InputError(f"--service-tag {service_tag!r}: give KEY=VALUE, e.g. team=payments")
+        tag = (key, value)
+    print(policy_json(apply=apply, report=delivery, accounts=account, regions=region, service_tag=tag))
