@@ -6,6 +6,7 @@ Exit codes: 0 applied (or nothing to do), 1 refused or failed, 2 bad input (incl
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,7 +113,7 @@ def _show(plan: Plan, result: ApplyResult, fmt: Format) -> None:
 
 
 def apply_cmd(
-    service: str = typer.Option(..., "--service", help="Service name (or ARN)."),
+    service: str | None = typer.Option(None, "--service", help="Service name (or ARN)."),
     recommendation: str | None = typer.Option(
         None, "--recommendation", help="'latest' (the default) or a recommendation id from the lake."
     ),
@@ -124,6 +125,11 @@ def apply_cmd(
     allow_apply: bool = ALLOW,
     force: bool = FORCE,
     timeout: float = TIMEOUT,
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Delete the advisor's own configurations no service uses (a dry run unless --allow-apply).",
+    ),
     lake: Path | None = options.LAKE,
     profile: str | None = options.PROFILE,
     region: str | None = options.REGION,
@@ -134,6 +140,14 @@ def apply_cmd(
     from advisor.apply import LATEST, plan_apply
 
     check_format(fmt, Format.table, Format.json)
+    if prune:
+        if service is not None:
+            raise InputError("--prune acts on a whole region's configurations: drop --service")
+        settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
+        flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
+        _prune(_platform(settings), fmt, flags)
+    if service is None:
+        raise InputError("name the service to apply to with --service (or pass --prune)")
     values = _explicit_values(max_concurrency, min_size, max_size)
     if values is not None and recommendation is not None:
         raise InputError("give --recommendation or explicit values, not both")
@@ -149,6 +163,34 @@ def apply_cmd(
     )
     flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
     _run(plan, platform, settings, fmt, flags, timeout)
+
+
+def _prune(platform: Platform, fmt: Format, flags: dict[str, bool]) -> None:
+    """Show what would be deleted; delete only with --allow-apply (and --yes or a terminal's yes)."""
+    from advisor.apply.prune import execute_prune, plan_prune
+    from advisor.cli.formats import apply as render_apply
+
+    plan = plan_prune(platform)
+    if fmt is Format.table:
+        render_apply.print_prune_plan(plan)
+    if flags["dry_run"] or not flags["allow_apply"] or not plan.deletions:
+        if fmt is Format.json:
+            print(json.dumps(render_apply.prune_dict(plan, None), indent=2))
+        elif plan.deletions:
+            print("dry run: nothing was deleted; pass --allow-apply --yes to delete these", file=sys.stderr)
+        raise typer.Exit(0)
+    if not flags["yes"]:
+        if not sys.stdin.isatty():
+            raise InputError("no terminal to confirm on: review the list (--prune alone), then pass --yes")
+        if not typer.confirm(f"Delete these {len(plan.deletions)} configurations?", default=False):
+            print("cancelled: nothing was deleted", file=sys.stderr)
+            raise typer.Exit(1)
+    result = execute_prune(plan, platform, allow_apply=True)
+    if fmt is Format.json:
+        print(json.dumps(render_apply.prune_dict(plan, result), indent=2))
+    else:
+        render_apply.print_prune_result(result)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 def rollback_cmd(

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.apply import ApplyResult, Plan
+from advisor.apply.prune import PrunePlan, PruneResult
 from advisor.apply.state import ConfigState
 
 ACTION_COLUMNS = [
@@ -142,3 +143,40 @@ def actions_json(frame: pd.DataFrame) -> str:
 
 def actions_csv(frame: pd.DataFrame) -> str:
     return actions_frame(frame).to_csv(index=False)
+
+
+def prune_dict(plan: PrunePlan, result: PruneResult | None) -> dict[str, Any]:
+    return {
+        "region": plan.region,
+        "delete": [{"arn": r.arn, "name": r.name, "revision": r.revision} for r in plan.deletions],
+        "kept": [{"arn": k.revision.arn, "name": k.revision.name, "why": k.why} for k in plan.kept],
+        "result": None
+        if result is None
+        else {"deleted": list(result.deleted), "skipped": [list(s) for s in result.skipped]},
+    }
+
+
+def print_prune_plan(plan: PrunePlan) -> None:
+    console = _console()
+    if not plan.deletions:
+        console.print(f"Nothing to prune in {plan.region}: no unused configuration of the advisor's.")
+    else:
+        console.print(f"Unused configurations of the advisor's in {plan.region}:")
+    for number, rev in enumerate(plan.deletions, start=1):
+        console.print(
+            f"  {number}. apprunner:DeleteAutoScalingConfiguration {rev.name} revision {rev.revision}\n"
+            f"     {rev.arn}",
+            highlight=False,
+        )
+    for kept in plan.kept:
+        console.print(f"  kept: {kept.revision.name} revision {kept.revision.revision}: {kept.why}")
+
+
+def print_prune_result(result: PruneResult) -> None:
+    console = _console()
+    for arn in result.deleted:
+        console.print(f"[green]deleted[/green] {arn}", highlight=False)
+    for arn, why in result.skipped:
+        console.print(f"[red]not deleted[/red] {arn}: {why}", highlight=False)
+    if result.refused:
+        console.print(f"[red]refused[/red]: {result.refused}", highlight=False)
