@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from advisor.apply import ActionStatus, execute, plan_apply
-from advisor.domain import ScalingConfig
+from advisor.domain import QuotaWarning, ScalingConfig
 
 from .conftest import OPERATION_SECONDS, REGION, SERVICE
 
@@ -174,3 +176,44 @@ def test_a_created_configuration_is_tagged_as_the_advisors_with_the_action_id(
 
     tags = platform.tags(result.action.after.arn)
     assert tags == {"managed-by": "apprunner-advisor", "advisor-action-id": result.action_id}
+
+
+def big(c: int = 60, m: int = 1, big_m: int = 40) -> ScalingConfig:
+    with pytest.warns(QuotaWarning):  # above App Runner's default: the domain says so once
+        return ScalingConfig(c, m, big_m)
+
+
+def test_max_size_above_25_is_applied_when_the_accounts_quota_allows_it(
+    platform, service, emulator, lake, waiter
+):
+    emulator.quotas.max_size = 50  # raised by AWS Support, reported by Service Quotas
+
+    plan, result = apply(platform, lake, waiter, values=big(big_m=40))
+
+    assert plan.ok and plan.overridden == ()
+    assert result.succeeded, result.message
+    live = platform.describe_service(service["ServiceArn"])
+    assert platform.describe_revision(live.scaling.arn).settings.max_size == 40
+
+
+def test_max_size_above_the_raised_quota_is_refused_naming_it(platform, service, emulator, lake, waiter):
+    emulator.quotas.max_size = 50
+
+    _, result = apply(platform, lake, waiter, values=big(big_m=60))
+
+    assert result.status is ActionStatus.REFUSED
+    assert "above this account's quota of 50 (Service Quotas)" in result.message
+
+
+def test_max_size_above_25_with_unreadable_quotas_needs_force(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    emulator.quotas.max_size = 50
+    endpoint.serve_quotas = False
+
+    _, refused = apply(platform, lake, waiter, values=big(big_m=40))
+    plan = plan_apply(platform, SERVICE, lake=lake, values=big(big_m=40), force=True)
+    forced = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
+
+    assert refused.status is ActionStatus.REFUSED and "pass --force" in refused.message
+    assert forced.succeeded, forced.message

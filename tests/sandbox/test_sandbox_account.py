@@ -182,3 +182,42 @@ def test_trace_seeded_service(tmp_path):
         assert set(requests["Values"]) == {6000.0}
     finally:
         box.stop()
+
+
+def test_service_quotas_reports_app_runners_quotas_by_name(sandbox):
+    quotas = client(sandbox, "service-quotas").list_service_quotas(ServiceCode="apprunner")["Quotas"]
+
+    values = {q["QuotaName"]: q["Value"] for q in quotas}
+    assert values == {
+        "Auto scaling configurations": 10.0,
+        "Auto scaling configuration revisions per name": 5.0,
+        "Maximum instances per service": 25.0,
+    }
+    one = quotas[0]
+    got = client(sandbox, "service-quotas").get_service_quota(
+        ServiceCode="apprunner", QuotaCode=one["QuotaCode"]
+    )
+    assert got["Quota"]["QuotaArn"] == one["QuotaArn"] and ":servicequotas:us-east-1:" in one["QuotaArn"]
+
+
+def test_service_quotas_for_another_service_is_no_such_resource(sandbox):
+    quotas = client(sandbox, "service-quotas")
+
+    with pytest.raises(quotas.exceptions.NoSuchResourceException):
+        quotas.list_service_quotas(ServiceCode="lambda")
+
+
+def test_a_raised_quota_is_reported_and_enforced(sandbox):
+    try:
+        assert control(sandbox, "quotas", {"config_names": 12, "max_size": 40})["config_names"] == 12
+        quotas = client(sandbox, "service-quotas").list_service_quotas(ServiceCode="apprunner")["Quotas"]
+        values = {q["QuotaName"]: q["Value"] for q in quotas}
+        assert (
+            values["Auto scaling configurations"] == 12.0 and values["Maximum instances per service"] == 40.0
+        )
+        created = client(sandbox, "apprunner", "us-west-1").create_auto_scaling_configuration(
+            AutoScalingConfigurationName="big-one", MaxSize=40
+        )
+        assert created["AutoScalingConfiguration"]["MaxSize"] == 40
+    finally:
+        control(sandbox, "quotas", {"config_names": 10, "max_size": 25})
