@@ -158,3 +158,26 @@ def test_iam_policy_read_only_and_with_apply(cli):
     granted = {a for s in write_doc["Statement"] for a in s["Action"]}
     assert "apprunner:UpdateService" in granted
     assert "apprunner:UpdateService" not in read_doc["Statement"][0]["Action"]
+
+
+def test_iam_policy_scoped_to_accounts_regions_and_with_delivery(cli):
+    code, out, _ = cli(
+        "iam-policy", "--apply", "--delivery", "--account", "111122223333", "--region", "eu-west-1", aws=False
+    )
+
+    statements = {s["Sid"]: s for s in json.loads(out)["Statement"]}
+    assert code == 0
+    assert statements["AdvisorApplyServices"]["Resource"] == [
+        "arn:aws:apprunner:eu-west-1:111122223333:service/*"
+    ]
+    assert set(statements["AdvisorReportDelivery"]["Action"]) == {"s3:PutObject", "ses:SendRawEmail"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(("--account", "12"), "12 digits"), (("--service-tag", "team"), "KEY=VALUE")],
+)
+def test_iam_policy_bad_scope_is_bad_input(cli, args, message):
+    code, _, err = cli("iam-policy", *args, aws=False)
+
+    assert code == 2 and message in err

@@ -146,6 +146,19 @@ def test_an_advisor_named_configuration_without_our_tag_is_never_deleted(
     assert endpoint.write_calls() == []
 
 
+def test_a_full_untagged_advisor_named_configuration_is_left_alone(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    lookalike = [create(emulator, "advisor-checkout-api", c) for c in (11, 12, 13, 14, 15)]  # no tag
+    endpoint.emulator.calls.clear()
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert result.succeeded and plan.deletions == ()
+    assert "DeleteAutoScalingConfiguration" not in endpoint.write_calls()
+    assert [r.arn for r in platform.revisions("advisor-checkout-api")] == lookalike
+
+
 def test_a_users_configuration_with_the_same_values_is_reused(platform, service, emulator, lake, waiter):
     terraform = create(emulator, "tf-checkout-scaling", 60, 2, 8)
 
@@ -217,3 +230,19 @@ def test_max_size_above_25_with_unreadable_quotas_needs_force(
 
     assert refused.status is ActionStatus.REFUSED and "pass --force" in refused.message
     assert forced.succeeded, forced.message
+
+
+def test_service_quotas_entries_are_read_by_name_and_missing_ones_default():
+    from advisor.aws.servicequotas import AppliedQuota
+    from advisor.platform.apprunner import config_quotas
+
+    quotas = config_quotas(
+        [
+            AppliedQuota("L-AAAA1111", "Auto Scaling Configurations", 20.0),
+            AppliedQuota("L-BBBB2222", "Services", 30.0),  # not one of ours
+        ]
+    )
+
+    assert (quotas.config_names, quotas.revisions_per_name, quotas.max_size) == (20, 5, 25)
+    assert quotas.source == "service-quotas"
+    assert quotas.note is not None and "max_size, revisions_per_name" in quotas.note
