@@ -24,7 +24,7 @@ from advisor.apply import checks
 from advisor.apply.audit import ActionRecord, new_action_id, record, utc_now
 from advisor.apply.locks import service_lock
 from advisor.apply.naming import creation_tags
-from advisor.apply.plan import Plan, current_state
+from advisor.apply.plan import Plan, current_state, same_values
 from advisor.apply.state import ActionStatus
 from advisor.lake.layout import Lake
 from advisor.platform.base import Conflict, Operation, Platform, PlatformError, Refused
@@ -164,8 +164,10 @@ class _Run:
 
     def _write_and_wait(self) -> ApplyResult:
         try:
-            self._make_room()
-            target_arn = self._create()
+            target_arn = self._created_since_plan()
+            if target_arn is None:
+                self._make_room()
+                target_arn = self._create()
         except PlatformError as exc:
             return self.finish(ActionStatus.FAILED, f"{exc}. {self._so_far()}")
         try:
@@ -199,6 +201,21 @@ class _Run:
             self.emit(ProgressEvent("delete", f"deleting {rev.name} revision {rev.revision} to make room"))
             self.platform.delete_revision(rev.arn)
             self.deleted.append(rev.arn)
+
+    def _created_since_plan(self) -> str | None:
+        """A revision with the target values that appeared after the plan (another service's apply in the
+        same fleet run made it): reuse it rather than spend a revision on a copy."""
+        target = self.plan.target
+        if target.arn is not None:
+            return None
+        same = same_values(self.platform, target.scaling, prefer=self.plan.config_name)
+        if same is None:
+            return None
+        self.emit(
+            ProgressEvent("create", f"reusing {same.name} revision {same.revision}, made since the plan")
+        )
+        self.action = replace(self.action, after=target.with_revision(same.arn, same.name, same.revision))
+        return same.arn
 
     def _create(self) -> str:
         target = self.plan.target

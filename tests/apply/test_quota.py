@@ -246,3 +246,18 @@ def test_service_quotas_entries_are_read_by_name_and_missing_ones_default():
     assert (quotas.config_names, quotas.revisions_per_name, quotas.max_size) == (20, 5, 25)
     assert quotas.source == "service-quotas"
     assert quotas.note is not None and "max_size, revisions_per_name" in quotas.note
+
+
+def test_plans_made_together_create_one_configuration_for_the_same_values(
+    platform, service, emulator, lake, waiter, endpoint
+):
+    emulator.add_service(REGION, "search-api", max_concurrency=80, max_size=10)
+    first = plan_apply(platform, SERVICE, lake=lake, values=TARGET)  # a fleet run plans every service,
+    second = plan_apply(platform, "search-api", lake=lake, values=TARGET)  # then executes them in turn
+
+    results = [execute(p, platform, lake=lake, allow_apply=True, waiter=waiter) for p in (first, second)]
+
+    assert first.creates and second.creates  # neither plan could know of the other's revision
+    assert all(r.succeeded for r in results)
+    assert results[1].action.after.arn == results[0].action.after.arn
+    assert endpoint.write_calls().count("CreateAutoScalingConfiguration") == 1
