@@ -60,6 +60,7 @@ class Plan:
     deletions: tuple[RevisionSummary, ...] = ()
     refusals: tuple[str, ...] = ()
     overridden: tuple[str, ...] = ()  # problems --force let through, kept for the audit log
+    notes: tuple[str, ...] = ()  # what a person should know that blocks nothing (quotas not readable)
     rollback_of: str | None = None
     planned_at: datetime = field(default_factory=utc_now)
 
@@ -198,7 +199,13 @@ def build_plan(
         refusals=tuple(hard + ([] if force else forceable)),
         overridden=tuple(forceable if force else []),
         rollback_of=rollback_of,
+        notes=_quota_notes(platform) if not noop and target.arn is None else (),
     )
+
+
+def _quota_notes(platform: Platform) -> tuple[str, ...]:
+    quotas = platform.quotas()
+    return (quotas.note,) if quotas.note else ()
 
 
 def _place(

@@ -181,3 +181,17 @@ def test_iam_policy_bad_scope_is_bad_input(cli, args, message):
     code, _, err = cli("iam-policy", *args, aws=False)
 
     assert code == 2 and message in err
+
+
+def test_prune_without_yes_and_no_terminal_deletes_nothing(cli, service, emulator, endpoint):
+    body = {"AutoScalingConfigurationName": "advisor-c30-m1-M4", "MaxConcurrency": 30}
+    body["Tags"] = [{"Key": "managed-by", "Value": "apprunner-advisor"}]
+    emulator.handle("CreateAutoScalingConfiguration", json.dumps(body).encode(), REGION)
+    emulator.calls.clear()
+
+    listed, out, _ = cli("apply", "--prune")
+    refused, _, err = cli("apply", "--prune", "--allow-apply")
+
+    assert listed == 0 and "advisor-c30-m1-M4" in out
+    assert refused == 2 and "pass --yes" in err
+    assert endpoint.write_calls() == []

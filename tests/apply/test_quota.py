@@ -261,3 +261,12 @@ def test_plans_made_together_create_one_configuration_for_the_same_values(
     assert all(r.succeeded for r in results)
     assert results[1].action.after.arn == results[0].action.after.arn
     assert endpoint.write_calls().count("CreateAutoScalingConfiguration") == 1
+
+
+def test_a_plan_says_when_the_quotas_are_app_runners_defaults(platform, service, lake, endpoint):
+    endpoint.serve_quotas = False
+
+    plan = plan_apply(platform, SERVICE, lake=lake, values=TARGET)
+
+    assert plan.ok and len(plan.notes) == 1
+    assert "servicequotas:ListServiceQuotas" in plan.notes[0] and "10 configuration names" in plan.notes[0]

@@ -48,6 +48,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "steps": [{"action": s.action, "target": s.target, "why": s.why} for s in plan.steps],
         "refusals": list(plan.refusals),
         "overridden": list(plan.overridden),
+        "notes": list(plan.notes),
     }
 
 
@@ -65,6 +66,8 @@ def print_plan(plan: Plan) -> None:
         console.print("No change: the service already runs this configuration.")
     for number, step in enumerate(plan.steps, start=1):
         console.print(f"  {number}. {step.action} {step.target}\n     {step.why}", highlight=False)
+    for note in plan.notes:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     for problem in plan.overridden:
         console.print(f"[yellow]forced past:[/yellow] {problem}", highlight=False)
     for problem in plan.refusals:
