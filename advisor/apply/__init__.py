@@ -11,6 +11,9 @@ has seen. Step by step, as the CLI and the dashboard both call it::
     result.status, result.message, result.action_id  # the audit row is already written
 
     plan = plan_rollback(platform, "checkout-api", lake=lake)   # undo the last successful apply
+
+    pruning = plan_prune(platform)                   # the advisor's own unused configurations
+    execute_prune(pruning, platform, allow_apply=True)
 """
 
 from advisor.apply.audit import ActionRecord, find_action, read_actions
@@ -19,6 +22,7 @@ from advisor.apply.execute import ApplyResult, ProgressEvent, Waiter, execute
 from advisor.apply.naming import config_name_for
 from advisor.apply.plan import DiffRow, Plan, Step, plan_apply
 from advisor.apply.policy import policy_document, policy_json
+from advisor.apply.prune import PrunePlan, PruneResult, execute_prune, plan_prune
 from advisor.apply.recommendations import LATEST, recommendation_id
 from advisor.apply.rollback import plan_rollback
 from advisor.apply.state import ActionStatus, ConfigState
@@ -38,14 +42,18 @@ __all__ = [
     "Plan",
     "Platform",
     "ProgressEvent",
+    "PrunePlan",
+    "PruneResult",
     "Step",
     "Waiter",
     "apply_allowed",
     "config_name_for",
     "connect",
     "execute",
+    "execute_prune",
     "find_action",
     "plan_apply",
+    "plan_prune",
     "plan_rollback",
     "policy_document",
     "policy_json",

@@ -2,8 +2,10 @@
 
 Requests are routed by the service in their SigV4 credential scope, exactly the name botocore signs
 with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI works unchanged.
-`/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, read the
-call log and the hidden truth); they are not AWS APIs.
+`/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, raise App
+Runner's quotas with POST `/_sandbox/quotas` {"config_names": 20}, read the call log and the hidden
+truth); they are not AWS APIs. Service Quotas (`servicequotas`) is answered from the App Runner
+emulator's quotas, since moto's knows only `vpc`.
 """
 
 from __future__ import annotations
