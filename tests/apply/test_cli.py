@@ -195,3 +195,15 @@ def test_prune_without_yes_and_no_terminal_deletes_nothing(cli, service, emulato
     assert listed == 0 and "advisor-c30-m1-M4" in out
     assert refused == 2 and "pass --yes" in err
     assert endpoint.write_calls() == []
+
+
+def test_max_size_above_25_within_a_raised_quota_applies_without_a_warning(cli, service, emulator):
+    emulator.quotas.max_size = 50
+
+    code, out, err = cli(
+        "apply", "--service", SERVICE, "-c", "60", "-m", "1", "-M", "40", "--yes", "--allow-apply"
+    )
+
+    assert code == 0, out
+    assert emulator.service_scaling(service["ServiceArn"]) == (60, 1, 40)
+    assert "Warning" not in err

@@ -50,9 +50,13 @@ def _explicit_values(c: int | None, m: int | None, big_m: int | None) -> Scaling
         return None
     if c is None or m is None or big_m is None:
         raise InputError("explicit values need all three of --max-concurrency, --min-size and --max-size")
-    from advisor.domain import ScalingConfig
+    import warnings
 
-    return ScalingConfig(c, m, big_m)
+    from advisor.domain import QuotaWarning, ScalingConfig
+
+    with warnings.catch_warnings():  # the plan checks MaxSize against this account's own quota
+        warnings.simplefilter("ignore", QuotaWarning)
+        return ScalingConfig(c, m, big_m)
 
 
 def _progress(event: ProgressEvent) -> None:
