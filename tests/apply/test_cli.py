@@ -158,3 +158,11 @@ def test_iam_policy_read_only_and_with_apply(cli):
     granted = {a for s in write_doc["Statement"] for a in s["Action"]}
     assert "apprunner:UpdateService" in granted
     assert "apprunner:UpdateService" not in read_doc["Statement"][0]["Action"]
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
+def test_a_timeout_that_cannot_wait_is_refused_before_any_write(cli, service, endpoint, seconds):
+    code, _, err = cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply", "--timeout", seconds)
+
+    assert code == 2 and "--timeout" in err and len(err.strip().splitlines()) == 1
+    assert endpoint.write_calls() == []

@@ -30,7 +30,12 @@ FORCE = typer.Option(
     False, "--force", help="Apply a stale recommendation or MaxSize above the default quota."
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="Show the plan and stop: no write call.")
-TIMEOUT = typer.Option(1200.0, "--timeout", help="Seconds to wait for App Runner's operation to end.")
+TIMEOUT = typer.Option(
+    3600.0,
+    "--timeout",
+    help="Seconds to wait for App Runner's operation to end; past it the action stays in_progress "
+    "and 'advisor actions --refresh' settles it.",
+)
 FORMAT = format_option(Format.table, Format.json)
 
 
@@ -41,6 +46,15 @@ def _platform(settings: Settings) -> Platform:
     if region == "all":
         raise InputError("--region all: apply acts on one service in one region; name the region")
     return connect(settings.profile, region, settings.endpoint_url)
+
+
+def _check_timeout(timeout: float) -> None:
+    """Before any call: a wait that cannot see the operation end would write and then give up."""
+    from advisor.apply.execute import timeout_problem
+
+    problem = timeout_problem(timeout)
+    if problem:
+        raise InputError(problem)
 
 
 def _explicit_values(c: int | None, m: int | None, big_m: int | None) -> ScalingConfig | None:
@@ -134,6 +148,7 @@ def apply_cmd(
     from advisor.apply import LATEST, plan_apply
 
     check_format(fmt, Format.table, Format.json)
+    _check_timeout(timeout)
     values = _explicit_values(max_concurrency, min_size, max_size)
     if values is not None and recommendation is not None:
         raise InputError("give --recommendation or explicit values, not both")
@@ -171,6 +186,7 @@ def rollback_cmd(
     from advisor.apply import plan_rollback
 
     check_format(fmt, Format.table, Format.json)
+    _check_timeout(timeout)
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
     platform = _platform(settings)
     plan = plan_rollback(platform, service, lake=settings.lake, action_id=action, force=force)
@@ -180,14 +196,24 @@ def rollback_cmd(
 
 def actions_cmd(
     service: str | None = typer.Option(None, "--service", help="Only this service (name or ARN)."),
+    refresh: bool = typer.Option(
+        False,
+        "--refresh",
+        help="First settle actions left in_progress (timed out, interrupted) from ListOperations and "
+        "DescribeService.",
+    ),
     lake: Path | None = options.LAKE,
+    profile: str | None = options.PROFILE,
+    endpoint_url: str | None = options.ENDPOINT,
     fmt: Format = format_option(Format.table, Format.json, Format.csv),
 ) -> None:
     """The audit log: every apply and rollback attempt, newest first."""
     from advisor.apply import read_actions
     from advisor.cli.formats import apply as render_apply
 
-    settings = options.settings(lake)
+    settings = options.settings(lake, [], profile, endpoint_url)
+    if refresh:
+        _refresh(settings)
     frame = read_actions(settings.lake)
     if service:
         names = frame["service_arn"].str.split("/").str[1]
@@ -198,6 +224,22 @@ def actions_cmd(
         print(render_apply.actions_csv(frame), end="")
     else:
         render_apply.print_actions(frame)
+
+
+def _refresh(settings: Settings) -> None:
+    """Settle every unsettled row, each in its own region (from its service ARN)."""
+    from advisor.apply import connect
+    from advisor.apply.reconcile import reconcile
+    from advisor.cli.formats import apply as render_apply
+
+    platforms: dict[str, Platform] = {}
+
+    def platform_for(region: str) -> Platform:
+        if region not in platforms:
+            platforms[region] = connect(settings.profile, region, settings.endpoint_url)
+        return platforms[region]
+
+    render_apply.print_settled(reconcile(settings.lake, platform_for))
 
 
 def iam_policy_cmd(

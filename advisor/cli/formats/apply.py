@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.apply import ApplyResult, Plan
+from advisor.apply.reconcile import Settled
 from advisor.apply.state import ConfigState
 
 ACTION_COLUMNS = [
@@ -68,6 +69,16 @@ def print_plan(plan: Plan) -> None:
         console.print(f"[yellow]forced past:[/yellow] {problem}", highlight=False)
     for problem in plan.refusals:
         console.print(f"[red]refused:[/red] {problem}", highlight=False)
+
+
+def print_settled(found: list[Settled]) -> None:
+    """What `actions --refresh` settled, on stderr (stdout stays the audit log in the format asked)."""
+    console = Console(stderr=True, soft_wrap=True)
+    if not found:
+        console.print("refresh: no action was left in progress")
+    for item in found:
+        verb = f"{item.was} -> {item.now}" if item.changed else f"still {item.now}"
+        console.print(f"refresh: action {item.action_id} {verb}: {item.message}", highlight=False)
 
 
 def result_dict(result: ApplyResult) -> dict[str, Any]:
