@@ -72,7 +72,10 @@ def timeout_problem(seconds: float) -> str | None:
     send UpdateService and then report at once that it did not finish."""
     if math.isfinite(seconds) and seconds > 0:
         return None
-    return f"--timeout {seconds:g} is invalid: allowed a number of seconds above 0 (default {DEFAULT_TIMEOUT_S:g})"
+    return (
+        f"--timeout {seconds:g} is invalid: allowed a number of seconds above 0 "
+        f"(default {DEFAULT_TIMEOUT_S:g})"
+    )
 
 
 @dataclass(frozen=True)

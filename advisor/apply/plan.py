@@ -15,8 +15,8 @@ from advisor.apply import checks
 from advisor.apply.audit import utc_now
 from advisor.apply.naming import config_name_for
 from advisor.apply.quota import make_room
-from advisor.apply.reconcile import reconcile
 from advisor.apply.recommendations import latest_metrics_time, load_recommendation
+from advisor.apply.reconcile import reconcile
 from advisor.apply.state import ConfigState
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.errors import InputError

@@ -103,7 +103,8 @@ def settle(action: ActionRecord, platform: Platform) -> Settled:
     if on_before:
         return outcome(
             ActionStatus.FAILED,
-            f"{_ended(operation)}the service still runs {action.before.label()}: the action did not change it",
+            f"{_ended(operation)}the service still runs {action.before.label()}: "
+            "the action did not change it",
         )
     return outcome(
         ActionStatus.UNKNOWN,
