@@ -200,3 +200,13 @@ def write_metrics(lake: Path, service_arn: str, last: datetime, minutes: int = 5
         }
     )
     writer.write(lake, "metrics", frame)
+
+
+def collect_inventory(endpoint: Endpoint, lake: Path, *regions: str) -> None:
+    """Land today's `services` snapshot of these regions, as `advisor collect` does (its own functions)."""
+    from advisor.collect.inventory import describe, land_snapshot, list_region
+
+    for region in regions:
+        platform = AppRunnerPlatform(AwsSession(region=region, endpoint_url=endpoint.url), region)
+        listing = list_region(platform, "123456789012")
+        land_snapshot(lake, [describe(platform, t) for t in listing.targets], datetime.now(UTC))

@@ -39,13 +39,27 @@ TIMEOUT = typer.Option(
 FORMAT = format_option(Format.table, Format.json)
 
 
-def _platform(settings: Settings) -> Platform:
+def _platform(settings: Settings, region: str | None = None) -> Platform:
     from advisor.apply import connect
 
-    region = settings.regions[0] if settings.regions else None
+    region = region or (settings.regions[0] if settings.regions else None)
     if region == "all":
         raise InputError("--region all: apply acts on one service in one region; name the region")
     return connect(settings.profile, region, settings.endpoint_url)
+
+
+def _target(settings: Settings, service: str, region: str | None) -> tuple[Platform, str]:
+    """The platform in the service's region and the service as plan_apply should look it up: --region
+    when given, else the region (and account) the lake recorded for a service of that name."""
+    from advisor.apply.locate import account_problem, locate
+
+    located = locate(settings.lake, service, region)
+    platform = _platform(settings, located.region)
+    if located.from_lake:
+        problem = account_problem(located, platform.actor())
+        if problem:
+            raise InputError(problem)
+    return platform, located.service
 
 
 def _check_timeout(timeout: float) -> None:
@@ -153,7 +167,7 @@ def apply_cmd(
     if values is not None and recommendation is not None:
         raise InputError("give --recommendation or explicit values, not both")
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
-    platform = _platform(settings)
+    platform, service = _target(settings, service, region)
     plan = plan_apply(
         platform,
         service,
@@ -188,7 +202,7 @@ def rollback_cmd(
     check_format(fmt, Format.table, Format.json)
     _check_timeout(timeout)
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
-    platform = _platform(settings)
+    platform, service = _target(settings, service, region)
     plan = plan_rollback(platform, service, lake=settings.lake, action_id=action, force=force)
     flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
     _run(plan, platform, settings, fmt, flags, timeout)
