@@ -18,6 +18,7 @@ from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.apply import ApplyResult, Plan, ProgressEvent
+    from advisor.apply.evidence import PlanEvidence
     from advisor.domain import ScalingConfig
     from advisor.platform.base import Platform
     from advisor.settings import Settings
@@ -104,13 +105,16 @@ def _run(
     """Show the plan, then (unless a dry run) confirm, execute, show the result; exit by outcome."""
     from advisor.apply import ActionStatus, Waiter, execute
     from advisor.apply.checks import READ_ONLY_MESSAGE
+    from advisor.apply.evidence import plan_evidence
     from advisor.cli.formats import apply as render_apply
 
+    evidence = plan_evidence(settings.lake, plan)
     if fmt is Format.table:
         render_apply.print_plan(plan)
+        render_apply.print_evidence(evidence)
     if flags["dry_run"]:
         if fmt is Format.json:
-            print(render_apply.plan_and_result_json(plan, None))
+            print(render_apply.plan_and_result_json(plan, None, evidence))
         else:
             print("dry run: no write call was made", file=sys.stderr)
         raise typer.Exit(0 if plan.ok else 1)
@@ -124,17 +128,17 @@ def _run(
         waiter=Waiter(timeout_s=timeout),
         progress=_progress,
     )
-    _show(plan, result, fmt)
+    _show(plan, result, fmt, evidence)
     if result.status is ActionStatus.REFUSED and result.message == READ_ONLY_MESSAGE:
         raise typer.Exit(2)
     raise typer.Exit(0 if result.ok else 1)
 
 
-def _show(plan: Plan, result: ApplyResult, fmt: Format) -> None:
+def _show(plan: Plan, result: ApplyResult, fmt: Format, evidence: PlanEvidence | None) -> None:
     from advisor.cli.formats import apply as render_apply
 
     if fmt is Format.json:
-        print(render_apply.plan_and_result_json(plan, result))
+        print(render_apply.plan_and_result_json(plan, result, evidence))
     else:
         render_apply.print_result(result)
 
