@@ -7,6 +7,7 @@ Exit codes: 0 applied (or nothing to do), 1 refused or failed, 2 bad input (incl
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,18 @@ TIMEOUT = typer.Option(
     "and 'advisor actions --refresh' settles it.",
 )
 FORMAT = format_option(Format.table, Format.json)
+
+
+def platform_cache(settings: Settings) -> Callable[[str], Platform]:
+    """One platform per region, made on first use (a fleet spans regions)."""
+    platforms: dict[str, Platform] = {}
+
+    def platform_for(region: str) -> Platform:
+        if region not in platforms:
+            platforms[region] = _platform(settings, region)
+        return platforms[region]
+
+    return platform_for
 
 
 def _platform(settings: Settings, region: str | None = None) -> Platform:
@@ -83,7 +96,7 @@ def _explicit_values(c: int | None, m: int | None, big_m: int | None) -> Scaling
     return ScalingConfig(c, m, big_m)
 
 
-def _progress(event: ProgressEvent) -> None:
+def show_progress(event: ProgressEvent) -> None:
     if event.step != "done":
         print(f"  [{event.step}] {event.message}", file=sys.stderr)
 
@@ -126,7 +139,7 @@ def _run(
         lake=settings.lake,
         allow_apply=flags["allow_apply"],
         waiter=Waiter(timeout_s=timeout),
-        progress=_progress,
+        progress=show_progress,
     )
     _show(plan, result, fmt, evidence)
     if result.status is ActionStatus.REFUSED and result.message == READ_ONLY_MESSAGE:
@@ -144,7 +157,16 @@ def _show(plan: Plan, result: ApplyResult, fmt: Format, evidence: PlanEvidence |
 
 
 def apply_cmd(
-    service: str = typer.Option(..., "--service", help="Service name (or ARN)."),
+    service: str | None = typer.Option(None, "--service", help="Service name (or ARN)."),
+    every: bool = typer.Option(
+        False, "--all", help="Every service in the lake (of --region, when given): one fleet plan."
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="With --all: only recommendations made with this strategy."
+    ),
+    min_savings: float | None = typer.Option(
+        None, "--min-savings", help="With --all: only changes that save at least this many $/month."
+    ),
     recommendation: str | None = typer.Option(
         None, "--recommendation", help="'latest' (the default) or a recommendation id from the lake."
     ),
@@ -171,6 +193,18 @@ def apply_cmd(
     if values is not None and recommendation is not None:
         raise InputError("give --recommendation or explicit values, not both")
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
+    flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply, "force": force}
+    if every:
+        from advisor.cli.commands.apply_fleet import apply_all
+
+        if service or values or recommendation:
+            raise InputError("--all applies each service's latest recommendation: drop --service and values")
+        apply_all(settings, region, strategy, min_savings, flags, timeout, fmt)
+        return
+    if service is None:
+        raise InputError("name a service (--service NAME) or pass --all")
+    if strategy is not None or min_savings is not None:
+        raise InputError("--strategy and --min-savings choose among services: use them with --all")
     platform, service = _target(settings, service, region)
     plan = plan_apply(
         platform,
@@ -180,7 +214,6 @@ def apply_cmd(
         values=values,
         force=force,
     )
-    flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
     _run(plan, platform, settings, fmt, flags, timeout)
 
 
@@ -246,18 +279,10 @@ def actions_cmd(
 
 def _refresh(settings: Settings) -> None:
     """Settle every unsettled row, each in its own region (from its service ARN)."""
-    from advisor.apply import connect
     from advisor.apply.reconcile import reconcile
     from advisor.cli.formats import apply as render_apply
 
-    platforms: dict[str, Platform] = {}
-
-    def platform_for(region: str) -> Platform:
-        if region not in platforms:
-            platforms[region] = connect(settings.profile, region, settings.endpoint_url)
-        return platforms[region]
-
-    render_apply.print_settled(reconcile(settings.lake, platform_for))
+    render_apply.print_settled(reconcile(settings.lake, platform_cache(settings)))
 
 
 def iam_policy_cmd(
