@@ -11,15 +11,21 @@ has seen. Step by step, as the CLI and the dashboard both call it::
     result.status, result.message, result.action_id  # the audit row is already written
 
     plan = plan_rollback(platform, "checkout-api", lake=lake)   # undo the last successful apply
+
+    fleet = plan_fleet(lake, platform_for)                      # every service: apply --all
+    reconcile(lake, platform_for)                               # settle timed-out / killed actions
 """
 
 from advisor.apply.audit import ActionRecord, find_action, read_actions
 from advisor.apply.checks import ALLOW_APPLY_ENV, READ_ONLY_MESSAGE, apply_allowed
+from advisor.apply.evidence import PlanEvidence, plan_evidence
 from advisor.apply.execute import ApplyResult, ProgressEvent, Waiter, execute
+from advisor.apply.fleet import FleetPlan, execute_fleet, plan_fleet
 from advisor.apply.naming import config_name_for
 from advisor.apply.plan import DiffRow, Plan, Step, plan_apply
 from advisor.apply.policy import policy_document, policy_json
 from advisor.apply.recommendations import LATEST, recommendation_id
+from advisor.apply.reconcile import reconcile
 from advisor.apply.rollback import plan_rollback
 from advisor.apply.state import ActionStatus, ConfigState
 from advisor.platform.apprunner import AppRunnerPlatform, connect
@@ -35,7 +41,9 @@ __all__ = [
     "ApplyResult",
     "ConfigState",
     "DiffRow",
+    "FleetPlan",
     "Plan",
+    "PlanEvidence",
     "Platform",
     "ProgressEvent",
     "Step",
@@ -44,11 +52,15 @@ __all__ = [
     "config_name_for",
     "connect",
     "execute",
+    "execute_fleet",
     "find_action",
     "plan_apply",
+    "plan_evidence",
+    "plan_fleet",
     "plan_rollback",
     "policy_document",
     "policy_json",
     "read_actions",
     "recommendation_id",
+    "reconcile",
 ]

@@ -124,7 +124,8 @@ def _not_applicable(
             f"'advisor recommend --strategy {strategy}' first"
         )
     if (rec.recommended, rec.recommended_instance) == (rec.current, rec.current_instance):
-        return f"keep current: recommendation {rec.id} keeps {rec.current}"
+        why = rec.explanation.splitlines()[0] if rec.explanation else ""
+        return f"keep current: recommendation {rec.id} keeps {rec.current}" + (f" ({why})" if why else "")
     savings = rec.monthly_savings_usd
     if min_savings is not None and (savings is None or savings < min_savings):
         return f"saves {money(savings)}/month, below --min-savings {money(min_savings)}"
