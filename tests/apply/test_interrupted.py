@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from advisor.apply import ActionStatus, Waiter, execute, plan_apply, plan_rollback, read_actions
 from advisor.apply.reconcile import reconcile
 from advisor.domain import ScalingConfig
+from advisor.errors import InputError
 
 from .conftest import SERVICE
 
@@ -81,3 +84,10 @@ def test_the_next_apply_settles_an_earlier_timed_out_one(platform, service, lake
     plan_apply(platform, SERVICE, lake=lake, values=ScalingConfig(40, 1, 5))
 
     assert status_of(lake, result.action_id) == "succeeded"
+
+
+def test_rolling_back_an_action_whose_operation_still_runs_says_to_wait(platform, service, lake, clock):
+    result = timed_out_apply(platform, lake, clock)
+
+    with pytest.raises(InputError, match="still in progress"):
+        plan_rollback(platform, SERVICE, lake=lake, action_id=result.action_id)
