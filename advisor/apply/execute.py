@@ -194,7 +194,8 @@ class _Run:
             return self.finish(ActionStatus.FAILED, f"{exc}. {self._so_far()}")
         try:
             known = self._operation_ids()
-        except PlatformError as exc:
+        except PlatformError as exc:  # before UpdateService: nothing started, our revision is unused
+            self._delete_created()
             return self.finish(ActionStatus.FAILED, f"could not list the operations: {exc}. {self._so_far()}")
         try:
             operation_id = self.platform.update_service(
