@@ -168,3 +168,16 @@ def test_an_unexpected_crash_mid_wait_is_audited_as_unknown_then_raised(platform
     row = audited(lake, "unknown")
     assert row["operation_id"] and "list-operations" in row["message"]
     assert "interrupted by KeyboardInterrupt" in row["message"]
+
+
+def test_listing_the_operations_before_the_update_fails_nothing_changed_and_no_orphan(
+    platform, service, lake, waiter, endpoint
+):
+    endpoint.fail("ListOperations", "InternalServiceErrorException")
+
+    result = apply(platform, lake, waiter)
+
+    assert result.status is ActionStatus.FAILED and "could not list the operations" in result.message
+    assert "UpdateService" not in endpoint.write_calls()
+    still_on_the_old_config(platform, service)
+    assert platform.revisions(OWN) == []
