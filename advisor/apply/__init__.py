@@ -14,16 +14,21 @@ has seen. Step by step, as the CLI and the dashboard both call it::
 
     pruning = plan_prune(platform)                   # the advisor's own unused configurations
     execute_prune(pruning, platform, allow_apply=True)
+    fleet = plan_fleet(lake, platform_for)                      # every service: apply --all
+    reconcile(lake, platform_for)                               # settle timed-out / killed actions
 """
 
 from advisor.apply.audit import ActionRecord, find_action, read_actions
 from advisor.apply.checks import ALLOW_APPLY_ENV, READ_ONLY_MESSAGE, apply_allowed
+from advisor.apply.evidence import PlanEvidence, plan_evidence
 from advisor.apply.execute import ApplyResult, ProgressEvent, Waiter, execute
+from advisor.apply.fleet import FleetPlan, execute_fleet, plan_fleet
 from advisor.apply.naming import config_name_for
 from advisor.apply.plan import DiffRow, Plan, Step, plan_apply
 from advisor.apply.policy import policy_document, policy_json
 from advisor.apply.prune import PrunePlan, PruneResult, execute_prune, plan_prune
 from advisor.apply.recommendations import LATEST, recommendation_id
+from advisor.apply.reconcile import reconcile
 from advisor.apply.rollback import plan_rollback
 from advisor.apply.state import ActionStatus, ConfigState
 from advisor.platform.apprunner import AppRunnerPlatform, connect
@@ -39,7 +44,9 @@ __all__ = [
     "ApplyResult",
     "ConfigState",
     "DiffRow",
+    "FleetPlan",
     "Plan",
+    "PlanEvidence",
     "Platform",
     "ProgressEvent",
     "PrunePlan",
@@ -51,12 +58,16 @@ __all__ = [
     "connect",
     "execute",
     "execute_prune",
+    "execute_fleet",
     "find_action",
     "plan_apply",
     "plan_prune",
+    "plan_evidence",
+    "plan_fleet",
     "plan_rollback",
     "policy_document",
     "policy_json",
     "read_actions",
     "recommendation_id",
+    "reconcile",
 ]

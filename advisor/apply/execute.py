@@ -8,13 +8,18 @@ Each step that can fail maps to one known account state, recorded in the audit r
 | deleting a revision to make room    | failed    | service untouched; revisions deleted so far listed  |
 | CreateAutoScalingConfiguration      | failed    | service untouched                                   |
 | UpdateService refused               | failed    | service untouched; our new revision deleted (or how) |
+| UpdateService's answer lost         | (follows) | ListOperations names the operation it started, if any |
 | the operation ended FAILED          | failed    | App Runner kept the old config; new revision deleted |
-| the wait timed out                  | timed_out | either config: the message says what to check       |
+| the wait timed out                  | in_progress | the operation goes on: `advisor actions --refresh` |
 | anything else after the first write | unknown   | the message lists what was done and what to check   |
+
+A timed-out or killed apply leaves its row `in_progress`; `advisor.apply.reconcile` settles it later
+from ListOperations and DescribeService.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,10 +31,13 @@ from advisor.apply.locks import service_lock
 from advisor.apply.naming import creation_tags
 from advisor.apply.plan import Plan, current_state, same_values
 from advisor.apply.state import ActionStatus
+from advisor.errors import InputError
 from advisor.lake.layout import Lake
 from advisor.platform.base import Conflict, Operation, Platform, PlatformError, Refused
 
+DEFAULT_TIMEOUT_S = 3600.0
 DELETE_COMMAND = "aws apprunner delete-auto-scaling-configuration --auto-scaling-configuration-arn"
+OPERATION_PAGE = 20  # ListOperations MaxResults at most; newest first
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"})
 
 
@@ -44,14 +52,31 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 @dataclass(frozen=True)
 class Waiter:
-    """How long and how often to poll ListOperations. App Runner updates take minutes (a deployment)."""
+    """How long and how often to poll ListOperations. App Runner updates take minutes (a deployment);
+    real UpdateService operations have run 40 minutes, hence an hour by default."""
 
-    timeout_s: float = 1200.0
+    timeout_s: float = DEFAULT_TIMEOUT_S
     first_delay_s: float = 2.0
     max_delay_s: float = 30.0
     factor: float = 1.6
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        problem = timeout_problem(self.timeout_s)
+        if problem:
+            raise InputError(problem)
+
+
+def timeout_problem(seconds: float) -> str | None:
+    """A wait must be able to see the operation end: a timeout of 0, below 0 or not a number would
+    send UpdateService and then report at once that it did not finish."""
+    if math.isfinite(seconds) and seconds > 0:
+        return None
+    return (
+        f"--timeout {seconds:g} is invalid: allowed a number of seconds above 0 "
+        f"(default {DEFAULT_TIMEOUT_S:g})"
+    )
 
 
 @dataclass(frozen=True)
@@ -171,11 +196,21 @@ class _Run:
         except PlatformError as exc:
             return self.finish(ActionStatus.FAILED, f"{exc}. {self._so_far()}")
         try:
+            known = self._operation_ids()
+        except PlatformError as exc:  # before UpdateService: nothing started, our revision is unused
+            self._delete_created()
+            return self.finish(ActionStatus.FAILED, f"could not list the operations: {exc}. {self._so_far()}")
+        try:
             operation_id = self.platform.update_service(
                 self.plan.service_arn, target_arn, self.plan.instance_change
             )
-        except PlatformError as exc:
+        except Refused as exc:
             return self._update_refused(exc)
+        except PlatformError as exc:
+            found = self._started_despite(exc, known)
+            if isinstance(found, ApplyResult):
+                return found
+            operation_id = found
         self.action = replace(self.action, operation_id=operation_id)
         record(self.lake, self.action)
         self.emit(ProgressEvent("update", f"UpdateService started operation {operation_id}"))
@@ -230,6 +265,7 @@ class _Run:
         self.action = replace(
             self.action, after=target.with_revision(revision.arn, revision.name, revision.revision)
         )
+        record(self.lake, self.action)  # the revision it will move to: a killed run still names it
         return revision.arn
 
     def _wait(self, operation_id: str) -> tuple[Operation | None, str]:
@@ -266,16 +302,43 @@ class _Run:
 
     # -- failures -------------------------------------------------------------------------------------
 
-    def _update_refused(self, exc: PlatformError) -> ApplyResult:
-        """UpdateService failed: a refusal changed nothing; after any other error (a fault, a dropped
-        connection after retries) deleting our new revision is the probe (App Runner refuses to delete a
-        revision an operation is moving a service onto)."""
-        cleaned = self._delete_created()
-        if isinstance(exc, Refused) or cleaned:
+    def _update_refused(self, exc: Refused) -> ApplyResult:
+        """App Runner refused UpdateService: nothing started, so our new revision is unused."""
+        self._delete_created()
+        return self.finish(
+            ActionStatus.FAILED,
+            f"UpdateService was refused: {exc}. The service still runs {self.plan.before.label()}. "
+            f"{self._so_far()}",
+        )
+
+    def _operation_ids(self) -> set[str]:
+        return {op.id for op in self.platform.operations(self.plan.service_arn, limit=OPERATION_PAGE)}
+
+    def _started_despite(self, exc: PlatformError, known: set[str]) -> str | ApplyResult:
+        """UpdateService failed without a refusal (a fault, an answer lost after retries): the update
+        may have started. ListOperations says: a new UPDATE_SERVICE operation is ours (follow it);
+        none, with the service still on its old revision and RUNNING, means nothing started."""
+        try:
+            new = [
+                op
+                for op in self.platform.operations(self.plan.service_arn, limit=OPERATION_PAGE)
+                if op.id not in known and op.type == "UPDATE_SERVICE"
+            ]
+            service = self.platform.describe_service(self.plan.service_arn)
+        except PlatformError as again:
+            return self.finish(
+                ActionStatus.UNKNOWN, f"{exc}; the update may have started ({again}). {self._check()}"
+            )
+        if len(new) == 1:
+            self.emit(ProgressEvent("update", f"UpdateService failed ({exc}) but started {new[0].id}"))
+            return new[0].id
+        untouched = service.scaling is not None and service.scaling.arn == self.plan.before.arn
+        if not new and untouched and service.status == "RUNNING":
+            self._delete_created()
             return self.finish(
                 ActionStatus.FAILED,
-                f"UpdateService was refused: {exc}. The service still runs {self.plan.before.label()}. "
-                f"{self._so_far()}",
+                f"UpdateService failed: {exc}. ListOperations shows no update started and the service "
+                f"still runs {self.plan.before.label()}. {self._so_far()}",
             )
         return self.finish(ActionStatus.UNKNOWN, f"{exc}; the update may have started. {self._check()}")
 
@@ -296,12 +359,15 @@ class _Run:
         )
 
     def _timed_out(self, last_status: str) -> ApplyResult:
+        """The operation goes on without us: the row stays in_progress until `actions --refresh` (or the
+        next apply or rollback of the service) reads how it ended."""
         return self.finish(
-            ActionStatus.TIMED_OUT,
+            ActionStatus.IN_PROGRESS,
             f"operation {self.action.operation_id} was still {last_status} after "
-            f"{self.waiter.timeout_s:g} s. "
+            f"{self.waiter.timeout_s:g} s and goes on without the advisor. "
             f"When it ends, the service runs {self.action.after.label()} if it SUCCEEDED, or stays on "
-            f"{self.plan.before.label()} if it FAILED. {self._check()}",
+            f"{self.plan.before.label()} if it FAILED: 'advisor actions --refresh' records which. "
+            f"{self._check()}",
         )
 
     def _delete_created(self) -> bool:

@@ -16,6 +16,7 @@ from advisor.apply.audit import utc_now
 from advisor.apply.naming import config_name_for
 from advisor.apply.quota import make_room
 from advisor.apply.recommendations import latest_metrics_time, load_recommendation
+from advisor.apply.reconcile import reconcile
 from advisor.apply.state import ConfigState
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.errors import InputError
@@ -145,6 +146,7 @@ def plan_apply(
     if (recommendation is None) == (values is None):
         raise InputError("give either a recommendation (latest or an id) or explicit values, not both")
     described = platform.find_service(service)
+    reconcile(lake, lambda _region: platform, described.arn)  # settle an interrupted earlier apply
     live = current_state(platform, described)
     forceable: list[str] = []
     if recommendation is not None:

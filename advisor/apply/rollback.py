@@ -11,7 +11,8 @@ from pathlib import Path
 
 from advisor.apply.audit import find_action, last_succeeded
 from advisor.apply.plan import Plan, build_plan, current_state
-from advisor.apply.state import ROLLBACKABLE
+from advisor.apply.reconcile import reconcile
+from advisor.apply.state import ROLLBACKABLE, ActionStatus
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
 from advisor.platform.base import Platform
@@ -28,9 +29,15 @@ def plan_rollback(
     """The plan that undoes an action (default: the service's last successful one)."""
     described = platform.find_service(service)
     arn = described.arn
+    reconcile(lake, lambda _region: platform, arn)  # an interrupted apply is settled before it is chosen
     action = find_action(lake, action_id) if action_id else last_succeeded(lake, arn)
     if action.service_arn != arn:
         raise InputError(f"--action {action.action_id} changed {action.service_arn}, not {arn}")
+    if action.status is ActionStatus.IN_PROGRESS:
+        raise InputError(
+            f"--action {action.action_id} is still in progress (its operation has not ended): wait for it, "
+            "then 'advisor actions --refresh' and roll back"
+        )
     if action.status not in ROLLBACKABLE:
         raise InputError(
             f"--action {action.action_id} ended {action.status}: it did not change the service, "

@@ -14,12 +14,14 @@ from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
 class ActionStatus(StrEnum):
     """How an attempt ended; each status says what state the account is in."""
 
-    IN_PROGRESS = "in_progress"  # written before the first AWS write: seen only if the process died
+    # written before the first AWS write; left so when the wait timed out or the process died, until
+    # `advisor actions --refresh` (or the next apply or rollback) reads how the operation ended
+    IN_PROGRESS = "in_progress"
     SUCCEEDED = "succeeded"  # the service runs the target configuration (verified)
     NOOP = "noop"  # the service already ran the target: nothing was called
     REFUSED = "refused"  # a check failed before any write: nothing changed
     FAILED = "failed"  # a write failed or the operation FAILED: the service is on its old configuration
-    TIMED_OUT = "timed_out"  # the operation did not end in time: the service may end on either config
+    TIMED_OUT = "timed_out"  # written by earlier versions at a timeout (now in_progress); settled alike
     UNKNOWN = "unknown"  # the account's state could not be established: check it by hand
 
 

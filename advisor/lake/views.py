@@ -104,6 +104,12 @@ def service_records(lake) -> list[ServiceRecord]:
     return [ServiceRecord.from_row(row) for row in frame.to_dict("records")]
 
 
+def services_named(lake, name: str) -> list[ServiceRecord]:
+    """The services of that name the lake knows (any account and region), deleted ones left out: where
+    apply finds a service's region when the user names only the service."""
+    return [r for r in service_records(lake) if r.service_name == name and r.status != "DELETED"]
+
+
 def fleet(lake) -> pd.DataFrame:
     """One row per service: inventory joined with its latest recommendation (the engine's numbers)."""
     inventory = services(lake)

@@ -212,3 +212,58 @@ def write_metrics(lake: Path, service_arn: str, last: datetime, minutes: int = 5
         }
     )
     writer.write(lake, "metrics", frame)
+
+
+def collect_inventory(endpoint: Endpoint, lake: Path, *regions: str) -> None:
+    """Land today's `services` snapshot of these regions, as `advisor collect` does (its own functions)."""
+    from advisor.collect.inventory import describe, land_snapshot, list_region
+
+    for region in regions:
+        platform = AppRunnerPlatform(AwsSession(region=region, endpoint_url=endpoint.url), region)
+        listing = list_region(platform, "123456789012")
+        land_snapshot(lake, [describe(platform, t) for t in listing.targets], datetime.now(UTC))
+
+
+def store_recommendation(
+    lake: Path,
+    service_arn: str,
+    generated_at: datetime,
+    *,
+    current: tuple[int, int, int] = (80, 1, 10),
+    recommended: tuple[int, int, int] | None = (60, 2, 8),
+    before: tuple[float, int, float] = (100.0, 30, 500.0),  # monthly cost, breach minutes, throttled
+    after: tuple[float, int, float] = (70.0, 4, 20.0),
+    confidence: str = "high",
+    region: str = REGION,
+    name: str = SERVICE,
+    reason: str = "test",
+) -> None:
+    """An engine Recommendation, stored the way `advisor recommend` stores one (lake_row: columns and the
+    evidence JSON), with hand-picked forecast outcomes for the current and the recommended config."""
+    from advisor.domain import InstanceSize, ScalingConfig
+    from advisor.engine.explain import OK, DataSummary, Outcome, Recommendation
+    from advisor.lake.recommendations import lake_row
+
+    now_config, next_config = (
+        ScalingConfig(*current),
+        None if recommended is None else ScalingConfig(*recommended),
+    )
+
+    def outcome(config: ScalingConfig, figures: tuple[float, int, float]) -> Outcome:
+        return Outcome(config, "forecast", 4320, figures[0], figures[1], figures[2])
+
+    rec = Recommendation(
+        status=OK if next_config else "insufficient_data",
+        current=now_config,
+        instance=InstanceSize(1, 2),
+        region=region,
+        profile="balanced",
+        confidence=confidence,
+        data_rule="test",
+        data=DataSummary(minutes=10_000, span_minutes=10_000, requests=1e6),
+        reasons=[reason],
+        recommended=next_config,
+        before={"forecast": outcome(now_config, before)} if next_config else {},
+        after={"forecast": outcome(next_config, after)} if next_config else {},
+    )
+    writer.write(lake, "recommendations", pd.DataFrame([lake_row(rec, service_arn, name, generated_at)]))

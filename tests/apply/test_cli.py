@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from advisor import cli as advisor_cli
 from advisor.sandbox.apprunner import AppRunnerEmulator
 
-from .conftest import REGION, SERVICE
+from .conftest import REGION, SERVICE, store_recommendation
 
 ROOT = Path(__file__).resolve().parents[2]
 VALUES = ("-c", "60", "-m", "2", "-M", "8")
@@ -207,3 +208,64 @@ def test_max_size_above_25_within_a_raised_quota_applies_without_a_warning(cli, 
     assert code == 0, out
     assert emulator.service_scaling(service["ServiceArn"]) == (60, 1, 40)
     assert "Warning" not in err
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
+def test_a_timeout_that_cannot_wait_is_refused_before_any_write(cli, service, endpoint, seconds):
+    code, _, err = cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply", "--timeout", seconds)
+
+    assert code == 2 and "--timeout" in err and len(err.strip().splitlines()) == 1
+    assert endpoint.write_calls() == []
+
+
+def test_the_dry_run_shows_predicted_money_and_risk_before_and_after(cli, service, lake):
+    store_recommendation(
+        lake, service["ServiceArn"], datetime.now(UTC), before=(100.0, 30, 500.0), after=(70.0, 4, 20.0)
+    )
+
+    code, out, _ = cli("apply", "--service", SERVICE, "--dry-run")
+
+    assert code == 0
+    lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") == 4}
+    assert "$100.00" in lines["Monthly cost"] and "$70.00" in lines["Monthly cost"]
+    breach = next(line for name, line in lines.items() if name.startswith("Breach minutes"))
+    assert [cell.strip() for cell in breach.split("│")[2:4]] == ["30", "4"]
+    assert "Monthly savings $30.00; confidence high" in out
+
+
+def test_the_dry_run_json_carries_the_evidence(cli, service, lake):
+    store_recommendation(
+        lake,
+        service["ServiceArn"],
+        datetime.now(UTC),
+        before=(100.0, 30, 500.0),
+        after=(70.0, 4, 20.0),
+        confidence="medium",
+    )
+
+    code, out, _ = cli("apply", "--service", SERVICE, "--dry-run", "--format", "json")
+
+    evidence = json.loads(out)["evidence"]
+    assert code == 0
+    assert (evidence["monthly_cost_before_usd"], evidence["monthly_cost_after_usd"]) == (100.0, 70.0)
+    assert (evidence["breach_minutes_before"], evidence["breach_minutes_after"]) == (30, 4)
+    assert evidence["monthly_savings_usd"] == 30.0 and evidence["confidence"] == "medium"
+
+
+def test_explicit_values_have_no_prediction_and_say_so(cli, service):
+    code, out, _ = cli("apply", "--service", SERVICE, *VALUES, "--dry-run")
+
+    assert code == 0 and "Predicted effect: none" in out
+
+
+def test_a_recommendation_that_proposes_nothing_is_one_line_and_exit_2(cli, service, lake):
+    store_recommendation(
+        lake,
+        service["ServiceArn"],
+        datetime.now(UTC),
+        recommended=None,
+        reason="No recommendation: 0 minutes with enough load.",
+    )
+
+    code, _, err = cli("apply", "--service", SERVICE, "--dry-run")
+
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "proposes no configuration: No recommendation: 0 minutes with enough load." in err

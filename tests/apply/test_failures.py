@@ -8,6 +8,7 @@ import pytest
 
 from advisor.apply import ActionStatus, Waiter, execute, plan_apply, read_actions
 from advisor.domain import ScalingConfig
+from advisor.errors import InputError
 
 from .conftest import REGION, SERVICE
 
@@ -71,19 +72,31 @@ def test_update_refused_and_cleanup_refused_the_message_says_what_to_delete(
     still_on_the_old_config(platform, service)
 
 
-def test_an_update_whose_answer_is_lost_is_recorded_unknown_not_failed(
+def test_an_update_whose_answer_is_lost_follows_the_operation_it_started(
     platform, service, lake, waiter, endpoint
 ):
     endpoint.fail("UpdateService", "InternalServiceErrorException", after=True)
 
     result = apply(platform, lake, waiter)
 
-    assert result.status is ActionStatus.UNKNOWN  # the probe: our revision can't be deleted, it is in use
-    assert (
-        "the update may have started" in result.message and "aws apprunner list-operations" in result.message
-    )
-    assert platform.describe_service(service["ServiceArn"]).status == "OPERATION_IN_PROGRESS"
-    audited(lake, "unknown")
+    assert result.status is ActionStatus.SUCCEEDED
+    assert result.action.operation_id == platform.operations(service["ServiceArn"])[0].id
+    assert platform.describe_service(service["ServiceArn"]).scaling.name == OWN
+    assert "DeleteAutoScalingConfiguration" not in endpoint.write_calls()  # no probe delete
+
+
+def test_an_update_that_failed_without_starting_anything_is_failed_and_cleaned_up(
+    platform, service, lake, waiter, endpoint
+):
+    endpoint.fail("UpdateService", "InternalServiceErrorException")  # before the emulator sees it
+
+    result = apply(platform, lake, waiter)
+
+    assert result.status is ActionStatus.FAILED
+    assert "ListOperations shows no update started" in result.message
+    still_on_the_old_config(platform, service)
+    assert platform.revisions(OWN) == []
+    audited(lake, "failed")
 
 
 def test_another_update_between_our_create_and_update_wins_and_we_clean_up(
@@ -117,18 +130,30 @@ def test_operation_ends_failed_service_stays_on_old_config(platform, service, la
     assert audited(lake, "failed")["operation_id"] == result.action.operation_id
 
 
-def test_wait_times_out_the_audit_says_what_to_check(platform, service, lake, clock, endpoint):
+def test_a_timed_out_wait_leaves_the_action_in_progress_and_says_what_to_check(
+    platform, service, lake, clock, endpoint
+):
     short = Waiter(timeout_s=60, first_delay_s=5, max_delay_s=20, sleep=clock.advance, clock=clock)
 
     result = apply(platform, lake, short)
 
-    assert result.status is ActionStatus.TIMED_OUT
+    assert result.status is ActionStatus.IN_PROGRESS and not result.ok
     assert "still IN_PROGRESS after 60 s" in result.message
-    assert "aws apprunner list-operations" in result.message
+    assert "advisor actions --refresh" in result.message and "aws apprunner list-operations" in result.message
     assert "if it SUCCEEDED" in result.message and "if it FAILED" in result.message
-    row = audited(lake, "timed_out")
+    row = audited(lake, "in_progress")
     assert row["operation_id"] == result.action.operation_id
     assert len(platform.revisions(OWN)) == 1  # kept: the operation may still move the service onto it
+
+
+def test_the_default_wait_is_an_hour():
+    assert Waiter().timeout_s == 3600
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("nan"), float("inf")])
+def test_a_wait_that_cannot_see_the_end_is_refused(seconds):
+    with pytest.raises(InputError, match="--timeout"):
+        Waiter(timeout_s=seconds)
 
 
 def test_an_unexpected_crash_mid_wait_is_audited_as_unknown_then_raised(platform, service, lake, waiter):
@@ -143,3 +168,16 @@ def test_an_unexpected_crash_mid_wait_is_audited_as_unknown_then_raised(platform
     row = audited(lake, "unknown")
     assert row["operation_id"] and "list-operations" in row["message"]
     assert "interrupted by KeyboardInterrupt" in row["message"]
+
+
+def test_listing_the_operations_before_the_update_fails_nothing_changed_and_no_orphan(
+    platform, service, lake, waiter, endpoint
+):
+    endpoint.fail("ListOperations", "InternalServiceErrorException")
+
+    result = apply(platform, lake, waiter)
+
+    assert result.status is ActionStatus.FAILED and "could not list the operations" in result.message
+    assert "UpdateService" not in endpoint.write_calls()
+    still_on_the_old_config(platform, service)
+    assert platform.revisions(OWN) == []

@@ -86,3 +86,19 @@ def test_a_failed_action_cannot_be_rolled_back(platform, service, lake, waiter, 
 
     with pytest.raises(InputError, match="did not change the service"):
         plan_rollback(platform, SERVICE, lake=lake, action_id=failed.action_id)
+
+
+def test_rollback_by_default_undoes_the_latest_successful_action_not_the_oldest(
+    platform, service, lake, waiter
+):
+    apply(platform, lake, waiter, ScalingConfig(60, 2, 8))
+    second = apply(platform, lake, waiter, ScalingConfig(40, 1, 5))
+
+    plan = plan_rollback(platform, SERVICE, lake=lake)
+    result = execute(plan, platform, lake=lake, allow_apply=True, waiter=waiter)
+
+    assert plan.rollback_of == second.action_id
+    assert result.status is ActionStatus.SUCCEEDED, result.message
+    assert platform.describe_revision(
+        platform.describe_service(service["ServiceArn"]).scaling.arn
+    ).settings == (ScalingConfig(60, 2, 8))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.apply import ApplyResult, Plan, ProgressEvent
+    from advisor.apply.evidence import PlanEvidence
     from advisor.domain import ScalingConfig
     from advisor.platform.base import Platform
     from advisor.settings import Settings
@@ -31,17 +33,57 @@ FORCE = typer.Option(
     False, "--force", help="Apply a stale recommendation or MaxSize above the default quota."
 )
 DRY_RUN = typer.Option(False, "--dry-run", help="Show the plan and stop: no write call.")
-TIMEOUT = typer.Option(1200.0, "--timeout", help="Seconds to wait for App Runner's operation to end.")
+TIMEOUT = typer.Option(
+    3600.0,
+    "--timeout",
+    help="Seconds to wait for App Runner's operation to end; past it the action stays in_progress "
+    "and 'advisor actions --refresh' settles it.",
+)
 FORMAT = format_option(Format.table, Format.json)
 
 
-def _platform(settings: Settings) -> Platform:
+def platform_cache(settings: Settings) -> Callable[[str], Platform]:
+    """One platform per region, made on first use (a fleet spans regions)."""
+    platforms: dict[str, Platform] = {}
+
+    def platform_for(region: str) -> Platform:
+        if region not in platforms:
+            platforms[region] = _platform(settings, region)
+        return platforms[region]
+
+    return platform_for
+
+
+def _platform(settings: Settings, region: str | None = None) -> Platform:
     from advisor.apply import connect
 
-    region = settings.regions[0] if settings.regions else None
+    region = region or (settings.regions[0] if settings.regions else None)
     if region == "all":
         raise InputError("--region all: apply acts on one service in one region; name the region")
     return connect(settings.profile, region, settings.endpoint_url)
+
+
+def _target(settings: Settings, service: str, region: str | None) -> tuple[Platform, str]:
+    """The platform in the service's region and the service as plan_apply should look it up: --region
+    when given, else the region (and account) the lake recorded for a service of that name."""
+    from advisor.apply.locate import account_problem, locate
+
+    located = locate(settings.lake, service, region)
+    platform = _platform(settings, located.region)
+    if located.from_lake:
+        problem = account_problem(located, platform.actor())
+        if problem:
+            raise InputError(problem)
+    return platform, located.service
+
+
+def _check_timeout(timeout: float) -> None:
+    """Before any call: a wait that cannot see the operation end would write and then give up."""
+    from advisor.apply.execute import timeout_problem
+
+    problem = timeout_problem(timeout)
+    if problem:
+        raise InputError(problem)
 
 
 def _explicit_values(c: int | None, m: int | None, big_m: int | None) -> ScalingConfig | None:
@@ -59,7 +101,7 @@ def _explicit_values(c: int | None, m: int | None, big_m: int | None) -> Scaling
         return ScalingConfig(c, m, big_m)
 
 
-def _progress(event: ProgressEvent) -> None:
+def show_progress(event: ProgressEvent) -> None:
     if event.step != "done":
         print(f"  [{event.step}] {event.message}", file=sys.stderr)
 
@@ -81,13 +123,16 @@ def _run(
     """Show the plan, then (unless a dry run) confirm, execute, show the result; exit by outcome."""
     from advisor.apply import ActionStatus, Waiter, execute
     from advisor.apply.checks import READ_ONLY_MESSAGE
+    from advisor.apply.evidence import plan_evidence
     from advisor.cli.formats import apply as render_apply
 
+    evidence = plan_evidence(settings.lake, plan)
     if fmt is Format.table:
         render_apply.print_plan(plan)
+        render_apply.print_evidence(evidence)
     if flags["dry_run"]:
         if fmt is Format.json:
-            print(render_apply.plan_and_result_json(plan, None))
+            print(render_apply.plan_and_result_json(plan, None, evidence))
         else:
             print("dry run: no write call was made", file=sys.stderr)
         raise typer.Exit(0 if plan.ok else 1)
@@ -99,25 +144,34 @@ def _run(
         lake=settings.lake,
         allow_apply=flags["allow_apply"],
         waiter=Waiter(timeout_s=timeout),
-        progress=_progress,
+        progress=show_progress,
     )
-    _show(plan, result, fmt)
+    _show(plan, result, fmt, evidence)
     if result.status is ActionStatus.REFUSED and result.message == READ_ONLY_MESSAGE:
         raise typer.Exit(2)
     raise typer.Exit(0 if result.ok else 1)
 
 
-def _show(plan: Plan, result: ApplyResult, fmt: Format) -> None:
+def _show(plan: Plan, result: ApplyResult, fmt: Format, evidence: PlanEvidence | None) -> None:
     from advisor.cli.formats import apply as render_apply
 
     if fmt is Format.json:
-        print(render_apply.plan_and_result_json(plan, result))
+        print(render_apply.plan_and_result_json(plan, result, evidence))
     else:
         render_apply.print_result(result)
 
 
 def apply_cmd(
     service: str | None = typer.Option(None, "--service", help="Service name (or ARN)."),
+    every: bool = typer.Option(
+        False, "--all", help="Every service in the lake (of --region, when given): one fleet plan."
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="With --all: only recommendations made with this strategy."
+    ),
+    min_savings: float | None = typer.Option(
+        None, "--min-savings", help="With --all: only changes that save at least this many $/month."
+    ),
     recommendation: str | None = typer.Option(
         None, "--recommendation", help="'latest' (the default) or a recommendation id from the lake."
     ),
@@ -144,19 +198,30 @@ def apply_cmd(
     from advisor.apply import LATEST, plan_apply
 
     check_format(fmt, Format.table, Format.json)
+    _check_timeout(timeout)
     if prune:
         if service is not None:
             raise InputError("--prune acts on a whole region's configurations: drop --service")
         settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
         flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
         _prune(_platform(settings), fmt, flags)
-    if service is None:
-        raise InputError("name the service to apply to with --service (or pass --prune)")
     values = _explicit_values(max_concurrency, min_size, max_size)
     if values is not None and recommendation is not None:
         raise InputError("give --recommendation or explicit values, not both")
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
-    platform = _platform(settings)
+    flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply, "force": force}
+    if every:
+        from advisor.cli.commands.apply_fleet import apply_all
+
+        if service or values or recommendation:
+            raise InputError("--all applies each service's latest recommendation: drop --service and values")
+        apply_all(settings, region, strategy, min_savings, flags, timeout, fmt)
+        return
+    if service is None:
+        raise InputError("name the service to apply to with --service (or pass --all or --prune)")
+    if strategy is not None or min_savings is not None:
+        raise InputError("--strategy and --min-savings choose among services: use them with --all")
+    platform, service = _target(settings, service, region)
     plan = plan_apply(
         platform,
         service,
@@ -165,7 +230,6 @@ def apply_cmd(
         values=values,
         force=force,
     )
-    flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
     _run(plan, platform, settings, fmt, flags, timeout)
 
 
@@ -217,8 +281,9 @@ def rollback_cmd(
     from advisor.apply import plan_rollback
 
     check_format(fmt, Format.table, Format.json)
+    _check_timeout(timeout)
     settings = options.settings(lake, [region] if region else [], profile, endpoint_url)
-    platform = _platform(settings)
+    platform, service = _target(settings, service, region)
     plan = plan_rollback(platform, service, lake=settings.lake, action_id=action, force=force)
     flags = {"dry_run": dry_run, "yes": yes, "allow_apply": allow_apply}
     _run(plan, platform, settings, fmt, flags, timeout)
@@ -226,14 +291,24 @@ def rollback_cmd(
 
 def actions_cmd(
     service: str | None = typer.Option(None, "--service", help="Only this service (name or ARN)."),
+    refresh: bool = typer.Option(
+        False,
+        "--refresh",
+        help="First settle actions left in_progress (timed out, interrupted) from ListOperations and "
+        "DescribeService.",
+    ),
     lake: Path | None = options.LAKE,
+    profile: str | None = options.PROFILE,
+    endpoint_url: str | None = options.ENDPOINT,
     fmt: Format = format_option(Format.table, Format.json, Format.csv),
 ) -> None:
     """The audit log: every apply and rollback attempt, newest first."""
     from advisor.apply import read_actions
     from advisor.cli.formats import apply as render_apply
 
-    settings = options.settings(lake)
+    settings = options.settings(lake, [], profile, endpoint_url)
+    if refresh:
+        _refresh(settings)
     frame = read_actions(settings.lake)
     if service:
         names = frame["service_arn"].str.split("/").str[1]
@@ -244,6 +319,14 @@ def actions_cmd(
         print(render_apply.actions_csv(frame), end="")
     else:
         render_apply.print_actions(frame)
+
+
+def _refresh(settings: Settings) -> None:
+    """Settle every unsettled row, each in its own region (from its service ARN)."""
+    from advisor.apply.reconcile import reconcile
+    from advisor.cli.formats import apply as render_apply
+
+    render_apply.print_settled(reconcile(settings.lake, platform_cache(settings)))
 
 
 def iam_policy_cmd(

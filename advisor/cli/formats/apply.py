@@ -11,7 +11,10 @@ from rich.table import Table
 
 from advisor.apply import ApplyResult, Plan
 from advisor.apply.prune import PrunePlan, PruneResult
+from advisor.apply.evidence import PlanEvidence
+from advisor.apply.reconcile import Settled
 from advisor.apply.state import ConfigState
+from advisor.presentation.numbers import count, duration, money
 
 ACTION_COLUMNS = [
     "action_id",
@@ -74,6 +77,51 @@ def print_plan(plan: Plan) -> None:
         console.print(f"[red]refused:[/red] {problem}", highlight=False)
 
 
+def print_settled(found: list[Settled]) -> None:
+    """What `actions --refresh` settled, on stderr (stdout stays the audit log in the format asked)."""
+    console = Console(stderr=True, soft_wrap=True)
+    if not found:
+        console.print("refresh: no action was left in progress")
+    for item in found:
+        verb = f"{item.was} -> {item.now}" if item.changed else f"still {item.now}"
+        console.print(f"refresh: action {item.action_id} {verb}: {item.message}", highlight=False)
+
+
+def evidence_rows(evidence: PlanEvidence) -> list[tuple[str, str, str]]:
+    """(figure, current, target) for the plan's prediction: money and risk beside the diff."""
+    horizon = f" in {duration(evidence.forecast_minutes * 60)} forecast" if evidence.forecast_minutes else ""
+    return [
+        ("Monthly cost", money(evidence.monthly_cost_before_usd), money(evidence.monthly_cost_after_usd)),
+        (
+            f"Breach minutes{horizon}",
+            count(evidence.breach_minutes_before),
+            count(evidence.breach_minutes_after),
+        ),
+        ("Throttled requests", count(evidence.throttled_before), count(evidence.throttled_after)),
+    ]
+
+
+def print_evidence(evidence: PlanEvidence | None) -> None:
+    console = _console()
+    if evidence is None:
+        console.print(
+            "Predicted effect: none (explicit values or a rollback: no recommendation predicted it)"
+        )
+        return
+    table = Table(
+        title=f"Predicted effect (recommendation {evidence.recommendation_id})", title_justify="left"
+    )
+    for column, justify in (("figure", "left"), ("current", "right"), ("target", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in evidence_rows(evidence):
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        f"Monthly savings {money(evidence.monthly_savings_usd)}; confidence {evidence.confidence}",
+        highlight=False,
+    )
+
+
 def result_dict(result: ApplyResult) -> dict[str, Any]:
     a = result.action
     return {
@@ -96,8 +144,13 @@ def print_result(result: ApplyResult) -> None:
     )
 
 
-def plan_and_result_json(plan: Plan, result: ApplyResult | None) -> str:
-    return json.dumps({"plan": plan_dict(plan), "result": result_dict(result) if result else None}, indent=2)
+def plan_and_result_json(plan: Plan, result: ApplyResult | None, evidence: PlanEvidence | None = None) -> str:
+    body = {
+        "plan": plan_dict(plan),
+        "evidence": evidence.to_dict() if evidence else None,
+        "result": result_dict(result) if result else None,
+    }
+    return json.dumps(body, indent=2)
 
 
 def _config_text(text: str | None) -> str:
