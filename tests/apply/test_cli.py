@@ -208,6 +208,8 @@ def test_max_size_above_25_within_a_raised_quota_applies_without_a_warning(cli, 
     assert code == 0, out
     assert emulator.service_scaling(service["ServiceArn"]) == (60, 1, 40)
     assert "Warning" not in err
+
+
 @pytest.mark.parametrize("seconds", ["0", "-1", "nan"])
 def test_a_timeout_that_cannot_wait_is_refused_before_any_write(cli, service, endpoint, seconds):
     code, _, err = cli("apply", "--service", SERVICE, *VALUES, "--yes", "--allow-apply", "--timeout", seconds)

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.apply import ApplyResult, Plan
-from advisor.apply.prune import PrunePlan, PruneResult
 from advisor.apply.evidence import PlanEvidence
+from advisor.apply.prune import PrunePlan, PruneResult
 from advisor.apply.reconcile import Settled
 from advisor.apply.state import ConfigState
 from advisor.presentation.numbers import count, duration, money
