@@ -137,7 +137,9 @@ def test_the_flags_defaults_are_the_protocols_model_and_shapes():
     assert tuple(SHAPES) == options.TRAFFIC_SHAPES
 
 
-@pytest.mark.parametrize("command", [[], ["recommend"], ["collect"], ["apply"], ["report"], ["simulate"]])
+@pytest.mark.parametrize(
+    "command", [[], ["recommend"], ["explain"], ["collect"], ["apply"], ["report"], ["simulate"]]
+)
 def test_help_starts_without_pandas_the_engine_or_boto3(command):
     probe = (
         "import sys\n"

@@ -190,3 +190,22 @@ def test_json_and_csv_flag_estimated_prices():
     rows = fleet_csv(fleet).splitlines()
     column = rows[0].split(",").index("prices_estimate")
     assert [r.split(",")[column] for r in rows[1:]] == ["True", "False"]  # by name: jp-api first
+
+
+def test_the_progress_bar_draws_each_service_on_a_terminal():
+    from advisor.cli.formats.progress import ServiceBar
+
+    screen = io.StringIO()
+    with ServiceBar("recommend", console=Console(file=screen, force_terminal=True, width=80)) as bar:
+        bar.advance("checkout-api", 1, 8)
+    assert "recommend" in screen.getvalue() and "checkout-api done" in screen.getvalue()
+    assert "1/8" in screen.getvalue()
+
+
+def test_the_progress_bar_is_silent_into_a_pipe():
+    from advisor.cli.formats.progress import ServiceBar
+
+    pipe = io.StringIO()
+    with ServiceBar("recommend", console=Console(file=pipe)) as bar:
+        bar.advance("checkout-api", 1, 8)
+    assert pipe.getvalue() == ""

@@ -39,7 +39,7 @@ class ServiceBar:
             return
         if self._task is None:
             self._task = self._bar.add_task("", total=total)
-        self._bar.update(self._task, completed=done, total=total, description=f"{service} done")
+        self._bar.update(self._task, completed=done, total=total, description=f"{service} done", refresh=True)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
