@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -179,13 +179,16 @@ def _collect_services(
                 live.append(target)
         batches = plan_batches(request.lake, live, now, request.days)
         progress.waiting(_metrics_note(batches))
-        metric_jobs = {
+        metric_jobs: dict[Future[Any], MetricsBatch] = {
             pool.submit(_guarded, collect_batch, session, request.lake, b, now): b for b in batches
         }
-        log_jobs = {pool.submit(_guarded, _logs_and_operations, session, request, t, now): t for t in live}
+        log_jobs: dict[Future[Any], ServiceTarget] = {
+            pool.submit(_guarded, _logs_and_operations, session, request, t, now): t for t in live
+        }
         for job in as_completed([*metric_jobs, *log_jobs]):  # the bar moves as each part lands
             if job in metric_jobs:
-                _record_metrics(outcomes, metric_jobs[job], *job.result(), progress)
+                results, error = job.result()
+                _record_metrics(outcomes, metric_jobs[job], results, error, progress)
             else:
                 target = log_jobs[job]
                 _record_logs(outcomes[target.arn], *job.result())

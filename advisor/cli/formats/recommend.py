@@ -7,7 +7,7 @@ from typing import cast
 import numpy as np
 import pandas as pd
 from rich import box
-from rich.console import Console, Group, JustifyMethod
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -272,7 +272,7 @@ def _why_lines(shown: list[ServiceRecommendation], fleet: FleetTotal) -> list[Te
     return lines
 
 
-def print_fitted(table: Table) -> None:
+def print_fitted(table: RenderableType) -> None:
     """A table fitted to the terminal (COLUMNS, or 80 when the output is a pipe)."""
     Console(soft_wrap=False).print(table)
 
