@@ -291,8 +291,13 @@ def stored_json(stored: StoredRecommendation) -> str:
 def evidence_table(rec: Recommendation) -> Table:
     """Each scenario replayed under the current and the recommended configuration."""
     est = rec.prices_estimate
-    table = Table(title="Evidence: each scenario replayed", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("scenario", "config", "cost/mo", "breach min", "throttled req"):
+    table = Table(
+        title="Evidence: each scenario replayed (429s: throttled requests, estimated)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in ("scenario", "config", "cost/mo", "breach min", "429s"):
         table.add_column(name, justify="left" if name in ("scenario", "config") else "right", no_wrap=True)
     for which, outcomes in (("now", rec.before), ("recommended", rec.after)):
         for scenario, o in outcomes.items():
