@@ -209,3 +209,26 @@ def test_the_progress_bar_is_silent_into_a_pipe():
     with ServiceBar("recommend", console=Console(file=pipe)) as bar:
         bar.advance("checkout-api", 1, 8)
     assert pipe.getvalue() == ""
+
+
+def test_the_flags_spell_the_views_choices():
+    from advisor.cli.commands import recommend as command
+    from advisor.recommend import view
+
+    assert command.SORTS == view.SORTS
+    assert command.RISKS == view.RISKS
+    assert command.CONFIDENCE_LEVELS == view.CONFIDENCE_LEVELS
+
+
+def test_fleet_flags_with_a_trace_are_bad_input(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from advisor import cli
+
+    monkeypatch.setattr(
+        sys, "argv", ["advisor", "recommend", "--from-trace", str(tmp_path / "t.csv"), "--sort", "cost"]
+    )
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "--from-trace" in err and len(err.strip().splitlines()) == 1

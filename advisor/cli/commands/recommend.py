@@ -180,6 +180,10 @@ def recommend_cmd(
         return
     if lake is not None or service:
         raise InputError("--lake and --service read the lake; they do not go with --from-trace")
+    if sort != "name" or min_savings is not None or risk is not None or confidence is not None:
+        raise InputError(
+            "--sort, --min-savings, --risk and --confidence order a fleet: not with --from-trace"
+        )
     from advisor.cli.formats import recommend as render_recommend
     from advisor.domain import DEFAULT_SCALING, InstanceSize
     from advisor.engine.offline import recommend_from_trace
