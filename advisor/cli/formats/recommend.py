@@ -171,10 +171,6 @@ def recommendation_csv(rec: Recommendation, source: str) -> str:
     return _whole_numbers(pd.DataFrame([_native(flat)])).to_csv(index=False)
 
 
-def _estimate(rec: Recommendation) -> bool:
-    return rec.prices_estimate
-
-
 def _config_cell(rec: Recommendation) -> str:
     if rec.recommended is None:
         return f"{rec.current}\n→ {MISSING}"
@@ -182,7 +178,7 @@ def _config_cell(rec: Recommendation) -> str:
 
 
 def _cost_cell(rec: Recommendation) -> str:
-    now, then, est = rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd, _estimate(rec)
+    now, then, est = rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd, rec.prices_estimate
     if now is None and then is None:
         return ""
     return f"{money(now, est)}\n→ {money(then, est)}"
@@ -193,7 +189,7 @@ def _savings_cell(rec: Recommendation) -> str:
     if savings is None:
         return ""
     share = f"\n{savings / now:.0%}" if now else ""
-    return money(savings, _estimate(rec)) + share
+    return money(savings, rec.prices_estimate) + share
 
 
 def _risk_cell(outcome: ServiceRecommendation) -> str:
@@ -263,7 +259,7 @@ def _why_lines(shown: list[ServiceRecommendation], fleet: FleetTotal) -> list[Te
     lines = [Text("why (the first reason; all of them: advisor explain SERVICE)", style="bold")]
     for o in shown:
         rec = o.recommendation
-        reason = o.error or "" if rec is None else (rec.reasons[0] if rec.reasons else rec.status)
+        reason = (o.error or "") if rec is None else (rec.reasons[0] if rec.reasons else rec.status)
         lines.append(
             Text(f"  {o.service_name}: {shortened(reason, REASON_WIDTH)}", no_wrap=True, overflow="ellipsis")
         )
