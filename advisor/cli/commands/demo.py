@@ -41,7 +41,7 @@ def _wait_for_sandbox(endpoint: str, process: subprocess.Popen, timeout: float =
         try:
             if control(endpoint, "health", timeout=2).get("status") == "ok":  # history produced
                 return
-        except AdvisorError:
+        except (AdvisorError, OSError):  # not listening yet, or too busy seeding to answer in time
             pass
         time.sleep(0.5)
     raise AdvisorError(f"the sandbox at {endpoint} did not answer within {timeout:.0f} s")
