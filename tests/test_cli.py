@@ -111,6 +111,16 @@ def test_warnings_are_visible_but_do_not_fail(trace_file):
     assert json.loads(run.stdout)["prices_fallback_for"] == "us-east-1"
 
 
+def test_a_region_without_published_prices_is_priced_as_an_estimate(trace_file):
+    frankfurt = advisor("simulate", "--trace", trace_file, "--region", "eu-central-1", "--format", "json")
+    virginia = advisor("simulate", "--trace", trace_file, "--region", "us-east-1", "--format", "json")
+    assert json.loads(frankfurt.stdout)["prices_estimate"] is True
+    assert json.loads(virginia.stdout)["prices_estimate"] is False
+    table = advisor("simulate", "--trace", trace_file, "--region", "eu-central-1")
+    assert "≈$" in table.stdout and "docs/pricing.md" in table.stdout
+    assert "≈$" not in advisor("simulate", "--trace", trace_file).stdout
+
+
 def test_real_trace_as_a_newcomer_would(shared_traces):
     path = shared_traces / "nasa_ksc_http_1995-07_1min.parquet"
     run = advisor("simulate", "--trace", path, "-c", 100, "-m", 1, "-M", 25)
@@ -137,7 +147,9 @@ def test_the_flags_defaults_are_the_protocols_model_and_shapes():
     assert tuple(SHAPES) == options.TRAFFIC_SHAPES
 
 
-@pytest.mark.parametrize("command", [[], ["recommend"], ["collect"], ["apply"], ["report"], ["simulate"]])
+@pytest.mark.parametrize(
+    "command", [[], ["recommend"], ["explain"], ["collect"], ["apply"], ["report"], ["simulate"]]
+)
 def test_help_starts_without_pandas_the_engine_or_boto3(command):
     probe = (
         "import sys\n"

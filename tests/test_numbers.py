@@ -32,6 +32,16 @@ def test_a_missing_value_is_shown_one_way_everywhere(missing):
         assert show(missing) == MISSING
 
 
+def test_money_priced_from_an_unpublished_rate_says_it_is_an_estimate():
+    assert (money(56.94, estimate=True), money(-369.35, estimate=True)) == ("≈$56.94", "≈-$369.35")
+    assert (signed_money(3, estimate=True), signed_money(-3, estimate=True)) == ("≈+$3.00", "≈-$3.00")
+    assert money(12.5, estimate=False) == "$12.50"
+
+
+def test_less_than_half_a_cent_below_zero_is_no_loss():
+    assert (money(-0.004), signed_money(-0.004), signed_money(0.004)) == ("$0.00", "$0.00", "$0.00")
+
+
 def test_a_change_in_money_says_which_way():
     assert (signed_money(3), signed_money(-18.22), signed_money(0)) == ("+$3.00", "-$18.22", "$0.00")
 

@@ -33,5 +33,10 @@ class RichProgress:
             if self._task is not None:
                 self._bar.update(self._task, advance=1, description=f"{service}: {stage} done")
 
+    def waiting(self, what: str) -> None:
+        with self._lock:
+            if self._task is not None:
+                self._bar.update(self._task, description=f"{what}…")
+
     def end(self) -> None:
         self._bar.stop()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +41,9 @@ class Progress(Protocol):
 
     def advance(self, service: str, stage: str) -> None: ...
 
+    def waiting(self, what: str) -> None:
+        """What the run waits on now (the first collect's 14 days of metrics take a minute or two)."""
+
     def end(self) -> None: ...
 
 
@@ -49,6 +52,9 @@ class NoProgress:
         pass
 
     def advance(self, service: str, stage: str) -> None:
+        pass
+
+    def waiting(self, what: str) -> None:
         pass
 
     def end(self) -> None:
@@ -172,16 +178,29 @@ def _collect_services(
             if error is None:
                 live.append(target)
         batches = plan_batches(request.lake, live, now, request.days)
-        metric_jobs = [
-            (b, pool.submit(_guarded, collect_batch, session, request.lake, b, now)) for b in batches
-        ]
-        log_jobs = [(t, pool.submit(_guarded, _logs_and_operations, session, request, t, now)) for t in live]
-        for batch, metrics_job in metric_jobs:
-            _record_metrics(outcomes, batch, *metrics_job.result(), progress)
-        for target, logs_job in log_jobs:
-            _record_logs(outcomes[target.arn], *logs_job.result())
-            progress.advance(target.name, "logs and operations")
+        progress.waiting(_metrics_note(batches))
+        metric_jobs: dict[Future[Any], MetricsBatch] = {
+            pool.submit(_guarded, collect_batch, session, request.lake, b, now): b for b in batches
+        }
+        log_jobs: dict[Future[Any], ServiceTarget] = {
+            pool.submit(_guarded, _logs_and_operations, session, request, t, now): t for t in live
+        }
+        for job in as_completed([*metric_jobs, *log_jobs]):  # the bar moves as each part lands
+            if job in metric_jobs:
+                results, error = job.result()
+                _record_metrics(outcomes, metric_jobs[job], results, error, progress)
+            else:
+                target = log_jobs[job]
+                _record_logs(outcomes[target.arn], *job.result())
+                progress.advance(target.name, "logs and operations")
     return list(outcomes.values())
+
+
+def _metrics_note(batches: Sequence[MetricsBatch]) -> str:
+    """ "metrics: 14.0 days for 8 services": the longest window, in days, and how many services wait."""
+    longest = max((b.window.minutes for b in batches), default=0)
+    services = sum(len(b.targets) for b in batches)
+    return f"metrics: {longest / 1440:.1f} days for {services} services"
 
 
 def _guarded(func: Callable[..., T], *args: Any) -> tuple[T | None, str | None]:

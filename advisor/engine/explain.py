@@ -17,6 +17,7 @@ from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
 from advisor.engine.optimize import SizeOption
+from advisor.pricing.apprunner import prices_estimated
 
 OK, INSUFFICIENT_DATA, NO_TRAFFIC = "ok", "insufficient_data", "no_traffic"
 
@@ -150,6 +151,11 @@ class Recommendation:
         return self.monthly_cost_current_usd - self.monthly_cost_recommended_usd
 
     @property
+    def prices_estimate(self) -> bool:
+        """Whether the money is an estimate: no published App Runner rate for the region (docs/pricing.md)."""
+        return prices_estimated(self.region)
+
+    @property
     def forecast_outcomes(self) -> tuple[Outcome, Outcome] | None:
         """(current, recommended) replayed on the forecast: the comparison a person reads first."""
         if "forecast" in self.before and "forecast" in self.after:
@@ -174,6 +180,7 @@ class Recommendation:
             "monthly_cost_recommended_usd": self.monthly_cost_recommended_usd,
             "monthly_savings_usd": savings,
             "savings_pct": None if not current or savings is None else 100 * savings / current,
+            "prices_estimate": self.prices_estimate,
             "breach_minutes_expected": self.breach_minutes_expected,
             "breach_budget_minutes": self.breach_budget_minutes,
             "budget": self.budget,

@@ -127,6 +127,7 @@ class SimulationSummary:
     peak_demand: float
     peak_ready_instances: int
     prices_fallback_for: str | None = None
+    prices_estimate: bool = False  # a rate of the region is not published: the money is an estimate
     model: ScalingModel = field(default_factory=ScalingModel)
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,6 +215,7 @@ def simulate(
         peak_demand=float(D.max()),
         peak_ready_instances=int(ready.max()),
         prices_fallback_for=prices.fallback_for,
+        prices_estimate=prices.estimated,
         model=model,
     )
     return SimulationResult(frame, summary)

@@ -7,6 +7,7 @@ does): it says "not known" where a dash could be read as zero or as "not applica
 from __future__ import annotations
 
 MISSING = "?"
+ESTIMATE = "≈"  # in front of money priced from a rate AWS does not publish (docs/pricing.md)
 
 
 def _missing(value: object) -> bool:
@@ -19,20 +20,29 @@ def _missing(value: object) -> bool:
         return True
 
 
-def money(value: float | None) -> str:
-    """Dollars with the sign in front: "-$18.22", "$1,234.50" (Streamlit's deltas read the sign)."""
+def money(value: float | None, estimate: bool = False) -> str:
+    """Dollars with the sign in front: "-$18.22", "$1,234.50" (Streamlit's deltas read the sign).
+
+    `estimate`: priced from a rate AWS does not publish for the region, shown "≈$12.00", "≈-$3.10".
+    A value that rounds to zero cents has no sign ("$0.00", never "-$0.00").
+    """
     if _missing(value):
         return MISSING
     assert value is not None
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    mark = ESTIMATE if estimate else ""
+    cents = round(value, 2)
+    return f"{mark}-${-cents:,.2f}" if cents < 0 else f"{mark}${abs(cents):,.2f}"
 
 
-def signed_money(value: float | None) -> str:
-    """A change in dollars: "+$3.00", "-$18.22", "$0.00"."""
+def signed_money(value: float | None, estimate: bool = False) -> str:
+    """A change in dollars: "+$3.00", "-$18.22", "$0.00" ("≈+$3.00" for an estimate)."""
     if _missing(value):
         return MISSING
     assert value is not None
-    return ("+" if value > 0 else "") + money(value)
+    shown = money(value, estimate)
+    if round(value, 2) > 0:
+        return f"{ESTIMATE}+{shown[1:]}" if estimate else f"+{shown}"
+    return shown
 
 
 def count(value: float | None) -> str:
@@ -70,3 +80,13 @@ def size(n_bytes: int | None) -> str:
             return f"{value:.0f} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def shortened(text: str, width: int = 60) -> str:
+    """The first sentence of `text`, cut at a word to at most `width` characters with "…" if cut: a table
+    cell's reason (the whole text is in JSON and `advisor explain`)."""
+    first = text.strip().split(". ", 1)[0].split("\n", 1)[0].rstrip(".:;")
+    if len(first) <= width:
+        return first
+    cut = first[: width - 1].rsplit(" ", 1)[0] if " " in first[: width - 1] else first[: width - 1]
+    return cut.rstrip(",;:") + "…"

@@ -1,7 +1,14 @@
-"""App Runner prices by region, and what an instance trajectory costs.
+"""App Runner prices for every region botocore lists for apprunner, each rate with its source.
 
 Billing (reference/apprunner.md §2): memory is billed for every provisioned instance, vCPU only for
-active ones (instances with a request in flight). Rates are per hour; the engine works per minute.
+active ones (instances with a request in flight). AWS's Price List has three usage types per region, so
+three rates here: `<REG>-AppRunner-Provisioned-GB-hours` (memory of a provisioned instance),
+`-GB-hours` (memory of an active one) and `-vCPU-hours`. Rates are per hour; the engine works per minute.
+
+A rate AWS does not publish for a region is an estimate: `RegionPrices.estimated` is then true, and every
+surface marks the money computed from it ("≈$" in tables, `prices_estimate` in JSON and CSV). An unknown
+region is priced as us-east-1 with a `PricingWarning`, and is an estimate too: never silently.
+docs/pricing.md lists each region, its rates and their sources.
 """
 
 from __future__ import annotations
@@ -22,18 +29,66 @@ class PricingWarning(UserWarning):
 
 
 @dataclass(frozen=True)
+class Rate:
+    """One hourly rate and where it comes from; `estimated` when AWS publishes none for the region."""
+
+    usd_per_hour: float
+    source: str
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
 class RegionPrices:
     """Hourly App Runner rates of one region, and where they come from."""
 
     region: str
-    vcpu_hour: float  # active instance vCPU, per vCPU-hour
-    gb_hour: float  # provisioned (and active) instance memory, per GB-hour
-    source: str
+    vcpu: Rate  # active instance vCPU, per vCPU-hour
+    active_memory: Rate  # active instance memory, per GB-hour
+    provisioned_memory: Rate  # provisioned (idle or active) instance memory, per GB-hour
     fallback_for: str | None = None  # set when these are another region's prices
 
+    @property
+    def vcpu_hour(self) -> float:
+        return self.vcpu.usd_per_hour
+
+    @property
+    def active_gb_hour(self) -> float:
+        return self.active_memory.usd_per_hour
+
+    @property
+    def provisioned_gb_hour(self) -> float:
+        return self.provisioned_memory.usd_per_hour
+
+    @property
+    def estimated(self) -> bool:
+        """Whether any money computed from these rates is an estimate."""
+        return self.fallback_for is not None or any(
+            r.estimated for r in (self.vcpu, self.active_memory, self.provisioned_memory)
+        )
+
+    @property
+    def source(self) -> str:
+        return "; ".join(
+            f"{name}: {rate.source}"
+            for name, rate in (
+                ("vCPU", self.vcpu),
+                ("active memory", self.active_memory),
+                ("provisioned memory", self.provisioned_memory),
+            )
+        )
+
     def per_minute(self, size: InstanceSize) -> tuple[float, float]:
-        """(memory cost of one provisioned instance, vCPU cost of one active instance) per minute."""
-        return size.memory_gb * self.gb_hour / 60.0, size.cpu_vcpu * self.vcpu_hour / 60.0
+        """(cost of one provisioned instance, what one active instance adds to it) per minute.
+
+        An active instance is billed vCPU and active memory instead of provisioned memory, so it adds
+        vCPU + (active - provisioned) memory; in the regions where both memory rates are equal, vCPU only.
+        The simulator and the grid bill every memory-holding instance the first figure and every
+        active one the second.
+        """
+        memory = size.memory_gb * self.provisioned_gb_hour / 60.0
+        memory_step = self.active_gb_hour - self.provisioned_gb_hour
+        extra = (size.cpu_vcpu * self.vcpu_hour + size.memory_gb * memory_step) / 60.0
+        return memory, extra
 
     def monthly_idle_instance(self, size: InstanceSize) -> float:
         return self.per_minute(size)[0] * MINUTES_PER_MONTH
@@ -42,34 +97,93 @@ class RegionPrices:
         return sum(self.per_minute(size)) * MINUTES_PER_MONTH
 
 
-_VERIFIED = "AWS App Runner pricing page and Price List (reference/apprunner.md §2)"
-_ASIA_VCPU = "vCPU rate from a third-party article, unverified (reference/apprunner.md §2)"
+_PAGE = "AWS App Runner pricing page [PRICE]"
+_PAGE_TOKYO = "AWS App Runner pricing page, Tokyo footnote [PRICE]"
+_PRICE_LIST = "AWS Price List, APS1-AppRunner-Provisioned-GB-hours, effective 2024-01-01 [PL]"
+_DEVTO = "third-party article quoting an Asia Pacific region, not in an AWS source [DEVTO]"
 
+
+def _published(value: float, source: str = _PAGE) -> Rate:
+    return Rate(value, source)
+
+
+def _estimate(value: float, why: str) -> Rate:
+    return Rate(value, f"estimate: {why}", estimated=True)
+
+
+def _like(region: str, base: RegionPrices, why: str) -> RegionPrices:
+    """A region AWS publishes no App Runner rates for, estimated at a published region's rates."""
+    note = f"no published rate found; {base.region}'s ({why})"
+    return RegionPrices(
+        region,
+        _estimate(base.vcpu_hour, note),
+        _estimate(base.active_gb_hour, note),
+        _estimate(base.provisioned_gb_hour, note),
+    )
+
+
+def _us_eu(region: str) -> RegionPrices:
+    return RegionPrices(region, _published(0.064), _published(0.007), _published(0.007))
+
+
+_US_EAST_1 = _us_eu("us-east-1")
+_EU_WEST_1 = _us_eu("eu-west-1")
+_TOKYO = RegionPrices(
+    "ap-northeast-1",
+    _estimate(0.081, _DEVTO),
+    _published(0.009, _PAGE_TOKYO),
+    _published(0.009, _PAGE_TOKYO),
+)
+_SINGAPORE = RegionPrices(
+    "ap-southeast-1",
+    _estimate(0.081, _DEVTO),
+    _estimate(0.009, _DEVTO),
+    _published(0.00885, _PRICE_LIST),
+)
+
+# The regions botocore's endpoint data lists for apprunner (1.44.8), tests/test_pricing.py holds them equal.
 PRICES: dict[str, RegionPrices] = {
     r.region: r
     for r in (
-        RegionPrices("us-east-1", 0.064, 0.007, _VERIFIED),
-        RegionPrices("us-east-2", 0.064, 0.007, _VERIFIED),
-        RegionPrices("us-west-2", 0.064, 0.007, _VERIFIED),
-        RegionPrices("eu-west-1", 0.064, 0.007, _VERIFIED),
-        RegionPrices("ap-northeast-1", 0.081, 0.009, f"memory: pricing-page footnote; {_ASIA_VCPU}"),
-        RegionPrices("ap-southeast-1", 0.081, 0.00885, f"memory: AWS Price List; {_ASIA_VCPU}"),
+        _US_EAST_1,
+        _us_eu("us-east-2"),
+        _us_eu("us-west-2"),
+        _EU_WEST_1,
+        _like("eu-central-1", _EU_WEST_1, "the nearest published region"),
+        _like("eu-west-2", _EU_WEST_1, "the nearest published region"),
+        _like("eu-west-3", _EU_WEST_1, "the nearest published region"),
+        _TOKYO,
+        _SINGAPORE,
+        _like("ap-southeast-2", _SINGAPORE, "Asia Pacific rates are above the US ones"),
+        _like("ap-south-1", _SINGAPORE, "Asia Pacific rates are above the US ones"),
     )
 }
 
 
 def prices_for(region: str) -> RegionPrices:
-    """The region's rates; an unknown region gets us-east-1's, with a PricingWarning (never silently)."""
+    """The region's rates; an unknown region gets us-east-1's, as an estimate, with a PricingWarning."""
     if region in PRICES:
         return PRICES[region]
     warnings.warn(
-        f"no App Runner prices known for region {region!r}: using {FALLBACK_REGION} prices "
+        f"no App Runner prices known for region {region!r}: using {FALLBACK_REGION} prices as an estimate "
         f"(known regions: {', '.join(sorted(PRICES))})",
         PricingWarning,
         stacklevel=2,
     )
     base = PRICES[FALLBACK_REGION]
-    return RegionPrices(region, base.vcpu_hour, base.gb_hour, base.source, fallback_for=FALLBACK_REGION)
+    note = f"unknown region: {FALLBACK_REGION}'s rates"
+    return RegionPrices(
+        region,
+        _estimate(base.vcpu_hour, note),
+        _estimate(base.active_gb_hour, note),
+        _estimate(base.provisioned_gb_hour, note),
+        fallback_for=FALLBACK_REGION,
+    )
+
+
+def prices_estimated(region: str) -> bool:
+    """Whether money in `region` is an estimate (no warning: the surfaces ask this for every row)."""
+    return region not in PRICES or PRICES[region].estimated
 
 
 def trajectory_cost(
@@ -79,5 +193,7 @@ def trajectory_cost(
 
     `provisioned` must already count every instance holding memory (for the simulator: max(P, R)).
     """
-    mem_per_min, cpu_per_min = prices.per_minute(size)
-    return mem_per_min * np.asarray(provisioned, dtype=float) + cpu_per_min * np.asarray(active, dtype=float)
+    memory_per_min, active_extra_per_min = prices.per_minute(size)
+    return memory_per_min * np.asarray(provisioned, dtype=float) + active_extra_per_min * np.asarray(
+        active, dtype=float
+    )

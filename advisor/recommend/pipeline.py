@@ -11,6 +11,7 @@ service whose recommendation fails is reported and the others still land.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,9 @@ from advisor.lake.reader import wide_metrics
 from advisor.lake.recommendations import Row, lake_row
 from advisor.lake.views import ServiceRecord, services
 from advisor.lake.writer import write
+
+# Called after each service: (its name, services done, services in all); the CLI draws a progress bar.
+Progress = Callable[[str, int, int], None]
 
 PAUSED = "paused"
 SKIPPED_STATUSES = ("DELETED",)  # still in old snapshots, but nothing left to size
@@ -130,14 +134,22 @@ def recommend_lake(
     services: tuple[str, ...] = (),
     settings: RecommendSettings = RecommendSettings(),
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> FleetRecommendation:
-    """Recommend for every selected service and write one `recommendations` row per service."""
+    """Recommend for every selected service and write one `recommendations` row per service.
+
+    `progress` hears of each service as it is done (a fleet of eight takes about a minute)."""
     root = Lake.of(lake).root
     if not root.is_dir():
         raise InputError(f"--lake {root}: no such directory (run 'advisor collect' first)")
     now = now or datetime.now(UTC)
     chosen = select(inventory(lake), tuple(services), root)
-    outcomes = [recommend_service(lake, row, settings, now) for row in chosen.to_dict("records")]
+    rows_in = chosen.to_dict("records")
+    outcomes = []
+    for done, row in enumerate(rows_in, start=1):
+        outcomes.append(recommend_service(lake, row, settings, now))
+        if progress is not None:
+            progress(str(row["service_name"]), done, len(rows_in))
     rows = [
         lake_row(o.recommendation, o.service_arn, o.service_name, o.generated_at)
         for o in outcomes

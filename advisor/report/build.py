@@ -23,7 +23,7 @@ from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.lake.recommendations import StoredRecommendation
 from advisor.lake.views import ServiceRecord
-from advisor.pricing.apprunner import MINUTES_PER_MONTH
+from advisor.pricing.apprunner import MINUTES_PER_MONTH, prices_estimated
 from advisor.report.billing import Observed, WindowReplay, observe, replay_window
 from advisor.report.period import Period
 from advisor.report.timeline import ConfigTimeline, config_label, config_timeline
@@ -46,6 +46,11 @@ class ServiceCost:
     @property
     def change_usd(self) -> float | None:
         return None if self.previous_cost_usd is None else self.cost_usd - self.previous_cost_usd
+
+    @property
+    def prices_estimate(self) -> bool:
+        """Priced from a rate AWS does not publish for the region (docs/pricing.md)."""
+        return prices_estimated(self.region)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,10 @@ class Saving:
     predicted_breach_minutes: float | None
     confidence: str
     risks: tuple[str, ...]
+
+    @property
+    def prices_estimate(self) -> bool:
+        return prices_estimated(self.region)
 
 
 @dataclass(frozen=True)
@@ -415,6 +424,12 @@ def _notes(inventory: list[ServiceRecord], windows: list[_ServiceWindow], period
         notes.append(
             f"The period before has less data ({before:,} service-minutes against {now:,}): part of the "
             "change is collection, not spend."
+        )
+    estimated = sorted({w.service.region for w in windows if prices_estimated(w.service.region)})
+    if estimated:
+        notes.append(
+            f"Prices in {', '.join(estimated)} are estimates (≈): AWS publishes no App Runner rate "
+            "for some of them there (docs/pricing.md lists each region's rates and sources)."
         )
     default = [w.service.service_name for w in windows if w.now.minutes and not w.capacity]
     if default:

@@ -49,6 +49,11 @@ def plain(value: Any) -> str:
     return str(value)
 
 
+def prices(estimate: bool) -> str:
+    """Whether a row's money is priced from published rates or estimated ones (docs/pricing.md)."""
+    return "≈ estimate" if estimate else "published"
+
+
 def change_text(report: Report) -> str:
     if report.change_usd is None:
         return "no data for the period before"
@@ -94,6 +99,7 @@ SECTIONS: tuple[Section, ...] = (
             _c("change_usd", "Change", signed_money),
             _c("billed_minutes", "Minutes billed", count),
             _c("configs", "Configuration (MaxConc./Min/Max)", wrap=True),
+            _c("prices_estimate", "Prices", prices),
         ),
         "No services in the lake: run 'advisor collect' first.",
     ),
@@ -124,6 +130,7 @@ SECTIONS: tuple[Section, ...] = (
             _c("predicted_breach_minutes", "Breach min. (forecast)", count),
             _c("confidence", "Confidence"),
             _c("risks", "Risk today", wrap=True),
+            _c("prices_estimate", "Prices", prices),
         ),
         "No recommendation changes a configuration: run 'advisor recommend' after a day of data.",
         "The stored recommendations, biggest saving first; a negative saving buys capacity the service "

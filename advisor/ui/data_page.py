@@ -48,6 +48,9 @@ class StreamlitProgress:
         self.done += 1
         self.bar.progress(min(self.done / self.total, 1.0), text=f"{service}: {stage}")
 
+    def waiting(self, what: str) -> None:
+        self.bar.progress(min(self.done / self.total, 1.0), text=f"{what} ...")
+
     def end(self) -> None:
         self.bar.progress(1.0, text="Done")
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from advisor.presentation import charts
 from advisor.presentation.numbers import money
+from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import state
 
 RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}
@@ -42,15 +43,17 @@ def render() -> None:
         shown = shown[shown["risks"].map(len) > 0]
 
     current, recommended = shown["monthly_cost_current"].sum(), shown["monthly_cost_recommended"].sum()
+    estimated = sorted(r for r in shown["region"].unique() if prices_estimated(r))
+    est = bool(estimated)
     cols = st.columns(4)
     cols[0].metric("Services", f"{len(shown)}", help="Services in the lake after the filters.")
     cols[1].metric(
-        "Monthly cost now", money(current), help="The engine's replay of each current configuration."
+        "Monthly cost now", money(current, est), help="The engine's replay of each current configuration."
     )
     cols[2].metric(
         "Monthly cost recommended",
-        money(recommended),
-        delta=f"{money(recommended - current)}/month" if current else None,
+        money(recommended, est),
+        delta=f"{money(recommended - current)}/month" if current else None,  # the sign leads: no ≈
         delta_color="inverse",
     )
     cols[3].metric(
@@ -59,8 +62,15 @@ def render() -> None:
         help="Throttling (429s), latency above the objective, or a warm pool too small (cold starts).",
     )
 
+    if estimated:
+        st.caption(
+            f"≈$: prices in {', '.join(estimated)} are estimates: AWS publishes no App Runner rate for "
+            "some of them there (docs/pricing.md lists each region's rates and sources)."
+        )
+
     table = shown.assign(
         risk=shown["risks"].map(lambda r: ", ".join(RISK_ICONS.get(x, x) for x in r) or "none"),
+        prices=shown["region"].map(lambda r: "≈ estimate" if prices_estimated(r) else "published"),
     )[
         [
             "service_name",
@@ -74,6 +84,7 @@ def render() -> None:
             "monthly_savings",
             "risk",
             "confidence",
+            "prices",
             "data_until",
             "service_arn",
         ]
@@ -97,6 +108,7 @@ def render() -> None:
             "monthly_savings": st.column_config.NumberColumn("Savings", format="$%.2f"),
             "risk": "Risks",
             "confidence": "Confidence",
+            "prices": st.column_config.TextColumn("Prices", help="Published by AWS, or estimated."),
             "data_until": "Data until",
             "service_arn": None,
         },

@@ -15,6 +15,7 @@ from advisor.engine.whatif import replay_history
 from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
 from advisor.presentation.numbers import MISSING, money
+from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import apply_panel, state
 
 
@@ -105,13 +106,19 @@ def _header(
     cols[0].metric("Config now", str(current), help="MaxConcurrency / MinSize / MaxSize")
     cols[1].metric("Recommended", str(recommended) if recommended else MISSING)
     now, then = (rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd) if rec else (None, None)
-    cols[2].metric("Monthly cost now", money(now))
+    est = prices_estimated(service.region)
+    cols[2].metric("Monthly cost now", money(now, est))
     cols[3].metric(
         "Recommended cost",
-        money(then),
+        money(then, est),
         delta=None if now is None or then is None else f"{money(then - now)}/month",
         delta_color="inverse",
     )
+    if est:
+        st.caption(
+            f"≈$: prices in {service.region} are estimates: AWS publishes no App Runner rate for some of "
+            "them there (docs/pricing.md lists each region's rates and sources)."
+        )
     if rec is None:
         return
     if rec.reasons:
@@ -125,12 +132,12 @@ def _header(
                 {
                     "": ["monthly cost", "breach minutes", "throttled requests"],
                     f"now {current}": [
-                        money(before.monthly_cost_usd),
+                        money(before.monthly_cost_usd, est),
                         f"{before.breach_minutes:,}",
                         f"{before.throttled_requests:,.0f}",
                     ],
                     f"recommended {recommended}": [
-                        money(after.monthly_cost_usd),
+                        money(after.monthly_cost_usd, est),
                         f"{after.breach_minutes:,}",
                         f"{after.throttled_requests:,.0f}",
                     ],
@@ -213,7 +220,7 @@ def _whatif_tab(metrics, current, recommended, instance, service, rec: Recommend
         {
             label: {
                 "configuration": f"{cfg} on {sz}",
-                "monthly cost": money(results[label].summary.monthly_cost_usd),
+                "monthly cost": money(results[label].summary.monthly_cost_usd, prices_estimated(region)),
                 "breach minutes": f"{results[label].summary.breach_minutes:,}",
                 "throttled requests": f"{results[label].summary.throttled_requests:,.0f}",
             }
@@ -223,7 +230,10 @@ def _whatif_tab(metrics, current, recommended, instance, service, rec: Recommend
     cost = results["what-if"].summary.monthly_cost_usd
     delta = cost - results["current"].summary.monthly_cost_usd
     st.metric(
-        "What-if monthly cost", money(cost), delta=f"{money(delta)}/month vs now", delta_color="inverse"
+        "What-if monthly cost",
+        money(cost, prices_estimated(region)),
+        delta=f"{money(delta)}/month vs now",
+        delta_color="inverse",
     )
     st.table(table)
     frontier = rec.frontier if rec is not None and rec.frontier is not None else pd.DataFrame()

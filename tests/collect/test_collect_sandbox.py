@@ -236,3 +236,47 @@ def test_json_summary_on_stdout(box, first, tmp_path, monkeypatch, capsys):
     assert code == 0 and data["ok"]
     assert {s["name"] for s in data["services"]} == {"shop-web", "admin-tool"}
     assert data["totals"]["metric_rows_added"] == 0
+
+
+class RecordedProgress:
+    """What a progress bar would be told, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def begin(self, services: int, stages: int) -> None:
+        self.events.append(("begin", services, stages))
+
+    def advance(self, service: str, stage: str) -> None:
+        self.events.append(("advance", service, stage))
+
+    def waiting(self, what: str) -> None:
+        self.events.append(("waiting", what))
+
+    def end(self) -> None:
+        self.events.append(("end",))
+
+
+def test_the_first_collect_says_what_it_waits_on_and_advances_each_service_stage_once(box, tmp_path):
+    import boto3
+
+    from advisor.aws.session import AwsSession
+    from advisor.collect.run import STAGES, CollectRequest, collect
+
+    credentials = boto3.session.Session(
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox", region_name="us-east-1"
+    )
+    progress = RecordedProgress()
+    session = AwsSession(endpoint_url=box.endpoint, boto_session=credentials)
+    collect(session, CollectRequest(lake=tmp_path / "lake", regions=("all",), days=3), progress)
+    events = progress.events
+    assert events[0] == ("begin", 8, 3) and events[-1] == ("end",)
+    waiting = [e for e in events if e[0] == "waiting"]
+    # the sandbox's services are older than its one day of history: the window is the 3 days asked
+    assert waiting == [("waiting", "metrics: 3.0 days for 8 services")]
+    advanced = Counter((e[1], e[2]) for e in events if e[0] == "advance")
+    names = {s.spec.name for s in box.world.services}
+    assert advanced == Counter({(name, stage): 1 for name in names for stage in STAGES})
+    # inventory first, then the waiting note, then the metrics and the logs as they land
+    first_wait = events.index(waiting[0])
+    assert all(e[2] == "inventory" for e in events[1:first_wait])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -86,9 +87,12 @@ def lake(tmp_path_factory):
     return root
 
 
-def advisor(*args):
+def advisor(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "advisor.cli", *map(str, args)], capture_output=True, text=True
+        [sys.executable, "-m", "advisor.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=None if env is None else os.environ | env,
     )
 
 
@@ -141,12 +145,60 @@ def test_rows_land_in_the_lake_once_per_service_and_data(lake, json_run):
     assert {"status", "recommended_max_concurrency", "monthly_savings", "reason"} <= set(csv.columns)
 
 
-def test_table_names_every_service(lake, json_run):
-    run = advisor("recommend", "--lake", lake, "--service", "busy-api", "--service", "young-api")
+def test_table_names_every_service_and_fits_80_columns(lake, json_run):
+    run = advisor(
+        "recommend", "--lake", lake, "--service", "busy-api", "--service", "young-api", env={"COLUMNS": "80"}
+    )
     assert run.returncode == 0, run.stderr
-    for words in ("busy-api", "young-api", "100/1/25", "confidence", "No recommendation"):
+    for words in ("busy-api", "young-api", "100/1/25", "conf.", "No recommendation", "total"):
         assert words in run.stdout
     assert "paused-api" not in run.stdout
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
+
+
+def test_progress_goes_to_stderr_and_json_stays_clean(lake):
+    # FORCE_COLOR makes stderr a terminal for rich, as a user's is; the refusals are quick to make.
+    run = advisor(
+        "recommend", "--lake", lake, "--service", "young-api", "--service", "paused-api",
+        "--format", "json", env={"FORCE_COLOR": "1"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert [item["service_name"] for item in json.loads(run.stdout)] == ["paused-api", "young-api"]
+    assert "recommend" in run.stderr and "2/2" in run.stderr
+
+
+def test_a_bad_sort_is_bad_input_before_any_work(lake, monkeypatch, capsys):
+    code, err = in_process(monkeypatch, capsys, "recommend", "--lake", lake, "--sort", "price")
+    assert code == 2 and "--sort" in err and "savings" in err and len(err.strip().splitlines()) == 1
+
+
+def stored_busy(lake) -> pd.Series:
+    """busy-api's row in the lake, as the last `advisor recommend` of this module left it."""
+    rows = read_table(lake, "recommendations")
+    return rows[rows["service_arn"] == BUSY.arn].sort_values("generated_at").iloc[-1]
+
+
+def test_explain_prints_every_reason_whole(lake, json_run):
+    run = advisor("explain", "busy-api", "--lake", lake, env={"COLUMNS": "80"})
+    assert run.returncode == 0, run.stderr
+    busy = stored_busy(lake)
+    for reason in busy["explanation"].split("\n"):
+        assert reason in run.stdout
+    assert f"{int(busy['recommended_max_concurrency'])}/" in run.stdout and "Evidence" in run.stdout
+
+
+def test_explain_json_is_the_stored_recommendation_whole(lake, json_run):
+    run = advisor("explain", "busy-api", "--lake", lake, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    stored, busy = json.loads(run.stdout), stored_busy(lake)
+    assert stored["reasons"] == busy["explanation"].split("\n")
+    assert stored["recommended"]["max_concurrency"] == busy["recommended_max_concurrency"]
+    assert stored["service_arn"] == BUSY.arn and len(stored["id"]) == 12
+
+
+def test_explain_an_unknown_service_is_bad_input(lake, json_run, monkeypatch, capsys):
+    code, err = in_process(monkeypatch, capsys, "explain", "nope-api", "--lake", lake)
+    assert code == 2 and "nope-api" in err and "busy-api" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
@@ -179,3 +231,17 @@ def test_a_failing_service_does_not_stop_the_others(lake, tmp_path):
     by_name = {item["service_name"]: item for item in json.loads(run.stdout)}
     assert by_name["broken-api"]["status"] == "error" and by_name["busy-api"]["status"] == "ok"
     assert list(read_table(root, "recommendations")["service_name"]) == ["busy-api"]
+
+
+def test_the_pipeline_reports_each_service_as_it_is_done(lake):
+    from advisor.engine.recommender import RecommendSettings
+    from advisor.recommend.pipeline import recommend_lake
+
+    calls = []
+    recommend_lake(
+        lake,
+        ("young-api", "paused-api"),
+        RecommendSettings(right_size=False),
+        progress=lambda *a: calls.append(a),
+    )
+    assert calls == [("paused-api", 1, 2), ("young-api", 2, 2)]

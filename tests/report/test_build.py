@@ -118,3 +118,22 @@ def test_a_change_is_billed_under_each_configuration_and_its_savings_realized(tm
     (action,) = report.actions
     assert action.status == "succeeded" and action.realized_minutes == 2 * 1440
     assert action.predicted_monthly_savings_usd > 0 and action.realized_monthly_savings_usd > 0
+
+
+def test_estimated_prices_are_said_in_the_notes_the_rows_and_the_csv(tmp_path):
+    # Tokyo's vCPU rate is not published (docs/pricing.md); us-east-1's are.
+    add_service(tmp_path, ref("orders-api", 1), traffic(START, 1, seed=1))
+    add_service(tmp_path, ref("tokyo-web", 2, "ap-northeast-1"), traffic(START, 1, seed=2, mean_rpm=2000))
+    report = build_report(tmp_path, resolve_period("7d", tmp_path))
+    assert any("ap-northeast-1" in n and "estimate" in n and "us-east-1" not in n for n in report.notes)
+    assert {s.service_name: s.prices_estimate for s in report.services} == {
+        "orders-api": False,
+        "tokyo-web": True,
+    }
+    rendered = render(report, tmp_path / "out", ("md", "csv"))
+    markdown = (rendered.directory / "report.md").read_text()
+    assert "≈ estimate" in markdown and "ap-northeast-1" in markdown
+    services_csv = (rendered.directory / "services.csv").read_text().splitlines()
+    column = services_csv[0].split(",").index("prices_estimate")
+    by_name = {row.split(",")[0]: row.split(",")[column] for row in services_csv[1:]}
+    assert by_name == {"orders-api": "False", "tokyo-web": "True"}

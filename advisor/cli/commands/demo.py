@@ -41,7 +41,7 @@ def _wait_for_sandbox(endpoint: str, process: subprocess.Popen, timeout: float =
         try:
             if control(endpoint, "health", timeout=2).get("status") == "ok":  # history produced
                 return
-        except AdvisorError:
+        except (AdvisorError, OSError):  # not listening yet, or too busy seeding to answer in time
             pass
         time.sleep(0.5)
     raise AdvisorError(f"the sandbox at {endpoint} did not answer within {timeout:.0f} s")
@@ -56,6 +56,7 @@ def demo_cmd(
 ) -> None:
     """Start the sandbox, collect its fleet, recommend, and serve the dashboard (Ctrl-C stops all)."""
     from advisor.aws.session import AwsSession
+    from advisor.cli.formats.progress import ServiceBar
     from advisor.collect.progress import RichProgress
     from advisor.collect.run import CollectRequest, collect
     from advisor.recommend.pipeline import recommend_lake
@@ -97,8 +98,8 @@ def demo_cmd(
             raise AdvisorError(f"the first collection failed for {failed}")
         console.print(f"Collected {len(summary.services)} services into {lake}.")
         console.rule("3/4 recommend")
-        with console.status("Recommending ..."):
-            fleet = recommend_lake(lake)
+        with ServiceBar("recommend") as bar:  # about a minute for eight services
+            fleet = recommend_lake(lake, progress=bar.advance)
         console.print(f"{fleet.rows_written} recommendations written.")
         if not dashboard:
             return

@@ -20,6 +20,26 @@ from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.engine.recommender import RecommendSettings
+    from advisor.recommend.view import FleetView
+
+# The table's order and filters (they narrow what is shown, in every format; the lake gets every row).
+# Spelled out here so that `--help` does not import the pipeline; tests hold them equal to recommend.view.
+SORTS = ("savings", "risk", "confidence", "cost", "name")
+RISKS = ("throttling", "latency", "cold-starts", "any")
+CONFIDENCE_LEVELS = ("none", "low", "medium", "high")
+SORT = typer.Option("name", "--sort", help=f"Order of the services: {', '.join(SORTS)} (biggest first).")
+MIN_SAVINGS = typer.Option(
+    None, "--min-savings", help="Show only services saving at least this many dollars a month."
+)
+RISK = typer.Option(
+    None, "--risk", help=f"Show only services whose current configuration risks: {', '.join(RISKS)}."
+)
+CONFIDENCE = typer.Option(
+    None,
+    "--confidence",
+    help=f"Show only services with at least this confidence: {', '.join(CONFIDENCE_LEVELS[1:])}.",
+)
+PROGRESS = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr.")
 
 STRATEGY = typer.Option(DEFAULT_PROFILE, "--strategy", help=f"Risk strategy: {', '.join(PROFILES)}.")
 # Until the next release: the risk profile's old flag, now meaning the AWS profile everywhere else.
@@ -74,10 +94,22 @@ def _trace_files(directory: Path) -> list[Path]:
     return files
 
 
+def _fleet_view(sort: str, min_savings: float | None, risk: str | None, confidence: str | None) -> FleetView:
+    from advisor.recommend.view import FleetView
+
+    return FleetView(sort=sort, min_savings=min_savings, risk=risk, confidence=confidence)
+
+
 def _recommend_lake(
-    lake: Path | None, services: tuple[str, ...], recommend: RecommendSettings, fmt: Format
+    lake: Path | None,
+    services: tuple[str, ...],
+    recommend: RecommendSettings,
+    fmt: Format,
+    view: FleetView,
+    progress: bool,
 ) -> None:
     from advisor.cli.formats import recommend as render_recommend
+    from advisor.cli.formats.progress import ServiceBar
     from advisor.recommend.pipeline import recommend_lake
 
     settings = options.settings(lake)
@@ -88,13 +120,14 @@ def _recommend_lake(
             recommend.capacity, slo_factor=slo.latency_factor, cpu_limit_pct=slo.max_cpu_percent
         ),
     )
-    fleet = recommend_lake(settings.lake, services, recommend)
+    with ServiceBar("recommend", enabled=progress) as bar:
+        fleet = recommend_lake(settings.lake, services, recommend, progress=bar.advance)
     if fmt is Format.json:
-        print(render_recommend.fleet_json(fleet))
+        print(render_recommend.fleet_json(fleet, view))
     elif fmt is Format.csv:
-        print(render_recommend.fleet_csv(fleet), end="")
+        print(render_recommend.fleet_csv(fleet, view), end="")
     else:
-        render_recommend.print_wide(render_recommend.fleet_table(fleet))
+        render_recommend.print_fitted(render_recommend.fleet_table(fleet, view))
     if not fleet.ok:
         for failed in fleet.failed:
             print(f"advisor: error: {failed.service_name}: {failed.error}", file=sys.stderr)
@@ -127,19 +160,30 @@ def recommend_cmd(
     budget: float = typer.Option(0.001, help="SLO error budget: share of minutes allowed to breach."),
     right_size: bool = typer.Option(True, "--right-size/--no-right-size", help="Compare instance sizes."),
     seed: int = typer.Option(0, help="Seed of the simulated metrics' noise."),
+    sort: str = SORT,
+    min_savings: float | None = MIN_SAVINGS,
+    risk: str | None = RISK,
+    confidence: str | None = CONFIDENCE,
+    progress: bool = PROGRESS,
     fmt: Format = format_option(Format.table, Format.json, Format.csv),
 ) -> None:
     """Recommend MaxConcurrency, MinSize and MaxSize from a service's metrics, with the evidence.
 
     Without --from-trace: every service of the lake's latest inventory (or the --service ones),
-    printed and written to the lake's `recommendations` table (one row per service).
+    printed and written to the lake's `recommendations` table (one row per service). --sort and the
+    filters choose what is shown; `advisor explain SERVICE` shows one recommendation whole.
     """
     settings = _recommend_settings(strategy_named(strategy, old_profile), budget, horizon_days, right_size)
     if from_trace is None:
-        _recommend_lake(lake, tuple(service), settings, fmt)
+        view = _fleet_view(sort, min_savings, risk, confidence)
+        _recommend_lake(lake, tuple(service), settings, fmt, view, progress)
         return
     if lake is not None or service:
         raise InputError("--lake and --service read the lake; they do not go with --from-trace")
+    if sort != "name" or min_savings is not None or risk is not None or confidence is not None:
+        raise InputError(
+            "--sort, --min-savings, --risk and --confidence order a fleet: not with --from-trace"
+        )
     from advisor.cli.formats import recommend as render_recommend
     from advisor.domain import DEFAULT_SCALING, InstanceSize
     from advisor.engine.offline import recommend_from_trace

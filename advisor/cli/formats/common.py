@@ -44,11 +44,13 @@ def simulation_table(summary: SimulationSummary, source: str) -> Table:
     table.add_row(
         "instance",
         f"{s.instance}",
-        s.region + (f" (prices of {s.prices_fallback_for})" if s.prices_fallback_for else ""),
+        s.region
+        + (f" (prices of {s.prices_fallback_for})" if s.prices_fallback_for else "")
+        + ("; ≈$: estimated prices (docs/pricing.md)" if s.prices_estimate else ""),
     )
     table.add_row("minutes replayed", f"{s.minutes:,}", f"{days:.1f} days")
-    table.add_row("cost", money(s.cost_usd), "over the replayed minutes")
-    table.add_row("monthly cost", money(s.monthly_cost_usd), "scaled to 30 days")
+    table.add_row("cost", money(s.cost_usd, s.prices_estimate), "over the replayed minutes")
+    table.add_row("monthly cost", money(s.monthly_cost_usd, s.prices_estimate), "scaled to 30 days")
     table.add_row("active instance-hours", f"{s.active_instance_hours:,.1f}", "billed for vCPU and memory")
     table.add_row("provisioned instance-hours", f"{s.provisioned_instance_hours:,.1f}", "billed for memory")
     share = s.breach_minutes / s.minutes

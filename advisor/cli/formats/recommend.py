@@ -6,15 +6,18 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from rich.console import Console, JustifyMethod
+from rich import box
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
 from advisor.engine.explain import Recommendation
-from advisor.lake.recommendations import lake_row
-from advisor.presentation.numbers import MISSING, money, percent
+from advisor.lake.recommendations import StoredRecommendation, lake_row
+from advisor.presentation.numbers import MISSING, money, percent, shortened
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
+from advisor.recommend.view import FleetTotal, FleetView, arrange, current_risks, total
 
 
 def _native(value):
@@ -45,9 +48,13 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
     table.add_row(
         "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
     )
-    table.add_row("monthly cost now", money(rec.monthly_cost_current_usd), "forecast replay, current config")
-    table.add_row("monthly cost after", money(rec.monthly_cost_recommended_usd), "forecast replay")
-    table.add_row("monthly savings", money(rec.monthly_savings_usd), "")
+    est = rec.prices_estimate
+    note = "; ≈$: estimated prices (docs/pricing.md)" if est else ""
+    table.add_row(
+        "monthly cost now", money(rec.monthly_cost_current_usd, est), f"forecast replay, current config{note}"
+    )
+    table.add_row("monthly cost after", money(rec.monthly_cost_recommended_usd, est), "forecast replay")
+    table.add_row("monthly savings", money(rec.monthly_savings_usd, est), "")
     for name in rec.after:
         before, after = rec.before[name], rec.after[name]
         table.add_row(
@@ -125,12 +132,14 @@ def _flat(outcome: ServiceRecommendation) -> dict:
     flat.pop("evidence_json")
     flat.pop("explanation")
     flat["generated_at"] = str(flat["generated_at"])
-    return row | {"status": rec.status} | flat | {"reason": rec.reasons[0] if rec.reasons else ""}
+    reason = rec.reasons[0] if rec.reasons else ""
+    return row | {"status": rec.status} | flat | {"prices_estimate": rec.prices_estimate, "reason": reason}
 
 
-def fleet_json(fleet: FleetRecommendation) -> str:
+def fleet_json(fleet: FleetRecommendation, view: FleetView | None = None) -> str:
+    """The shown services, each with its whole recommendation (every reason, the evidence)."""
     items = []
-    for o in fleet.outcomes:
+    for o in arrange(fleet.outcomes, view or FleetView()):
         head: dict[str, str | None] = {"service_name": o.service_name, "service_arn": o.service_arn}
         if o.recommendation is None:
             items.append(head | {"status": "error", "region": o.region, "error": o.error})
@@ -147,8 +156,9 @@ def _whole_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def fleet_csv(fleet: FleetRecommendation) -> str:
-    return _whole_numbers(pd.DataFrame([_native(_flat(o)) for o in fleet.outcomes])).to_csv(index=False)
+def fleet_csv(fleet: FleetRecommendation, view: FleetView | None = None) -> str:
+    shown = arrange(fleet.outcomes, view or FleetView())
+    return _whole_numbers(pd.DataFrame([_native(_flat(o)) for o in shown])).to_csv(index=False)
 
 
 def recommendation_csv(rec: Recommendation, source: str) -> str:
@@ -156,42 +166,164 @@ def recommendation_csv(rec: Recommendation, source: str) -> str:
     for key in ("evidence_json", "explanation", "generated_at", "service_arn"):
         flat.pop(key)
     flat = {"source": source, "status": rec.status} | flat
+    flat["prices_estimate"] = rec.prices_estimate
     flat["reason"] = rec.reasons[0] if rec.reasons else ""
     return _whole_numbers(pd.DataFrame([_native(flat)])).to_csv(index=False)
 
 
-def fleet_table(fleet: FleetRecommendation) -> Table:
-    table = Table(title=f"Recommendations from the lake at {fleet.lake}")
-    for name, justify in (
-        ("service", "left"),
-        ("region", "left"),
-        ("current", "right"),
-        ("recommended", "right"),
-        ("cost now", "right"),
-        ("cost recommended", "right"),
-        ("savings", "right"),
-        ("breach min", "right"),
-        ("confidence", "left"),
-        ("reason", "left"),
-    ):
-        width = 60 if name == "reason" else None
-        table.add_column(name, justify=cast(JustifyMethod, justify), overflow="fold", max_width=width)
-    for o in fleet.outcomes:
+def _config_cell(rec: Recommendation) -> str:
+    if rec.recommended is None:
+        return f"{rec.current}\n→ {MISSING}"
+    return f"{rec.current}\n→ {rec.recommended}"
+
+
+def _cost_cell(rec: Recommendation) -> str:
+    now, then, est = rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd, rec.prices_estimate
+    if now is None and then is None:
+        return ""
+    return f"{money(now, est)}\n→ {money(then, est)}"
+
+
+def _savings_cell(rec: Recommendation) -> str:
+    savings, now = rec.monthly_savings_usd, rec.monthly_cost_current_usd
+    if savings is None:
+        return ""
+    share = f"\n{savings / now:.0%}" if now else ""
+    return money(savings, rec.prices_estimate) + share
+
+
+def _risk_cell(outcome: ServiceRecommendation) -> str:
+    rec = outcome.recommendation
+    assert rec is not None
+    badges = ", ".join(current_risks(outcome)) or "none"
+    breach = rec.breach_minutes_expected
+    after = "" if breach is None else f"\n→ {breach}/{rec.breach_budget_minutes} min"
+    return badges + after
+
+
+# (header, justify, no_wrap): one-word headers, and columns narrow enough that the table fits 80 columns.
+_FLEET_COLUMNS = (
+    ("service", "left", True),
+    ("config", "right", True),
+    ("cost/mo", "right", True),
+    ("savings", "right", True),
+    ("risk", "left", False),
+    ("conf.", "left", True),
+)
+REASON_WIDTH = 60
+
+
+def fleet_table(fleet: FleetRecommendation, view: FleetView | None = None) -> Group:
+    """The fleet as a person reads it: one row per shown service (config and monthly cost now ->
+    recommended, savings, the current configuration's risk -> the recommended one's breach minutes,
+    confidence), the total, then each service's first reason shortened (whole in --format json and
+    `advisor explain SERVICE`)."""
+    shown = arrange(fleet.outcomes, view or FleetView())
+    table = Table(
+        title=f"Recommendations from the lake at {fleet.lake}",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+    )
+    for name, justify, no_wrap in _FLEET_COLUMNS:
+        table.add_column(name, justify=cast(JustifyMethod, justify), no_wrap=no_wrap, min_width=len(name))
+    for o in shown:
+        service = f"{o.service_name}\n[dim]{o.region}[/dim]"
         rec = o.recommendation
         if rec is None:
-            table.add_row(o.service_name, o.region, MISSING, MISSING, "", "", "", "", "error", o.error or "")
-            continue
-        breach = rec.breach_minutes_expected
+            table.add_row(service, "", "", "", "", "error")
+        else:
+            table.add_row(
+                service, _config_cell(rec), _cost_cell(rec), _savings_cell(rec), _risk_cell(o), rec.confidence
+            )
+    fleet_total = total(shown)
+    _total_row(table, fleet_total)
+    return Group(table, *_why_lines(shown, fleet_total))
+
+
+def _total_row(table: Table, fleet: FleetTotal) -> None:
+    est = fleet.prices_estimate
+    table.add_section()
+    if fleet.services:
+        costs = f"{money(fleet.cost_now_usd, est)}\n→ {money(fleet.cost_recommended_usd, est)}"
+        share = f"\n{fleet.savings_usd / fleet.cost_now_usd:.0%}" if fleet.cost_now_usd else ""
+        savings = money(fleet.savings_usd, est) + share
+    else:
+        costs = savings = MISSING
+    table.add_row(
+        f"total\n{fleet.services} of {fleet.shown} priced", "", costs, savings, "", "", style="bold"
+    )
+
+
+def _why_lines(shown: list[ServiceRecommendation], fleet: FleetTotal) -> list[Text]:
+    lines = [Text("why (the first reason; all of them: advisor explain SERVICE)", style="bold")]
+    for o in shown:
+        rec = o.recommendation
+        reason = (o.error or "") if rec is None else (rec.reasons[0] if rec.reasons else rec.status)
+        lines.append(
+            Text(f"  {o.service_name}: {shortened(reason, REASON_WIDTH)}", no_wrap=True, overflow="ellipsis")
+        )
+    if fleet.prices_estimate:
+        lines.append(Text("≈$: priced from rates AWS does not publish for the region (docs/pricing.md)"))
+    return lines
+
+
+def print_fitted(table: RenderableType) -> None:
+    """A table fitted to the terminal (COLUMNS, or 80 when the output is a pipe)."""
+    Console(soft_wrap=False).print(table)
+
+
+def stored_json(stored: StoredRecommendation) -> str:
+    """A stored recommendation whole: its id and time, then everything the engine said."""
+    head = {
+        "id": stored.id,
+        "service_name": stored.service_name,
+        "service_arn": stored.service_arn,
+        "generated_at": str(stored.generated_at),
+    }
+    return to_json(_native(head | stored.evidence.to_dict()))
+
+
+def evidence_table(rec: Recommendation) -> Table:
+    """Each scenario replayed under the current and the recommended configuration."""
+    est = rec.prices_estimate
+    table = Table(
+        title="Evidence: each scenario replayed (429s: throttled requests, estimated)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in ("scenario", "config", "cost/mo", "breach min", "429s"):
+        table.add_column(name, justify="left" if name in ("scenario", "config") else "right", no_wrap=True)
+    for which, outcomes in (("now", rec.before), ("recommended", rec.after)):
+        for scenario, o in outcomes.items():
+            table.add_row(
+                f"{scenario} ({which})",
+                str(o.config),
+                money(o.monthly_cost_usd, est),
+                f"{o.breach_minutes:,} / {o.minutes:,}",
+                f"{o.throttled_requests:,.0f}",
+            )
+    for option in rec.right_sizing:
         table.add_row(
-            o.service_name,
-            o.region,
-            str(rec.current),
-            "-" if rec.recommended is None else str(rec.recommended),
-            "" if rec.monthly_cost_current_usd is None else money(rec.monthly_cost_current_usd),
-            "" if rec.monthly_cost_recommended_usd is None else money(rec.monthly_cost_recommended_usd),
-            "" if rec.monthly_savings_usd is None else money(rec.monthly_savings_usd),
-            "" if breach is None else f"{breach} / {rec.breach_budget_minutes}",
-            rec.confidence,
-            rec.reasons[0] if rec.reasons else rec.status,
+            f"size {option.instance}",
+            MISSING if option.config is None else str(option.config),
+            money(option.monthly_cost_usd, est),
+            MISSING if option.breach_minutes is None else f"{option.breach_minutes:,}",
+            "",
         )
     return table
+
+
+def print_explained(stored: StoredRecommendation) -> None:
+    """`advisor explain`: the recommendation, every reason in full, and the replays behind it."""
+    rec = stored.evidence
+    source = f"{stored.service_name} ({stored.region}), {stored.generated_at:%Y-%m-%d %H:%M} UTC"
+    console = Console(soft_wrap=False)
+    console.print(recommendation_table(rec, source))
+    console.print(Text(f"id {stored.id}", style="dim"))
+    console.print(Text("Why", style="bold"))
+    for reason in rec.reasons:
+        console.print(Text(f"- {reason}"), soft_wrap=True)
+    if rec.before or rec.after:
+        console.print(evidence_table(rec))
