@@ -54,6 +54,7 @@ class Damage:
     table: str
     path: Path
     problem: str
+    kind: str = "unreadable"  # unreadable | misplaced (a directory that is not the table's layout)
 
     def warning(self) -> str:
         return f"skipped {self.path}: {self.problem}; {REPAIR_HINT}"
@@ -99,7 +100,7 @@ def scan_table(
         parts = path.relative_to(lake.table_dir(spec)).parts[:-1]
         partition, problem = parse_partition(spec, parts)
         if partition is None:
-            scan.damaged.append(Damage(spec.name, path, problem))
+            scan.damaged.append(Damage(spec.name, path, problem, "misplaced"))
             continue
         if not _wanted(spec, partition, where or {}, first_day, last_day):
             continue

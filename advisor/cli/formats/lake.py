@@ -1,4 +1,4 @@
-"""Formatters for `advisor lake prune`: the partitions it would remove (or removed), per table."""
+"""Formatters for `advisor lake prune` (partitions it would remove, per table) and `advisor lake check`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from itertools import groupby
 from rich.table import Table
 
 from advisor.cli.formats.common import to_json
+from advisor.lake.check import CheckReport
 from advisor.lake.retention import Partition
 from advisor.presentation.numbers import count, size
 
@@ -45,4 +46,41 @@ def prune_table(partitions: Sequence[Partition], before: str, removed: bool) -> 
     table.add_row(
         "total", count(len(partitions)), "", "", size(sum(p.size_bytes for p in partitions)), style="bold"
     )
+    return table
+
+
+def check_json(report: CheckReport) -> str:
+    return to_json(
+        {
+            "lake": str(report.lake),
+            "files_checked": report.files_checked,
+            "healthy": report.healthy,
+            "quarantine": str(report.quarantine) if report.quarantine else None,
+            "findings": [
+                {
+                    "table": f.table,
+                    "path": str(f.path),
+                    "kind": f.kind,
+                    "problem": f.problem,
+                    "repair": f.repair,
+                    "moved_to": str(report.moved[f.path]) if f.path in report.moved else None,
+                }
+                for f in report.findings
+            ],
+        }
+    )
+
+
+def check_table(report: CheckReport) -> Table:
+    done = report.quarantine is not None
+    title = f"Lake check: {count(report.files_checked)} files, {count(len(report.findings))} to repair"
+    table = Table(title=title, title_justify="left")
+    table.add_column("table")
+    table.add_column("file")
+    table.add_column("problem")
+    table.add_column("repaired" if done else "--repair would")
+    for f in report.findings:
+        moved = report.moved.get(f.path)
+        action = f.repair if not done else ("moved to quarantine" if moved else "gone before repair")
+        table.add_row(f.table, str(f.path.relative_to(report.lake)), f.problem, action)
     return table
