@@ -238,6 +238,8 @@ def _record_metrics(
             outcome.result, outcome.error = "failed", f"metrics: {error}"
             continue
         outcome.datapoints, outcome.metric_rows_added = metrics.datapoints, metrics.rows_added
+        if metrics.healed:
+            outcome.notes.append(f"re-fetched lost metrics for {', '.join(metrics.healed)}")
         if metrics.empty and metrics.window.minutes:
             outcome.notes.append(_empty_note(metrics.empty))
         if not metrics.complete:

@@ -17,6 +17,7 @@ from advisor.lake.layout import Lake
 from advisor.lake.writer import atomic_write
 
 HIGH_WATER_MARK = "high_water_mark"
+DAYS = "days"
 
 
 class StateStore:
@@ -49,3 +50,12 @@ class StateStore:
         when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
         current = self.get(table, key) or {}
         self.put(table, key, {**current, HIGH_WATER_MARK: when.isoformat()})
+
+    def days(self, table: str, key: str) -> dict[str, int]:
+        """The UTC days landed for (table, key) with the rows their partition held: what a lost,
+        emptied or truncated partition is measured against."""
+        return dict((self.get(table, key) or {}).get(DAYS, {}))
+
+    def set_days(self, table: str, key: str, days: dict[str, int]) -> None:
+        current = self.get(table, key) or {}
+        self.put(table, key, {**current, DAYS: dict(sorted(days.items()))})
