@@ -26,6 +26,7 @@ from advisor.collect.windows import OLDEST, floor_minute
 from advisor.domain import APP_RUNNER_METRICS
 from advisor.errors import AdvisorError, InputError
 from advisor.lake.retention import sweep_temp_files
+from advisor.lake.writer import ensure_writable
 from advisor.platform.apprunner import AppRunnerPlatform
 from advisor.platform.base import Platform
 
@@ -131,6 +132,7 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
     """Run one collection into `request.lake`; never raises for one service's failure."""
     progress = progress or NoProgress()
     started = time.monotonic()
+    ensure_writable(request.lake)
     regions = resolve_regions(session, request.regions)
     identity = caller_identity(session)
     now = floor_minute(server_now(session))

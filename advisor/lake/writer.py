@@ -183,6 +183,16 @@ def _old_rows(lake: Lake, spec: Table, target: Path) -> pa.Table:
     return spec.columns.empty_table()
 
 
+def ensure_writable(lake: Lake | str | Path) -> None:
+    """Fail once, before any work, when the lake cannot take a write (a read-only mount, no space)."""
+    lake = Lake.of(lake)
+    with writable(lake, lake.root):
+        lake.root.mkdir(parents=True, exist_ok=True)
+        probe = lake.root / f".probe.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+
+
 @contextlib.contextmanager
 def writable(lake: Lake, path: Path) -> Iterator[None]:
     """A lake that refuses writes (read-only file system, no permission) is one error saying so, not a
