@@ -164,3 +164,15 @@ def test_a_read_only_lake_is_one_error_naming_the_lake(two_days):
     assert done.returncode == 3, done.stderr
     assert f"cannot write to the lake at {two_days.root}" in done.stdout
     assert "Read-only file system" in done.stdout
+
+
+def test_duckdb_views_skip_damaged_files_and_count_a_key_once(two_days):
+    from advisor.lake.duck import connect
+
+    (two_days.root / DAY1).write_bytes(b"")
+    shutil.copy(two_days.root / DAY2, (two_days.root / DAY2).with_name("part-0 (copy).parquet"))
+    with pytest.warns(LakeWarning, match="empty file"):
+        connection = connect(two_days)
+    by_date = connection.execute("SELECT date, count(*) FROM metrics GROUP BY date").fetchall()
+    assert by_date == [("2026-11-28", 20)]
+    assert connection.execute("SELECT count(*) FROM metrics").fetchone() == (20,)  # not 40
