@@ -125,10 +125,29 @@ def parse_partition(spec: Table, parts: tuple[str, ...]) -> tuple[dict[str, str]
     return values, ""
 
 
+_INSPECTED: dict[tuple[str, Path, int, int, int], tuple[int | None, str]] = {}
+_INSPECTED_MAX = 20_000
+
+
 def inspect_file(spec: Table, path: Path) -> tuple[int | None, str]:
-    """(rows, "") for a Parquet file of this table, or (None, what is wrong with it)."""
+    """(rows, "") for a Parquet file of this table, or (None, what is wrong with it).
+
+    Remembered per (path, inode, size, mtime): the writer replaces a file by rename, which changes all
+    three, and the dashboard and the report read the same files many times in one process."""
     try:
-        size = path.stat().st_size
+        stat = path.stat()
+    except FileNotFoundError:
+        return None, "removed while being read"
+    key = (spec.name, path, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _INSPECTED:
+        if len(_INSPECTED) >= _INSPECTED_MAX:
+            _INSPECTED.clear()
+        _INSPECTED[key] = _inspect(spec, path, stat.st_size)
+    return _INSPECTED[key]
+
+
+def _inspect(spec: Table, path: Path, size: int) -> tuple[int | None, str]:
+    try:
         if size == 0:
             return None, "empty file (0 bytes)"
         with open(path, "rb") as handle:

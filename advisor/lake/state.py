@@ -11,8 +11,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from advisor.domain import SERVICE_ARN_PATTERN
 from advisor.lake.layout import Lake
 from advisor.lake.writer import atomic_write
 
@@ -59,3 +60,15 @@ class StateStore:
     def set_days(self, table: str, key: str, days: dict[str, int]) -> None:
         current = self.get(table, key) or {}
         self.put(table, key, {**current, DAYS: dict(sorted(days.items()))})
+
+    def keys(self, table: str) -> list[str]:
+        directory = self.lake.state_dir / quote(table, safe="")
+        return sorted(unquote(p.stem) for p in directory.glob("*.json")) if directory.is_dir() else []
+
+    def forget_days(self, table: str, service_id: str, days: set[str]) -> None:
+        """Pruned days are no longer expected in the lake: the collector must not re-fetch them."""
+        for key in self.keys(table):
+            match = SERVICE_ARN_PATTERN.fullmatch(key)
+            landed = self.days(table, key)
+            if match is not None and match["id"] == service_id and landed.keys() & days:
+                self.set_days(table, key, {d: n for d, n in landed.items() if d not in days})

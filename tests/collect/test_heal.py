@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from advisor.lake.files import LakeWarning
+from advisor.lake.retention import drop_partitions, old_partitions
 from advisor.lake.writer import write
 from tests.collect.conftest import PERCENTILE_RTOL, cli, run_collect, start_sandbox, table_rows
 
@@ -110,3 +112,15 @@ def test_recommend_on_a_damaged_lake_names_the_file_and_carries_on(box, tmp_path
     assert "Traceback" not in err
     assert f"skipped {first / 'part-0.parquet'}: empty file (0 bytes)" in err
     assert "part-0 (copy).parquet" in err and "counted once" in err
+
+
+def test_a_pruned_day_is_not_fetched_again(box, tmp_path):
+    """`advisor lake prune` removes a day on purpose: healing must not undo it."""
+    lake = tmp_path / "lake"
+    run_collect(box, lake)
+    first = day_partitions(lake)[0]
+    day = date.fromisoformat(first.name.removeprefix("date="))
+    drop_partitions(lake, old_partitions(lake, day + timedelta(days=1)))
+    summary, _ = quiet_collect(box, lake)
+    assert summary.ok and not first.exists()
+    assert not [n for s in summary.services for n in s.notes if "re-fetched" in n]
