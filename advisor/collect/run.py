@@ -132,8 +132,8 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
     """Run one collection into `request.lake`; never raises for one service's failure."""
     progress = progress or NoProgress()
     started = time.monotonic()
-    ensure_writable(request.lake)
     regions = resolve_regions(session, request.regions)
+    ensure_writable(request.lake)  # once, before the first write (bad input creates no lake)
     identity = caller_identity(session)
     now = floor_minute(server_now(session))
     sweep_temp_files(request.lake)
