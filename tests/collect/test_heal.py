@@ -124,3 +124,16 @@ def test_a_pruned_day_is_not_fetched_again(box, tmp_path):
     summary, _ = quiet_collect(box, lake)
     assert summary.ok and not first.exists()
     assert not [n for s in summary.services for n in s.notes if "re-fetched" in n]
+
+
+def test_report_on_a_damaged_lake_names_the_file_and_carries_on(box, tmp_path, monkeypatch, capsys):
+    """Today: pyarrow's ArrowInvalid from the first metrics read."""
+    lake = tmp_path / "lake"
+    run_collect(box, lake)
+    damaged = day_partitions(lake)[0] / "part-0.parquet"
+    damaged.write_text("not parquet\n")
+    args = ["report", "--lake", str(lake), "--out", str(tmp_path / "out"), "--format", "csv,json"]
+    code, _out, err = cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "Traceback" not in err and f"skipped {damaged}: not a Parquet file" in err
+    assert list((tmp_path / "out").rglob("*.csv"))
