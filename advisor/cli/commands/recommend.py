@@ -16,7 +16,7 @@ import typer
 from advisor.cli import options
 from advisor.cli.options import Format, check_format, format_option
 from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES, profile_named
-from advisor.errors import InputError, LakeError
+from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.engine.recommender import RecommendSettings
@@ -95,12 +95,14 @@ def _recommend_lake(
         print(render_recommend.fleet_csv(fleet), end="")
     else:
         render_recommend.print_wide(render_recommend.fleet_table(fleet))
-    if fleet.not_stored:
-        raise LakeError(f"the recommendations above are not stored: {fleet.not_stored}")
     if not fleet.ok:
         for failed in fleet.failed:
             print(f"advisor: error: {failed.service_name}: {failed.error}", file=sys.stderr)
         raise typer.Exit(1)
+    if fleet.not_stored:
+        from advisor.errors import LakeError
+
+        raise LakeError(f"the recommendations above are not stored: {fleet.not_stored}")
 
 
 def recommend_cmd(
