@@ -77,7 +77,6 @@ def check_cmd(
 ) -> None:
     """List the lake's files that readers skip or count twice; exit 1 if there are any, unless --repair."""
     from advisor.cli.formats import lake as render_lake
-    from advisor.cli.formats.common import print_table
     from advisor.lake import check
 
     check_format(fmt, Format.table, Format.json)
@@ -90,7 +89,7 @@ def check_cmd(
     if fmt is Format.json:
         print(render_lake.check_json(report))
     else:
-        print_table(render_lake.check_table(report))
+        print(render_lake.check_text(report))
     if report.healthy:
         return
     if not repair:

@@ -8,7 +8,7 @@ from itertools import groupby
 from rich.table import Table
 
 from advisor.cli.formats.common import to_json
-from advisor.lake.check import CheckReport
+from advisor.lake.check import EXTRA, CheckReport
 from advisor.lake.retention import Partition
 from advisor.presentation.numbers import count, size
 
@@ -71,16 +71,16 @@ def check_json(report: CheckReport) -> str:
     )
 
 
-def check_table(report: CheckReport) -> Table:
+def check_text(report: CheckReport) -> str:
+    """One block per file: its path in the lake (whole: it is what a person acts on), then the problem
+    and the repair (a table would cut the path at 80 columns)."""
     done = report.quarantine is not None
-    title = f"Lake check: {count(report.files_checked)} files, {count(len(report.findings))} to repair"
-    table = Table(title=title, title_justify="left")
-    table.add_column("table")
-    table.add_column("file")
-    table.add_column("problem")
-    table.add_column("repaired" if done else "--repair would")
+    lines = [f"Lake check: {count(report.files_checked)} files, {count(len(report.findings))} to repair"]
     for f in report.findings:
         moved = report.moved.get(f.path)
-        action = f.repair if not done else ("moved to quarantine" if moved else "gone before repair")
-        table.add_row(f.table, str(f.path.relative_to(report.lake)), f.problem, action)
-    return table
+        if done:
+            action = ("merged, then " if f.kind == EXTRA else "") + "quarantined" if moved else "already gone"
+        else:
+            action = f"--repair would {f.repair}"
+        lines += [f"  {f.path.relative_to(report.lake)}", f"      {f.problem}; {action}"]
+    return "\n".join(lines)
