@@ -21,3 +21,7 @@ class ConfigError(InputError):
 
 class TraceError(InputError):
     """A request trace that cannot be read or makes no sense."""
+
+
+class LakeError(AdvisorError):
+    """The lake cannot be used as asked (read-only, damaged beyond skipping): exit 1, saying what to do."""

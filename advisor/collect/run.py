@@ -26,6 +26,7 @@ from advisor.collect.windows import OLDEST, floor_minute
 from advisor.domain import APP_RUNNER_METRICS
 from advisor.errors import AdvisorError, InputError
 from advisor.lake.retention import sweep_temp_files
+from advisor.lake.writer import ensure_writable
 from advisor.platform.apprunner import AppRunnerPlatform
 from advisor.platform.base import Platform
 
@@ -138,6 +139,7 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
     progress = progress or NoProgress()
     started = time.monotonic()
     regions = resolve_regions(session, request.regions)
+    ensure_writable(request.lake)  # once, before the first write (bad input creates no lake)
     identity = caller_identity(session)
     now = floor_minute(server_now(session))
     sweep_temp_files(request.lake)
@@ -257,6 +259,8 @@ def _record_metrics(
             outcome.result, outcome.error = "failed", f"metrics: {error}"
             continue
         outcome.datapoints, outcome.metric_rows_added = metrics.datapoints, metrics.rows_added
+        if metrics.healed:
+            outcome.notes.append(f"re-fetched lost metrics for {', '.join(metrics.healed)}")
         if metrics.empty and metrics.window.minutes:
             outcome.notes.append(_empty_note(metrics.empty))
         if not metrics.complete:

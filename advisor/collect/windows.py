@@ -8,8 +8,9 @@ ingested after later ones); the lake dedupes by key, so the overlap costs nothin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from advisor.lake.state import StateStore
 
@@ -43,3 +44,28 @@ def window_for(
     mark = state.high_water_mark(table, key)
     start = end - timedelta(days=days) if mark is None else floor_minute(mark) - overlap
     return CollectWindow(max(start, end - OLDEST), end)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def days_between(start: datetime, end: datetime) -> list[date]:
+    """The UTC days that [start, end) touches."""
+    first, last = start.astimezone(UTC).date(), (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)] if end > start else []
+
+
+def heal_windows(lost: Iterable[date], horizon: CollectWindow, before: datetime) -> tuple[CollectWindow, ...]:
+    """Windows re-fetching lost days: each day clipped to the horizon and ending where the regular
+    window starts (`before`), adjacent days joined so they share calls."""
+    windows: list[CollectWindow] = []
+    for day in sorted(set(lost)):
+        start = max(day_start(day), horizon.start)
+        end = min(day_start(day + timedelta(days=1)), before, horizon.end)
+        if end <= start:
+            continue
+        if windows and windows[-1].end == start:
+            start = windows.pop().start
+        windows.append(CollectWindow(start, end))
+    return tuple(windows)

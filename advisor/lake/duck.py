@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from advisor.lake.files import scan_table
 from advisor.lake.layout import Lake
 from advisor.lake.schema import TABLES, Table
 
@@ -35,17 +36,47 @@ def connect(lake: Lake | str | Path, database: str = ":memory:") -> duckdb.DuckD
 
 
 def view_sql(lake: Lake, spec: Table) -> str:
-    """The CREATE VIEW of one table: over its files, or empty with the right columns when it has none."""
-    if not lake.partition_files(spec):
+    """The CREATE VIEW of one table: over its files, or empty with the right columns when it has none.
+
+    A healthy table is a glob (new partitions show up in an open connection). A damaged one is the list
+    of its readable files, named in a warning like the pandas reader's, and a partition holding several
+    files is read newest file first per key, so SQL never counts a key twice either.
+    """
+    scan = scan_table(lake, spec)
+    if not scan.files:
+        scan.warn()
         columns = ", ".join(f"CAST(NULL AS {_SQL_TYPES[f.type]}) AS {_quote(f.name)}" for f in spec.schema)
         return f"CREATE OR REPLACE VIEW {_quote(spec.name)} AS SELECT {columns} WHERE false"
-    pattern = lake.table_dir(spec).as_posix() + "/" + "/".join(["*"] * len(spec.partition_by) + ["*.parquet"])
+    shared = scan.shared()
+    if not scan.damaged and not shared:
+        pattern = "/".join([lake.table_dir(spec).as_posix(), *["*"] * len(spec.partition_by), "*.parquet"])
+        return f"CREATE OR REPLACE VIEW {_quote(spec.name)} AS {_select(spec, _literal(pattern))}"
+    scan.warn()
+    single = [f.path for f in scan.files if f.path.parent not in shared]
+    parts = [_select(spec, _files(single))] if single else []
+    if shared:
+        ranked = [f.path for files in shared.values() for f in files]  # oldest first in each partition
+        key = ", ".join(_quote(k) for k in spec.key)
+        newest = f"list_position({_files(ranked)}, filename) DESC"
+        parts.append(
+            f"SELECT * EXCLUDE (filename) FROM ({_select(spec, _files(ranked), filename=True)}) "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {newest}) = 1"
+        )
+    return f"CREATE OR REPLACE VIEW {_quote(spec.name)} AS {' UNION ALL BY NAME '.join(parts)}"
+
+
+def _select(spec: Table, source: str, filename: bool = False) -> str:
     # Partition values stay strings, as in pandas: a service id of digits or a date must not be guessed.
     hive_types = ", ".join(f"'{p}': 'VARCHAR'" for p in spec.partition_by)
+    extra = ", filename = true" if filename else ""
     return (
-        f"CREATE OR REPLACE VIEW {_quote(spec.name)} AS SELECT * FROM read_parquet("
-        f"{_literal(pattern)}, hive_partitioning = true, union_by_name = true, hive_types = {{{hive_types}}})"
+        f"SELECT * FROM read_parquet({source}, hive_partitioning = true, union_by_name = true, "
+        f"hive_types = {{{hive_types}}}{extra})"
     )
+
+
+def _files(paths: list[Path]) -> str:
+    return "[" + ", ".join(_literal(p.as_posix()) for p in paths) + "]"
 
 
 def _quote(identifier: str) -> str:

@@ -1,11 +1,12 @@
 """Reading the lake into pandas, and the one wide per-service frame the engine consumes.
 
-Hidden files (temp files of a write in progress, the state store) are skipped by pyarrow's dataset
-discovery, so a reader never sees a partial write.
+Hidden files (temp files of a write in progress, the state store) are never listed, so a reader never
+sees a partial write; damaged files are skipped with a warning naming them (lake/files.py).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +16,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from advisor.domain import ServiceRef
+from advisor.lake.files import REPAIR_HINT, LakeFile, LakeWarning, scan_table
 from advisor.lake.layout import Lake
 from advisor.lake.schema import METRICS, Table, table
+from advisor.lake.writer import dedupe_keep_last
 
 
 def read_table(
@@ -32,32 +35,91 @@ def read_table(
 
     `where` filters partition columns (a value or a list of values) and prunes directories before any
     file is opened; `start`/`end` bound the table's time column, [start, end).
+
+    A damaged lake does not stop a read: a file that cannot be read, or sits outside the partition
+    layout, is skipped with a `LakeWarning` naming it; a key found in several files of a partition
+    (a stray copy) is counted once, from the newest file, with a warning.
     """
     lake, spec = Lake.of(lake), table(table_name)
     wanted = list(columns) if columns is not None else spec.schema.names
-    files = lake.partition_files(spec)
+    expression = _filter(spec, where or {}, start, end)
+    scan = scan_table(lake, spec, _where(spec, where or {}), *_day_bounds(start, end))
+    scan.warn()
+    shared = scan.shared()
+    single = [f.path for f in scan.files if f.path.parent not in shared]
+    pieces = [_read(lake, spec, single, wanted, expression)] if single or not shared else []
+    pieces += [_read_newest(lake, spec, d, files, wanted, expression) for d, files in shared.items()]
+    return pieces[0].to_pandas() if len(pieces) == 1 else pa.concat_tables(pieces).to_pandas()
+
+
+def _where(spec: Table, where: Mapping[str, str | Iterable[str]]) -> dict[str, set[str]]:
+    for name in where:
+        if name not in spec.partition_by:
+            raise ValueError(f"{spec.name}: {name!r} is not a partition column ({spec.partition_by})")
+    return {n: {v} if isinstance(v, str) else {str(x) for x in v} for n, v in where.items()}
+
+
+def _day_bounds(start: datetime | None, end: datetime | None) -> tuple[str | None, str | None]:
+    first = _utc(start).strftime("%Y-%m-%d") if start is not None else None
+    last = (_utc(end) - timedelta(microseconds=1)).strftime("%Y-%m-%d") if end is not None else None
+    return first, last
+
+
+def _read(
+    lake: Lake, spec: Table, files: Sequence[Path], columns: list[str], expression: ds.Expression | None
+) -> pa.Table:
+    """The files' rows in the table's schema; a file that fails past its footer is skipped, named."""
     if not files:
-        return spec.schema.empty_table().select(wanted).to_pandas()
-    dataset = ds.dataset(
+        return spec.schema.empty_table().select(columns)
+    try:
+        return _dataset(lake, spec, files).to_table(columns=columns, filter=expression)
+    except (OSError, pa.ArrowException):
+        if len(files) == 1:
+            message = f"skipped {files[0]}: its data cannot be read; {REPAIR_HINT}"
+            warnings.warn(message, LakeWarning, stacklevel=4)
+            return spec.schema.empty_table().select(columns)
+    return pa.concat_tables([_read(lake, spec, [f], columns, expression) for f in files])
+
+
+def _dataset(lake: Lake, spec: Table, files: Sequence[Path]) -> ds.Dataset:
+    return ds.dataset(
         [str(f) for f in files],
         format="parquet",
         partitioning=ds.partitioning(spec.partition_schema, flavor="hive"),
         partition_base_dir=str(lake.table_dir(spec)),
         schema=spec.schema,
     )
-    expression = _filter(spec, where or {}, start, end)
-    return dataset.to_table(columns=wanted, filter=expression).to_pandas()
+
+
+def _read_newest(
+    lake: Lake,
+    spec: Table,
+    directory: Path,
+    files: Sequence[LakeFile],
+    columns: list[str],
+    expression: ds.Expression | None,
+) -> pa.Table:
+    """One partition with several files (oldest first): each key once, its row from the newest file."""
+    read = [*columns, *(k for k in spec.key if k not in columns)]
+    rows = pa.concat_tables([_read(lake, spec, [f.path], read, expression) for f in files])
+    kept = dedupe_keep_last(rows, spec.key)
+    names = ", ".join(f.path.name for f in files)
+    warnings.warn(
+        f"{directory} holds {len(files)} data files ({names}): {rows.num_rows - kept.num_rows} rows "
+        f"whose key is in more than one are counted once, from the newest file; "
+        "run 'advisor lake check --repair' to merge them",
+        LakeWarning,
+        stacklevel=4,
+    )
+    return kept.select(columns)
 
 
 def _filter(
     spec: Table, where: Mapping[str, str | Iterable[str]], start: datetime | None, end: datetime | None
 ) -> ds.Expression | None:
     terms: list[ds.Expression] = []
-    for name, value in where.items():
-        if name not in spec.partition_by:
-            raise ValueError(f"{spec.name}: {name!r} is not a partition column ({spec.partition_by})")
-        values = [value] if isinstance(value, str) else [str(v) for v in value]
-        terms.append(ds.field(name).isin(values))
+    for name, values in _where(spec, where).items():
+        terms.append(ds.field(name).isin(sorted(values)))
     time = ds.field(spec.time_column)
     if start is not None:
         start = _utc(start)

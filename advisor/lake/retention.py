@@ -16,6 +16,7 @@ from pathlib import Path
 
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import TABLES, table
+from advisor.lake.state import StateStore
 
 TEMP_SUFFIX = ".tmp"
 WRITER_LOCK = ".lock"  # the writer's per-partition lock file (lake/writer.py)
@@ -80,12 +81,20 @@ def drop_partitions(lake: Lake | str | Path, partitions: Iterable[Partition]) ->
         for f in partition.path.iterdir():
             f.unlink()
         partition.path.rmdir()
+        _forget(Lake.of(lake), partition)
         removed.append(partition)
         parent = partition.path.parent
         while parent not in table_dirs and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
     return removed
+
+
+def _forget(lake: Lake, partition: Partition) -> None:
+    """A pruned day of a service's metrics leaves the collector's record too (else it is re-fetched)."""
+    service = next((p for p in partition.path.parts if p.startswith("service_id=")), None)
+    if service is not None:
+        StateStore(lake).forget_days(partition.table, service.split("=", 1)[1], {partition.day.isoformat()})
 
 
 def _day(directory_name: str, key: str) -> date | None:

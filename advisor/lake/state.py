@@ -11,12 +11,14 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from advisor.domain import SERVICE_ARN_PATTERN
 from advisor.lake.layout import Lake
 from advisor.lake.writer import atomic_write
 
 HIGH_WATER_MARK = "high_water_mark"
+DAYS = "days"
 
 
 class StateStore:
@@ -49,3 +51,24 @@ class StateStore:
         when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
         current = self.get(table, key) or {}
         self.put(table, key, {**current, HIGH_WATER_MARK: when.isoformat()})
+
+    def days(self, table: str, key: str) -> dict[str, int]:
+        """The UTC days landed for (table, key) with the rows their partition held: what a lost,
+        emptied or truncated partition is measured against."""
+        return dict((self.get(table, key) or {}).get(DAYS, {}))
+
+    def set_days(self, table: str, key: str, days: dict[str, int]) -> None:
+        current = self.get(table, key) or {}
+        self.put(table, key, {**current, DAYS: dict(sorted(days.items()))})
+
+    def keys(self, table: str) -> list[str]:
+        directory = self.lake.state_dir / quote(table, safe="")
+        return sorted(unquote(p.stem) for p in directory.glob("*.json")) if directory.is_dir() else []
+
+    def forget_days(self, table: str, service_id: str, days: set[str]) -> None:
+        """Pruned days are no longer expected in the lake: the collector must not re-fetch them."""
+        for key in self.keys(table):
+            match = SERVICE_ARN_PATTERN.fullmatch(key)
+            landed = self.days(table, key)
+            if match is not None and match["id"] == service_id and landed.keys() & days:
+                self.set_days(table, key, {d: n for d, n in landed.items() if d not in days})

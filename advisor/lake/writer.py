@@ -13,10 +13,12 @@ table key, the newest written. Re-collecting a window therefore never duplicates
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from advisor.domain import SERVICE_ARN_PATTERN
-from advisor.errors import InputError
+from advisor.errors import InputError, LakeError
+from advisor.lake.files import LakeWarning, inspect_file, quarantine
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import Table, table
 
@@ -151,15 +154,58 @@ def merge_partition(
 ) -> tuple[int, bool]:
     """Merge rows into one partition file; returns (rows new to the partition, whether the file changed)."""
     directory = lake.partition_dir(spec, partition)
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / PART_FILE
-    with partition_lock(directory):
-        old = conform(spec, pq.read_table(target)) if target.exists() else spec.columns.empty_table()
-        merged = dedupe_keep_last(pa.concat_tables([old, rows]), spec.key)
-        if merged.equals(old):
-            return 0, False
-        atomic_write(target, lambda f: pq.write_table(merged, f, compression="zstd"))
+    with writable(lake, directory):
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / PART_FILE
+        with partition_lock(directory):
+            old = _old_rows(lake, spec, target)
+            merged = dedupe_keep_last(pa.concat_tables([old, rows]), spec.key)
+            if merged.equals(old):
+                return 0, False
+            atomic_write(target, lambda f: pq.write_table(merged, f, compression="zstd"))
     return merged.num_rows - old.num_rows, True
+
+
+def _old_rows(lake: Lake, spec: Table, target: Path) -> pa.Table:
+    """The partition's rows so far; an unreadable file is quarantined (never merged into, never deleted),
+    so one damaged file does not fail every later write of its partition."""
+    if not target.exists():
+        return spec.columns.empty_table()
+    rows, problem = inspect_file(spec, target)
+    if rows is not None:
+        try:
+            return conform(spec, pq.read_table(target))
+        except (OSError, pa.ArrowException):
+            problem = "its data cannot be read"
+    moved = quarantine(lake, target)
+    message = f"moved {target} to {moved}: {problem}; 'advisor collect' re-fetches what CloudWatch holds"
+    warnings.warn(message, LakeWarning, stacklevel=5)
+    return spec.columns.empty_table()
+
+
+def ensure_writable(lake: Lake | str | Path) -> None:
+    """Fail once, before any work, when the lake cannot take a write (a read-only mount, no space)."""
+    lake = Lake.of(lake)
+    with writable(lake, lake.root):
+        lake.root.mkdir(parents=True, exist_ok=True)
+        probe = lake.root / f".probe.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+
+
+@contextlib.contextmanager
+def writable(lake: Lake, path: Path) -> Iterator[None]:
+    """A lake that refuses writes (read-only file system, no permission) is one error saying so, not a
+    traceback from deep in pyarrow."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC):
+            raise
+        raise LakeError(
+            f"cannot write to the lake at {lake.root} ({exc.strerror}: {exc.filename or path}): "
+            "make it writable, free space, or pass --lake a writable directory"
+        ) from None
 
 
 def atomic_write(target: Path, write_to: Callable[[BinaryIO], object]) -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
 from advisor.engine.recommender import RecommendSettings, recommend, refusal, summarize_data
-from advisor.errors import InputError
+from advisor.errors import InputError, LakeError
 from advisor.lake.layout import Lake
 from advisor.lake.reader import wide_metrics
 from advisor.lake.recommendations import Row, lake_row
@@ -56,6 +56,7 @@ class FleetRecommendation:
     lake: Path
     outcomes: list[ServiceRecommendation] = field(default_factory=list)
     rows_written: int = 0
+    not_stored: str | None = None  # why the rows could not be written (a read-only lake)
 
     @property
     def failed(self) -> list[ServiceRecommendation]:
@@ -155,5 +156,8 @@ def recommend_lake(
         for o in outcomes
         if o.recommendation is not None
     ]
-    written = write(lake, "recommendations", pd.DataFrame(rows)).rows_in if rows else 0
+    try:
+        written = write(lake, "recommendations", pd.DataFrame(rows)).rows_in if rows else 0
+    except LakeError as exc:  # the answer stands; only keeping it failed
+        return FleetRecommendation(root, outcomes, 0, str(exc))
     return FleetRecommendation(root, outcomes, written)

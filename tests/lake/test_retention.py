@@ -74,3 +74,16 @@ def test_the_audit_log_is_kept_unless_named(lake):
     assert old_partitions(lake, date(2026, 11, 28)) == []
     [named] = old_partitions(lake, date(2026, 11, 28), ["actions"])
     assert (named.table, named.day) == ("actions", date(2026, 1, 5))
+
+
+def test_a_pruned_day_leaves_the_collectors_record_so_it_is_not_fetched_again(lake):
+    from advisor.lake.state import StateStore
+
+    write(lake, "metrics", metric_rows(minutes=20))  # 10 rows on 2026-11-27, 10 on 2026-11-28
+    other = ARN[:-32] + "b" * 32
+    state = StateStore(lake)
+    state.set_days("metrics", ARN, {"2026-11-27": 10, "2026-11-28": 10})
+    state.set_days("metrics", other, {"2026-11-27": 7})
+    drop_partitions(lake, old_partitions(lake, date(2026, 11, 28)))
+    assert state.days("metrics", ARN) == {"2026-11-28": 10}
+    assert state.days("metrics", other) == {"2026-11-27": 7}  # another service's record is its own

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -137,57 +136,84 @@ def test_a_leftover_temp_file_is_invisible_to_readers(lake):
     assert len(read_table(lake, "metrics")) == 5
 
 
-WRITER = """
-import sys
-import pandas as pd
-from advisor.lake.writer import write
-arn = "arn:aws:apprunner:us-east-1:123456789012:service/web-api/" + "a" * 32
-i = 0
-while True:
-    ts = pd.date_range("2026-11-27", periods=86_400, freq="s", tz="UTC")
-    rows = pd.DataFrame({"service_arn": arn, "metric": "Requests", "stat": "Sum", "period_s": 1,
-                         "timestamp": ts, "value": float(i), "unit": "Count"})
-    write(sys.argv[1], "metrics", rows)
-    print(i, flush=True)
-    i += 1
-"""
-
-
-@pytest.mark.slow
-def test_sigkill_mid_write_never_leaves_a_partial_file_visible(lake):
-    """Kill a writer at several points of its second write: every visible file reads whole, with the
-    rows of exactly one write; the kill's leftovers are hidden temp files a reader skips."""
-    for delay in (0.0, 0.04, 0.08, 0.12, 0.16, 0.2):
-        process = subprocess.Popen([sys.executable, "-c", WRITER, str(lake.root)], stdout=subprocess.PIPE)
-        process.stdout.readline()  # the first write has landed; the second is under way
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process.stdout.close()
-        for path in part_files(lake):
-            pq.read_table(path)  # a torn file would raise here
-        rows = read_table(lake, "metrics")
-        assert len(rows) == 86_400  # the whole partition
-        assert rows["value"].nunique() == 1  # all from one write
-
-
-CRASH_AT_RENAME = """
+KILLED_WRITER = """
 import os, signal, sys
+import numpy as np
 import pandas as pd
-from advisor.lake.writer import write
+import advisor.lake.writer as writer
+
+lake, point = sys.argv[1], sys.argv[2]
 arn = "arn:aws:apprunner:us-east-1:123456789012:service/web-api/" + "a" * 32
-rows = pd.DataFrame({"service_arn": arn, "metric": "Requests", "stat": "Sum", "period_s": 60,
-                     "timestamp": pd.date_range("2026-11-27", periods=10, freq="min", tz="UTC"),
-                     "value": 1.0, "unit": "Count"})
-write(sys.argv[1], "metrics", rows)
-os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)  # die between temp file and rename
-write(sys.argv[1], "metrics", rows.assign(value=2.0))
+
+
+def rows(write):  # random values: the file is ~160 KB, written in several pieces
+    ts = pd.date_range("2026-11-27", periods=20_000, freq="s", tz="UTC")
+    values = np.random.default_rng(write).random(len(ts))
+    return pd.DataFrame({"service_arn": arn, "metric": "Requests", "stat": "Sum", "period_s": 1,
+                         "timestamp": ts, "value": values, "unit": f"write-{write}"})
+
+
+def die(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Torn:
+    \"\"\"A file that is killed once 4 KiB of it reached the disk.\"\"\"
+
+    def __init__(self, f):
+        self.f, self.written = f, 0
+
+    def write(self, data):
+        data = bytes(data)
+        if self.written + len(data) > 4096:
+            self.f.write(data[: 4096 - self.written])
+            self.f.flush()
+            die()
+        self.written += len(data)
+        return self.f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
+writer.write(lake, "metrics", rows(1))
+if point == "mid-write":
+    writer.open = lambda *args, **kwargs: Torn(open(*args, **kwargs))
+elif point == "before-fsync":
+    os.fsync = die
+elif point == "before-rename":
+    os.replace = die
+elif point == "after-rename":
+    replace = os.replace
+    os.replace = lambda src, dst: (replace(src, dst), die())
+writer.write(lake, "metrics", rows(2))
 """
 
 
-def test_sigkill_between_temp_file_and_rename_keeps_the_old_rows(lake):
-    process = subprocess.run([sys.executable, "-c", CRASH_AT_RENAME, str(lake.root)], check=False)
-    assert process.returncode == -signal.SIGKILL
-    leftovers = list(lake.root.rglob(".part-0.parquet.*.tmp"))
-    assert len(leftovers) == 1  # the complete new file, never renamed into place
-    assert set(read_table(lake, "metrics")["value"]) == {1.0}
+@pytest.mark.parametrize(
+    ("point", "survivor", "temp_files"),
+    [
+        ("mid-write", "write-1", 1),  # 4 KiB of the new file on disk
+        ("before-fsync", "write-1", 1),  # all of it written, not yet durable
+        ("before-rename", "write-1", 1),  # complete and durable, not yet in place
+        ("after-rename", "write-2", 0),  # in place, the directory not yet synced
+    ],
+)
+def test_sigkill_at_each_point_of_a_write_leaves_one_whole_write_visible(lake, point, survivor, temp_files):
+    """The writer kills itself at a chosen point of its second write (not after a random delay, which
+    only sometimes lands inside the write): every visible file reads whole, with the rows of exactly
+    one write; what the kill leaves is hidden temp files a reader skips."""
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(lake.root), point], check=False)
+    assert done.returncode == -signal.SIGKILL
+    for path in part_files(lake):
+        pq.read_table(path)  # a torn file would raise here
+    rows = read_table(lake, "metrics")
+    assert len(rows) == 20_000
+    assert set(rows["unit"]) == {survivor}
+    assert len(list(lake.root.rglob(".part-0.parquet.*.tmp"))) == temp_files

@@ -1,4 +1,5 @@
-"""`advisor lake prune`: remove date partitions past a keep-by age (shown first, removed only with --yes)."""
+"""`advisor lake prune` (date partitions past a keep-by age, removed only with --yes) and `advisor lake check`
+(files readers cannot use, quarantined only with --repair)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 
 from advisor.cli import options
 from advisor.cli.options import Format, check_format, format_option
-from advisor.errors import InputError
+from advisor.errors import InputError, LakeError
 
 lake_app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
 
@@ -64,3 +65,40 @@ def prune_cmd(
         print_table(render_lake.prune_table(partitions, before.isoformat(), removed=yes))
     if not yes and partitions:
         print("nothing removed: pass --yes to remove these partitions", file=sys.stderr)
+
+
+@lake_app.command("check")
+def check_cmd(
+    repair: bool = typer.Option(
+        False, "--repair", help="Move what cannot be read to <lake>/_quarantine/<time>/ (nothing is deleted)."
+    ),
+    lake: Path | None = options.LAKE,
+    fmt: Format = format_option(Format.table, Format.json),
+) -> None:
+    """List the lake's files that readers skip or count twice; exit 1 if there are any, unless --repair."""
+    from advisor.cli.formats import lake as render_lake
+    from advisor.lake import check
+
+    check_format(fmt, Format.table, Format.json)
+    settings = options.settings(lake)
+    if not settings.lake.is_dir():
+        raise InputError(f"--lake {settings.lake}: no such directory")
+    report = check.check_lake(settings.lake)
+    if repair and not report.healthy:
+        check.repair(settings.lake, report)
+    if fmt is Format.json:
+        print(render_lake.check_json(report))
+    else:
+        print(render_lake.check_text(report))
+    if report.healthy:
+        return
+    if not repair:
+        raise LakeError(
+            f"the lake at {settings.lake} has {len(report.findings)} file(s) readers skip or count twice: "
+            "run 'advisor lake check --repair' to quarantine them (nothing is deleted)"
+        )
+    print(
+        f"moved {len(report.moved)} file(s) to {report.quarantine}; run 'advisor collect' to re-fetch "
+        "the days CloudWatch still holds",
+        file=sys.stderr,
+    )

@@ -132,6 +132,10 @@ def _recommend_lake(
         for failed in fleet.failed:
             print(f"advisor: error: {failed.service_name}: {failed.error}", file=sys.stderr)
         raise typer.Exit(1)
+    if fleet.not_stored:
+        from advisor.errors import LakeError
+
+        raise LakeError(f"the recommendations above are not stored: {fleet.not_stored}")
 
 
 def recommend_cmd(
