@@ -20,6 +20,7 @@ from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.engine.recommender import RecommendSettings
+    from advisor.settings import Advice
 
 STRATEGY = typer.Option(DEFAULT_PROFILE, "--strategy", help=f"Risk strategy: {', '.join(PROFILES)}.")
 # Until the next release: the risk profile's old flag, now meaning the AWS profile everywhere else.
@@ -51,17 +52,44 @@ def _positive(name: str, value: float) -> float:
     return value
 
 
+def _advice(min_savings: float | None, min_savings_pct: float | None, max_size_limit: int | None) -> Advice:
+    """The [advice] settings (config file, else defaults) with the flags a user gave laid over them."""
+    base = options.settings().advice
+    flags = {
+        "min_savings_usd": min_savings,
+        "min_savings_pct": min_savings_pct,
+        "max_size_limit": max_size_limit,
+    }
+    try:
+        return replace(base, **{k: v for k, v in flags.items() if v is not None})
+    except InputError as exc:  # name the flag, not the config key
+        names = {"min_savings_usd": "--min-savings", "min_savings_pct": "--min-savings-pct"}
+        message = str(exc).removeprefix("advice.")
+        for key, flag in (*names.items(), ("max_size_limit", "--max-size-limit")):
+            if message.startswith(key) and flags[key] is not None:
+                message = flag + message.removeprefix(key)
+        raise InputError(message) from None
+
+
 def _recommend_settings(
-    strategy: str, budget: float, horizon_days: float, right_size: bool
+    strategy: str, budget: float, horizon_days: float, right_size: bool, advice: Advice | None = None
 ) -> RecommendSettings:
+    from advisor.engine.benefit import MinimumBenefit
     from advisor.engine.recommender import RecommendSettings
+    from advisor.settings import Advice
 
     profile_named(strategy)  # a bad name is bad input, before any work
     if not 0 <= budget < 1:
         raise InputError(f"--budget={budget!r} is invalid: allowed a share of minutes from 0 to below 1")
     _positive("--horizon-days", horizon_days)
+    advice = advice or Advice()
     return RecommendSettings(
-        profile=strategy, budget=budget, horizon_days=horizon_days, right_size=right_size
+        profile=strategy,
+        budget=budget,
+        horizon_days=horizon_days,
+        right_size=right_size,
+        max_size_limit=advice.max_size_limit,
+        benefit=MinimumBenefit(advice.min_savings_usd, advice.min_savings_pct),
     )
 
 
@@ -126,6 +154,20 @@ def recommend_cmd(
     horizon_days: float = typer.Option(7.0, "--horizon-days", help="How long the recommendation holds."),
     budget: float = typer.Option(0.001, help="SLO error budget: share of minutes allowed to breach."),
     right_size: bool = typer.Option(True, "--right-size/--no-right-size", help="Compare instance sizes."),
+    min_savings: float | None = typer.Option(
+        None,
+        "--min-savings",
+        help="Keep the current configuration unless a change saves at least this many $/month "
+        "(and --min-savings-pct), or lowers breach risk materially. Default: [advice] or 1.",
+    ),
+    min_savings_pct: float | None = typer.Option(
+        None, "--min-savings-pct", help="...and at least this % of the current cost. Default: [advice] or 5."
+    ),
+    max_size_limit: int | None = typer.Option(
+        None,
+        "--max-size-limit",
+        help="Highest MaxSize to recommend: the account's quota (default: [advice] or App Runner's 25).",
+    ),
     seed: int = typer.Option(0, help="Seed of the simulated metrics' noise."),
     fmt: Format = format_option(Format.table, Format.json, Format.csv),
 ) -> None:
@@ -134,7 +176,10 @@ def recommend_cmd(
     Without --from-trace: every service of the lake's latest inventory (or the --service ones),
     printed and written to the lake's `recommendations` table (one row per service).
     """
-    settings = _recommend_settings(strategy_named(strategy, old_profile), budget, horizon_days, right_size)
+    advice = _advice(min_savings, min_savings_pct, max_size_limit)
+    settings = _recommend_settings(
+        strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
+    )
     if from_trace is None:
         _recommend_lake(lake, tuple(service), settings, fmt)
         return

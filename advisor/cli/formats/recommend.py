@@ -16,6 +16,8 @@ from advisor.lake.recommendations import lake_row
 from advisor.presentation.numbers import MISSING, money, percent
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 
+KEEP_CURRENT = "keep current"
+
 
 def _native(value):
     """numpy scalars to Python ones, so JSON never stringifies a number."""
@@ -42,9 +44,12 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
     if rec.recommended is None:
         table.add_row("recommended", MISSING, rec.data_rule)
         return table
-    table.add_row(
-        "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
-    )
+    if rec.keep:
+        table.add_row("recommended", KEEP_CURRENT, rec.reasons[0])
+    else:
+        table.add_row(
+            "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
+        )
     table.add_row("monthly cost now", money(rec.monthly_cost_current_usd), "forecast replay, current config")
     table.add_row("monthly cost after", money(rec.monthly_cost_recommended_usd), "forecast replay")
     table.add_row("monthly savings", money(rec.monthly_savings_usd), "")
@@ -68,6 +73,12 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
         table.add_row("forecast peak (p90)", f"{fc.peak(0.9):,.0f}", f"concurrent requests; {bt}")
     table.add_row("data", f"{rec.data.days:.1f} days", rec.data_rule)
     return table
+
+
+def _recommended(rec: Recommendation) -> str:
+    if rec.keep:
+        return KEEP_CURRENT
+    return "-" if rec.recommended is None else str(rec.recommended)
 
 
 def reasons_text(rec: Recommendation) -> str:
@@ -186,7 +197,7 @@ def fleet_table(fleet: FleetRecommendation) -> Table:
             o.service_name,
             o.region,
             str(rec.current),
-            "-" if rec.recommended is None else str(rec.recommended),
+            _recommended(rec),
             "" if rec.monthly_cost_current_usd is None else money(rec.monthly_cost_current_usd),
             "" if rec.monthly_cost_recommended_usd is None else money(rec.monthly_cost_recommended_usd),
             "" if rec.monthly_savings_usd is None else money(rec.monthly_savings_usd),
