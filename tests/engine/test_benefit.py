@@ -18,7 +18,9 @@ def outcomes(config, cost, breach=0, history_breach=None):
 
 
 def verdict(now_cost, best_cost, now_breach=0, best_breach=0, benefit=MinimumBenefit()):
-    return judge(outcomes(NOW, now_cost, now_breach), outcomes(BEST, best_cost, best_breach), ALLOWED, benefit)
+    return judge(
+        outcomes(NOW, now_cost, now_breach), outcomes(BEST, best_cost, best_breach), ALLOWED, benefit
+    )
 
 
 def test_fifty_cents_on_a_hundred_dollars_keeps_the_current_configuration_with_the_reason():
