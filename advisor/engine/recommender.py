@@ -28,6 +28,7 @@ from advisor.engine.optimize import (
     optimize,
     profile_named,
     right_size,
+    within_quota,
 )
 from advisor.engine.profiles import Profile
 from advisor.engine.simulate import ScalingModel, simulate
@@ -206,7 +207,7 @@ def _fewer_warm_breaches(result: OptimizationResult, best: ScalingConfig) -> int
     """Breach minutes (worst scenario) with one warm instance fewer: why MinSize is what it is."""
     if best.min_size <= 1:
         return None
-    lower = ScalingConfig(best.max_concurrency, best.min_size - 1, best.max_size)
+    lower = within_quota(best.max_concurrency, best.min_size - 1, best.max_size, best.max_size)
     row = result.row(lower)
     return int(max(row[f"breach_{name}"] for name in result.scenarios))
 
@@ -229,7 +230,16 @@ def _sizing(
         memory_per_request_pct=capacity.memory_per_request_pct,
         cpu_limit_pct=capacity.settings.cpu_limit_pct,
     )
-    return right_size(evidence, instance, scenarios, model, region, settings.budget, profile)
+    return right_size(
+        evidence,
+        instance,
+        scenarios,
+        model,
+        region,
+        settings.budget,
+        profile,
+        max_size_limit=settings.max_size_limit,
+    )
 
 
 @dataclass(frozen=True)
