@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -55,7 +55,7 @@ def _positive(name: str, value: float) -> float:
 def _advice(min_savings: float | None, min_savings_pct: float | None, max_size_limit: int | None) -> Advice:
     """The [advice] settings (config file, else defaults) with the flags a user gave laid over them."""
     base = options.settings().advice
-    flags = {
+    flags: dict[str, Any] = {
         "min_savings_usd": min_savings,
         "min_savings_pct": min_savings_pct,
         "max_size_limit": max_size_limit,
