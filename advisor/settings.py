@@ -15,6 +15,11 @@ or the path in `ADVISOR_CONFIG`)::
     latency_factor = 1.5        # p99 latency may reach this multiple of the unloaded latency
     p99_latency_ms = 800        # or an absolute objective (wins over the factor when set)
     max_cpu_percent = 80
+
+    [advice]
+    min_savings_usd = 1.0       # a change must save at least this much a month...
+    min_savings_pct = 5.0       # ...and this share of the current cost (or lower breach risk materially)
+    max_size_limit = 25         # MaxSize the recommendation may go up to (the account's quota)
 """
 
 from __future__ import annotations
@@ -50,6 +55,24 @@ class Slo:
 
 
 @dataclass(frozen=True)
+class Advice:
+    """When a change is worth recommending, and how far MaxSize may go (engine/benefit.py says why)."""
+
+    min_savings_usd: float = 1.0
+    min_savings_pct: float = 5.0
+    max_size_limit: int = 25  # App Runner's default MaxSize quota; more where the account's is raised
+
+    def __post_init__(self) -> None:
+        if not float(self.min_savings_usd) >= 0:
+            raise InputError(f"advice.min_savings_usd={self.min_savings_usd!r} is invalid: allowed 0 or more")
+        if not 0 <= float(self.min_savings_pct) <= 100:
+            raise InputError(f"advice.min_savings_pct={self.min_savings_pct!r} is invalid: allowed 0 to 100")
+        limit = self.max_size_limit
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InputError(f"advice.max_size_limit={limit!r} is invalid: allowed a whole number 1 to 1000")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the advisor needs to know about its surroundings; CLI flags override it with `replace`."""
 
@@ -58,6 +81,7 @@ class Settings:
     profile: str | None = None
     endpoint_url: str | None = None
     slo: Slo = field(default_factory=Slo)
+    advice: Advice = field(default_factory=Advice)
     config_file: Path | None = None  # the file the values came from, for `--help` and error messages
 
 
@@ -87,7 +111,7 @@ def _regions(value: Any, source: str) -> tuple[str, ...]:
 
 
 def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    known = {"lake", "regions", "profile", "endpoint_url", "slo"}
+    known = {"lake", "regions", "profile", "endpoint_url", "slo", "advice"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise InputError(
@@ -107,6 +131,14 @@ def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
         if bad:
             raise InputError(f"{path}: unknown [slo] setting(s) {', '.join(bad)}; known: {sorted(slo_keys)}")
         out["slo"] = Slo(**values["slo"])
+    if "advice" in values:
+        advice_keys = {f.name for f in fields(Advice)}
+        bad = sorted(set(values["advice"]) - advice_keys)
+        if bad:
+            raise InputError(
+                f"{path}: unknown [advice] setting(s) {', '.join(bad)}; known: {sorted(advice_keys)}"
+            )
+        out["advice"] = Advice(**values["advice"])
     return out
 
 

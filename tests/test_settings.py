@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,28 @@ def test_a_bad_file_is_an_error_naming_the_problem(tmp_path, text, message):
 def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         Settings().lake = Path("x")  # type: ignore[misc]
+
+
+def test_the_minimum_benefit_and_the_max_size_limit_default_to_one_dollar_five_percent_and_25():
+    advice = load_settings(env={}, config_path=Path("/nonexistent")).advice
+    assert (advice.min_savings_usd, advice.min_savings_pct, advice.max_size_limit) == (1.0, 5.0, 25)
+
+
+def test_the_advice_section_sets_them(tmp_path):
+    path = config(tmp_path, "[advice]\nmin_savings_usd = 2.5\nmin_savings_pct = 10\nmax_size_limit = 60\n")
+    advice = load_settings(env={}, config_path=path).advice
+    assert (advice.min_savings_usd, advice.min_savings_pct, advice.max_size_limit) == (2.5, 10, 60)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[advice]\nmin_savings = 1\n", "unknown [advice] setting(s) min_savings"),
+        ("[advice]\nmin_savings_usd = -1\n", "advice.min_savings_usd=-1"),
+        ("[advice]\nmin_savings_pct = 120\n", "advice.min_savings_pct=120"),
+        ("[advice]\nmax_size_limit = 2.5\n", "advice.max_size_limit=2.5"),
+    ],
+)
+def test_a_bad_advice_setting_is_an_error_naming_it(tmp_path, text, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        load_settings(env={}, config_path=config(tmp_path, text))

@@ -202,6 +202,38 @@ def load_points(frame: pd.DataFrame, settings: CapacitySettings = CapacitySettin
     return recent
 
 
+def too_little_load(frame: pd.DataFrame, measurable: int, settings: CapacitySettings) -> str:
+    """What is really missing when the latency curve cannot be drawn, with the lake's own counts, and
+    what the user can do.
+
+    A service can have every minute of Requests and still no minute to measure from: per-instance load
+    is Concurrency / ActiveInstances, and a service so quiet that its instance serves a request for a
+    few seconds a minute averages far under one active instance, too sparse to read a load from.
+    """
+    requests = int((frame[REQUESTS].fillna(0) > 0).sum()) if REQUESTS in frame else 0
+    latency = int(frame[LATENCY_P99].notna().sum()) if LATENCY_P99 in frame else 0
+    active = frame[ACTIVE].to_numpy(dtype=float)
+    loaded = int((np.nan_to_num(active) >= settings.min_active).sum())
+    busiest = float(np.nanmax(active)) if np.isfinite(active).any() else 0.0
+    counts = (
+        f"{measurable:,} minutes with enough load per instance to measure latency (at least "
+        f"{settings.min_active:g} instances active on average, with latency reported); the latency curve "
+        f"needs at least {settings.min_points}. The metrics have {requests:,} minutes with requests, "
+        f"{latency:,} with p99 latency and {loaded:,} with at least {settings.min_active:g} active "
+        f"instances (the most: {busiest:.2f})"
+    )
+    if latency < settings.min_points:
+        return (
+            f"{counts}. CloudWatch reported RequestLatency on too few minutes: check that the service "
+            "serves HTTP through App Runner's URL, then collect again"
+        )
+    return (
+        f"{counts}. The traffic is too light to load an instance for most of a minute, so its capacity "
+        "cannot be measured: keep the current configuration (MinSize 1 is App Runner's floor), pause the "
+        f"service if it is unused, or recommend again once it has had {settings.min_points} busier minutes"
+    )
+
+
 def _served_per_second(frame: pd.DataFrame) -> np.ndarray:
     """Requests per second the instances served: Requests minus 4xx (the 429s of throttled requests are
     among the 4xx, which also hold the application's own; leaving those out too makes Little's law latency
@@ -412,10 +444,7 @@ def estimate_capacity(
     """
     points = load_points(frame, settings)
     if len(points) < settings.min_points:
-        raise CapacityUnknown(
-            f"{len(points)} minutes with traffic and latency data; the latency curve needs "
-            f"at least {settings.min_points}"
-        )
+        raise CapacityUnknown(too_little_load(frame, len(points), settings))
     k = points["k"].to_numpy()
     p99 = points["latency_p99_ms"].to_numpy()
     cpu = points["cpu_pct"].to_numpy()

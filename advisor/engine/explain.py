@@ -20,6 +20,9 @@ from advisor.engine.optimize import SizeOption
 from advisor.pricing.apprunner import prices_estimated
 
 OK, INSUFFICIENT_DATA, NO_TRAFFIC = "ok", "insufficient_data", "no_traffic"
+# Recommendation.action: change the configuration, keep the current one (the change is not worth it,
+# engine/benefit.py), or none (nothing was recommended: too little data, no traffic, paused).
+CHANGE, KEEP, NONE = "change", "keep", "none"
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,18 @@ class Recommendation:
     forecast: Forecast | None = field(default=None, repr=False)
     frontier: pd.DataFrame | None = field(default=None, repr=False)
     right_sizing: list[SizeOption] = field(default_factory=list, repr=False)
+    action: str = NONE  # CHANGE, KEEP (then `recommended` is `current`) or NONE (`recommended` is None)
+    candidate: ScalingConfig | None = None  # on KEEP: the best configuration found, not worth the change
+    candidate_after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> the candidate's outcome
+
+    @property
+    def keep(self) -> bool:
+        return self.action == KEEP
+
+    @property
+    def best_found(self) -> ScalingConfig | None:
+        """The optimizer's pick, whether or not it was worth the change (the candidate on KEEP)."""
+        return self.candidate if self.keep else self.recommended
 
     @property
     def monthly_cost_current_usd(self) -> float | None:
@@ -172,6 +187,7 @@ class Recommendation:
         savings = self.monthly_savings_usd
         return {
             "status": self.status,
+            "action": self.action,
             "profile": self.profile,
             "region": self.region,
             "current": config_dict(self.current, self.instance),
@@ -195,6 +211,8 @@ class Recommendation:
             "forecast": None if self.forecast is None else self.forecast.to_dict(),
             "frontier": [] if self.frontier is None else self.frontier.to_dict("records"),
             "right_sizing": [o.to_dict() for o in self.right_sizing],
+            "candidate": None if self.candidate is None else config_dict(self.candidate, self.instance),
+            "candidate_after": {k: v.to_dict() for k, v in self.candidate_after.items()},
         }
 
     @classmethod
@@ -202,6 +220,8 @@ class Recommendation:
         """The inverse of `to_dict` (as the lake's evidence stores it): `from_dict(d).to_dict() == d`. The
         derived figures (costs, savings, expected breaches) are recomputed from the outcomes."""
         current = d["current"]
+        recommended = None if d["recommended"] is None else config_from_dict(d["recommended"])
+        candidate = d.get("candidate")
         return cls(
             status=d["status"],
             current=config_from_dict(current),
@@ -212,7 +232,7 @@ class Recommendation:
             data_rule=d["data_rule"],
             data=DataSummary.from_dict(d["data"]),
             reasons=list(d["reasons"]),
-            recommended=None if d["recommended"] is None else config_from_dict(d["recommended"]),
+            recommended=recommended,
             budget=d["budget"],
             breach_budget_minutes=d["breach_budget_minutes"],
             before={k: Outcome.from_dict(v) for k, v in d["before"].items()},
@@ -222,21 +242,35 @@ class Recommendation:
             forecast=None if d["forecast"] is None else Forecast.from_dict(d["forecast"]),
             frontier=pd.DataFrame.from_records(d["frontier"]) if d["frontier"] else None,
             right_sizing=[SizeOption.from_dict(o) for o in d["right_sizing"]],
+            # evidence written before the minimum-benefit rule knew no "keep": a configuration was a change
+            action=d.get("action", NONE if recommended is None else CHANGE),
+            candidate=None if candidate is None else config_from_dict(candidate),
+            candidate_after={k: Outcome.from_dict(v) for k, v in d.get("candidate_after", {}).items()},
         )
+
+
+def outcome_risks(outcome: Outcome | None) -> list[str]:
+    """What one configuration risks on one replay: throttling (429s), else latency above the objective."""
+    if outcome is not None and outcome.throttled_requests > 0:
+        return ["throttling"]
+    if outcome is not None and outcome.breach_minutes > 0:
+        return ["latency"]
+    return []
 
 
 def risk_badges(rec: Recommendation) -> list[str]:
     """What the current configuration risks, from its replay on history: throttling (429s), latency
     above the objective, or a warm pool smaller than the recommendation's (cold starts on rises)."""
-    history = rec.before.get("history")
-    badges = []
-    if history is not None and history.throttled_requests > 0:
-        badges.append("throttling")
-    elif history is not None and history.breach_minutes > 0:
-        badges.append("latency")
+    badges = outcome_risks(rec.before.get("history"))
     if rec.recommended is not None and rec.recommended.min_size > rec.current.min_size:
         badges.append("cold starts")
     return badges
+
+
+def recommended_risk_badges(rec: Recommendation) -> list[str]:
+    """What the recommended configuration risks, from its replay on the same history (none recommended:
+    nothing)."""
+    return outcome_risks(rec.after.get("history")) if rec.recommended is not None else []
 
 
 def capacity_finding(c: CapacityEstimate) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, QuotaWarning, ScalingConfig
+from advisor.domain import MAX_SIZE_QUOTA, MIN_SIZE_RANGE, InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.capacity import model_with_slo_concurrency
 from advisor.engine.profiles import PROFILES, Profile, profile_named
 from advisor.engine.simulate import ScalingModel, evaluate_grid
@@ -79,6 +79,15 @@ class OptimizationResult:
         )
 
 
+def within_quota(c: int, m: int, big_m: int, max_size_limit: int) -> ScalingConfig:
+    """A configuration the search was allowed to pick: a MaxSize above the default quota but within the
+    limit it was given (the account's raised quota) is no news, so it does not warn."""
+    with warnings.catch_warnings():
+        if big_m <= max_size_limit:
+            warnings.simplefilter("ignore", QuotaWarning)
+        return ScalingConfig(c, m, big_m)
+
+
 def allowed_breaches(minutes: int, budget: float) -> int:
     """Breach minutes an error budget allows (bench/PROTOCOL.md §4: floor(budget x minutes))."""
     return math.floor(budget * minutes)
@@ -134,7 +143,10 @@ def optimize(
         raise InputError("optimize needs at least one scenario with at least one minute of demand")
     grid = evaluate(scenarios, model, instance, region, max_concurrency, max_size_limit)
     floor = np.maximum(max_size_floor, np.ceil(max_size_peak / grid.max_concurrency.to_numpy() - 1e-9))
-    grid = grid[grid.max_size.to_numpy() >= np.minimum(floor, max_size_limit)].reset_index(drop=True)
+    keep = (grid.max_size.to_numpy() >= np.minimum(floor, max_size_limit)) & (
+        grid.min_size.to_numpy() <= MIN_SIZE_RANGE[1]  # MinSize has a hard limit of its own, MaxSize a quota
+    )
+    grid = grid[keep].reset_index(drop=True)
     names = tuple(s.name for s in scenarios)
     cost_scenario = cost_scenario or names[-1]
     allowed = {s.name: allowed_breaches(s.minutes, budget * profile.budget_share) for s in scenarios}
@@ -149,7 +161,7 @@ def optimize(
     else:  # nothing fits: the fewest breach minutes, then the cheapest (PROTOCOL.md §4's fallback)
         pick = np.lexsort((cost, breach_share))[0]
     row = grid.iloc[pick]
-    best = ScalingConfig(int(row.max_concurrency), int(row.min_size), int(row.max_size))
+    best = within_quota(int(row.max_concurrency), int(row.min_size), int(row.max_size), max_size_limit)
     return OptimizationResult(best, bool(fits.any()), grid, allowed, names, cost_scenario)
 
 
@@ -240,6 +252,7 @@ def right_size(
     budget: float,
     profile: Profile,
     sizes: list[InstanceSize] | None = None,
+    max_size_limit: int = MAX_SIZE_QUOTA,
 ) -> list[SizeOption]:
     """The cheapest acceptable configuration on each instance size, cheapest first."""
     options = []
@@ -249,7 +262,7 @@ def right_size(
             options.append(SizeOption(size, knee, basis, None, None, None, False))
             continue
         model = model_with_slo_concurrency(base_model, math.floor(knee))
-        result = optimize(scenarios, model, size, region, budget, profile)
+        result = optimize(scenarios, model, size, region, budget, profile, max_size_limit=max_size_limit)
         row = result.row(result.best)
         options.append(
             SizeOption(

@@ -13,8 +13,9 @@ from typing import cast
 
 import pandas as pd
 
-from advisor.domain import InstanceSize, ScalingConfig
+from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.engine import explain
+from advisor.engine.benefit import MinimumBenefit, Verdict, judge
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
 from advisor.engine.forecast import Forecast, ForecastSettings, forecast
@@ -27,6 +28,7 @@ from advisor.engine.optimize import (
     optimize,
     profile_named,
     right_size,
+    within_quota,
 )
 from advisor.engine.profiles import Profile
 from advisor.engine.simulate import ScalingModel, simulate
@@ -49,6 +51,10 @@ class RecommendSettings:
     surge_factor: float = 2.0  # a day whose busiest minute is this many times the median day's is a surge
     surge_max_days: int = 2  # a one-off event lasts at most a day, so it touches at most two UTC days
     right_size: bool = True
+    # MaxSize the grid may go up to: App Runner's default quota (25); an account with a raised quota
+    # (Service Quotas) may set more, and the recommendation then goes up to it.
+    max_size_limit: int = MAX_SIZE_QUOTA
+    benefit: MinimumBenefit = field(default_factory=MinimumBenefit)  # below it: keep current
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
 
@@ -201,7 +207,7 @@ def _fewer_warm_breaches(result: OptimizationResult, best: ScalingConfig) -> int
     """Breach minutes (worst scenario) with one warm instance fewer: why MinSize is what it is."""
     if best.min_size <= 1:
         return None
-    lower = ScalingConfig(best.max_concurrency, best.min_size - 1, best.max_size)
+    lower = within_quota(best.max_concurrency, best.min_size - 1, best.max_size, best.max_size)
     row = result.row(lower)
     return int(max(row[f"breach_{name}"] for name in result.scenarios))
 
@@ -224,7 +230,16 @@ def _sizing(
         memory_per_request_pct=capacity.memory_per_request_pct,
         cpu_limit_pct=capacity.settings.cpu_limit_pct,
     )
-    return right_size(evidence, instance, scenarios, model, region, settings.budget, profile)
+    return right_size(
+        evidence,
+        instance,
+        scenarios,
+        model,
+        region,
+        settings.budget,
+        profile,
+        max_size_limit=settings.max_size_limit,
+    )
 
 
 @dataclass(frozen=True)
@@ -283,6 +298,26 @@ def _reasons(
     return reasons
 
 
+def _keep_reasons(
+    capacity: CapacityEstimate,
+    outlook: _Outlook,
+    verdict: Verdict,
+    rule: str,
+    profile: Profile,
+    settings: RecommendSettings,
+) -> list[str]:
+    """Why the current configuration stays: the verdict first, then the evidence it rests on."""
+    reasons = [
+        verdict.reason,
+        explain.capacity_reason(capacity),
+        explain.forecast_reason(outlook.forecast, profile.forecast_quantile, settings.history_days),
+        rule,
+    ]
+    if outlook.surge_note:
+        reasons.insert(3, outlook.surge_note)
+    return reasons
+
+
 def recommend(
     frame: pd.DataFrame,
     current: ScalingConfig,
@@ -316,19 +351,30 @@ def recommend(
         profile,
         cost_scenario="forecast",
         max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
+        max_size_limit=settings.max_size_limit,
         max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
     )
     best = result.best
     before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}
     after = {s.name: _outcome(best, s, instance, region, model) for s in scenarios}
+    verdict = judge(before, after, result.allowed, settings.benefit)
     sizing = (
         _sizing(capacity, instance, scenarios, model, region, settings, profile)
         if settings.right_size
         else []
     )
     allowed = allowed_breaches(scenarios[-1].minutes, settings.budget * profile.budget_share)
+    keep = verdict.action == explain.KEEP
+    chosen = before if keep else after
     money = explain.money_reason(before["forecast"], after["forecast"], allowed)
-    sized = explain.sizing_reason(sizing, instance, after["forecast"].monthly_cost_usd)
+    sized = explain.sizing_reason(sizing, instance, chosen["forecast"].monthly_cost_usd)
+    if keep:
+        reasons = _keep_reasons(capacity, outlook, verdict, rule, profile, settings)
+        reasons += [sized] if sized else []
+    else:
+        reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings)
+        if verdict.basis == "risk":
+            reasons.insert(reasons.index(money), verdict.reason)
     return Recommendation(
         status=explain.OK,
         current=current,
@@ -338,15 +384,18 @@ def recommend(
         confidence=_confidence(data, capacity, settings),
         data_rule=rule,
         data=data,
-        reasons=_reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings),
-        recommended=best,
+        reasons=reasons,
+        recommended=current if keep else best,
         budget=settings.budget,
         breach_budget_minutes=allowed,
         before=before,
-        after=after,
+        after=chosen,
         feasible=result.feasible,
         capacity=capacity,
         forecast=outlook.forecast,
         frontier=result.frontier(),
         right_sizing=sizing,
+        action=verdict.action,
+        candidate=best if keep else None,
+        candidate_after=after if keep else {},
     )

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
-from advisor.engine.explain import Recommendation, risk_badges
+from advisor.engine.explain import CHANGE, KEEP, NONE, Recommendation, recommended_risk_badges, risk_badges
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table
 from advisor.lake.schema import table
@@ -80,10 +80,17 @@ class StoredRecommendation:
     predicted_breach_minutes: float | None
     predicted_throttled_requests: float | None
     confidence: str
-    risks: tuple[str, ...]
+    risks: tuple[str, ...]  # the current configuration's (Risk now)
     data_until: datetime | None
     explanation: str
     evidence_json: str | None = field(default=None, repr=False, compare=False)
+    recommended_risks: tuple[str, ...] = ()  # the recommended configuration's (Risk recommended)
+    action: str = NONE  # CHANGE, KEEP (recommended == current: `apply` has nothing to do) or NONE
+
+    @property
+    def keep(self) -> bool:
+        """The engine found no change worth making: keep the current configuration."""
+        return self.action == KEEP
 
     @classmethod
     def from_row(cls, row: Row) -> StoredRecommendation:
@@ -109,7 +116,9 @@ class StoredRecommendation:
             predicted_breach_minutes=_number(row.get("predicted_breach_minutes")),
             predicted_throttled_requests=_number(row.get("predicted_throttled_requests")),
             confidence=_text(row.get("confidence")) or "none",
-            risks=tuple(r for r in (_text(row.get("risks")) or "").split(",") if r),
+            risks=_badges(row.get("risks")),
+            recommended_risks=_badges(row.get("recommended_risks")),
+            action=_action(row),
             data_until=None if _missing(row.get("data_until")) else pd.Timestamp(row["data_until"]),
             explanation=_text(row.get("explanation")) or "",
             evidence_json=None if _missing(evidence) else str(evidence),
@@ -149,6 +158,8 @@ def lake_row(
         "confidence": rec.confidence,
         "explanation": "\n".join(rec.reasons),
         "risks": ",".join(risk_badges(rec)),
+        "recommended_risks": ",".join(recommended_risk_badges(rec)),
+        "action": rec.action,
         "data_until": rec.data.last,
         EVIDENCE: json.dumps(rec.to_dict(), default=_json_default),
     }
@@ -226,6 +237,18 @@ def _config_columns(prefix: str, config: ScalingConfig | None, instance: Instanc
 
 def _json_default(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else str(value)
+
+
+def _badges(value: Any) -> tuple[str, ...]:
+    return tuple(r for r in (_text(value) or "").split(",") if r)
+
+
+def _action(row: Row) -> str:
+    """The row's action; rows written before the column existed: a configuration was a change."""
+    action = _text(row.get("action"))
+    if action:
+        return action
+    return NONE if scaling_from_row(row, "recommended_") is None else CHANGE
 
 
 def _missing(value: Any) -> bool:

@@ -152,7 +152,12 @@ RECOMMENDATIONS = Table(
         ("predicted_throttled_requests", pa.float64()),
         ("confidence", pa.string()),
         ("explanation", pa.string()),
-        ("risks", pa.string()),  # comma-separated badges: throttling, latency, cold starts
+        (
+            "risks",
+            pa.string(),
+        ),  # current configuration's, comma-separated: throttling, latency, cold starts
+        ("recommended_risks", pa.string()),  # the recommended configuration's: throttling, latency
+        ("action", pa.string()),  # "change", "keep" (recommended = current: not worth a change) or "none"
         ("data_until", TIMESTAMP),  # the newest minute of metrics the recommendation saw
         ("evidence_json", pa.string()),
     ),

@@ -31,6 +31,8 @@ FLEET_COLUMNS = [
     "monthly_savings",
     "confidence",
     "risks",
+    "recommended_risks",
+    "action",
     "data_until",
     "service_arn",
 ]
@@ -133,6 +135,8 @@ def fleet(lake) -> pd.DataFrame:
                 "monthly_savings": None if rec is None else rec.monthly_savings_usd,
                 "confidence": "none" if rec is None else rec.confidence,
                 "risks": [] if rec is None else list(rec.risks),
+                "recommended_risks": [] if rec is None else list(rec.recommended_risks),
+                "action": "none" if rec is None else rec.action,
                 "data_until": None if rec is None else rec.data_until,
                 "service_arn": service.service_arn,
             }

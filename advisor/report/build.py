@@ -74,7 +74,21 @@ class Saving:
     monthly_savings_usd: float
     predicted_breach_minutes: float | None
     confidence: str
+    risks: tuple[str, ...]  # the current configuration's (Risk now)
+    recommended_risks: tuple[str, ...] = ()  # the recommended configuration's (Risk recommended)
+
+
+@dataclass(frozen=True)
+class KeptLine:
+    """A service whose recommendation is to keep its configuration: no change was worth it, and why."""
+
+    service_name: str
+    region: str
+    current: str
+    monthly_cost_usd: float | None
+    confidence: str
     risks: tuple[str, ...]
+    reason: str
 
     @property
     def prices_estimate(self) -> bool:
@@ -115,6 +129,12 @@ class ActionLine:
     realized_monthly_savings_usd: float | None  # engine: demand since the change, old config minus new
     realized_minutes: int
     note: str = ""
+    # the new configuration's breach minutes (throttled or too slow) and 429s per month, by the engine's
+    # replay: predicted on the 14 days before the change, realized on the demand collected since
+    predicted_breach_minutes: float | None = None
+    realized_breach_minutes: float | None = None
+    predicted_throttled_requests: float | None = None
+    realized_throttled_requests: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +173,7 @@ class Report:
     services: list[ServiceCost] = field(default_factory=list)
     regions: list[RegionCost] = field(default_factory=list)
     savings: list[Saving] = field(default_factory=list)
+    kept: list[KeptLine] = field(default_factory=list)
     risks: list[RiskLine] = field(default_factory=list)
     actions: list[ActionLine] = field(default_factory=list)
     gaps: list[DataGap] = field(default_factory=list)
@@ -340,22 +361,68 @@ def _savings(inventory: list[ServiceRecord], recs: list[StoredRecommendation], t
                 rec.predicted_breach_minutes,
                 rec.confidence,
                 rec.risks,
+                rec.recommended_risks,
             )
         )
     return sorted(lines, key=lambda s: -s.monthly_savings_usd)[:top]
+
+
+def _kept(inventory: list[ServiceRecord], recs: list[StoredRecommendation]) -> list[KeptLine]:
+    """The services told to keep their configuration (the minimum benefit was not met), with the reason."""
+    by_arn = {r.service_arn: r for r in recs}
+    lines = []
+    for service in inventory:
+        rec = by_arn.get(service.service_arn)
+        if rec is None or not rec.keep:
+            continue
+        reason = rec.explanation.split("\n", 1)[0]
+        lines.append(
+            KeptLine(
+                service.service_name,
+                service.region,
+                str(rec.current),
+                rec.monthly_cost_current_usd,
+                rec.confidence,
+                rec.risks,
+                reason,
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A change replayed on some demand, per month: what it saves and what the new configuration risks."""
+
+    saving_usd: float
+    minutes: int
+    breach_minutes: float
+    throttled_requests: float
+
+
+def _replay_change(metrics, before: ConfigState, after: ConfigState, w: _ServiceWindow) -> _Change:
+    """The demand in `metrics` under `before` and under `after`, scaled to a month."""
+    old, new = (
+        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.service.region, w.capacity)
+        for s in (before, after)
+    )
+    if not new.minutes:
+        return _Change(0.0, 0, 0.0, 0.0)
+    month = MINUTES_PER_MONTH / new.minutes
+    return _Change(
+        (old.cost_usd - new.cost_usd) * month,
+        new.minutes,
+        new.breach_minutes * month,
+        new.throttled_requests * month,
+    )
 
 
 def _monthly_difference(
     metrics, before: ConfigState, after: ConfigState, w: _ServiceWindow
 ) -> tuple[float, int]:
     """(monthly cost under `before` minus under `after`, minutes) for the demand in `metrics`."""
-    old, new = (
-        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.service.region, w.capacity)
-        for s in (before, after)
-    )
-    if not new.minutes:
-        return 0.0, 0
-    return (old.cost_usd - new.cost_usd) * MINUTES_PER_MONTH / new.minutes, new.minutes
+    change = _replay_change(metrics, before, after, w)
+    return change.saving_usd, change.minutes
 
 
 def _predicted(
@@ -379,12 +446,18 @@ def _action(
     name = w.service.service_name if w else action.service_arn.split("/")[-2]
     predicted = realized = None
     minutes, note = 0, ""
+    ahead = since_change = None
     if action.status == ActionStatus.SUCCEEDED and w is not None:
         predicted = _predicted(lake, action, before, after, w, recs_all)
+        history = wide_metrics(lake, action.service_arn, end=action.created_at).tail(14 * 1440)
+        ahead = _replay_change(history, before, after, w)
         since = wide_metrics(lake, action.service_arn, action.created_at, period.end)
-        realized, minutes = _monthly_difference(since, before, after, w)
+        since_change = _replay_change(since, before, after, w)
+        realized, minutes = since_change.saving_usd, since_change.minutes
         note = "" if minutes >= 60 else "under an hour of data since the change: realized not yet known"
         realized = realized if minutes >= 60 else None
+        since_change = since_change if minutes >= 60 else None
+        ahead = ahead if ahead.minutes else None
     elif action.status != ActionStatus.SUCCEEDED:
         note = action.message[:160]
     return ActionLine(
@@ -399,6 +472,10 @@ def _action(
         realized,
         minutes,
         note,
+        None if ahead is None else ahead.breach_minutes,
+        None if since_change is None else since_change.breach_minutes,
+        None if ahead is None else ahead.throttled_requests,
+        None if since_change is None else since_change.throttled_requests,
     )
 
 
@@ -471,6 +548,7 @@ def build_report(
         services=sorted(costs, key=lambda c: -c.cost_usd),
         regions=_regions(costs),
         savings=_savings(inventory, recs, top),
+        kept=_kept(inventory, recs),
         risks=sorted(filter(None, map(_risk, windows)), key=lambda r: -r.breach_minutes),
         actions=_actions(lake, actions, by_arn, period, recs_all),
         gaps=[g for g in (_gap(w, period) for w in windows) if g is not None],

@@ -129,12 +129,31 @@ SECTIONS: tuple[Section, ...] = (
             _c("monthly_savings_usd", "Saves per month", signed_money),
             _c("predicted_breach_minutes", "Breach min. (forecast)", count),
             _c("confidence", "Confidence"),
-            _c("risks", "Risk today", wrap=True),
+            _c("risks", "Risk now", wrap=True),
+            _c("recommended_risks", "Risk recommended", wrap=True),
             _c("prices_estimate", "Prices", prices),
         ),
         "No recommendation changes a configuration: run 'advisor recommend' after a day of data.",
         "The stored recommendations, biggest saving first; a negative saving buys capacity the service "
-        "lacks. Monthly figures are the engine's, on history and forecast.",
+        "lacks. Monthly figures are the engine's, on history and forecast. Risk now: what the current "
+        "configuration risks on the history replay; Risk recommended: what the recommended one risks there.",
+    ),
+    Section(
+        "kept",
+        "Keep current",
+        lambda r: r.kept,
+        (
+            _c("service_name", "Service"),
+            _c("region", "Region"),
+            _c("current", "Configuration"),
+            _c("monthly_cost_usd", "Monthly now", money),
+            _c("confidence", "Confidence"),
+            _c("risks", "Risk now", wrap=True),
+            _c("reason", "Why", wrap=True),
+        ),
+        "No service was told to keep its configuration.",
+        "Services whose best change is not worth making: it saves under the minimum (by default $1 a month "
+        "and 5%) and does not lower breach risk materially.",
     ),
     Section(
         "risks",
@@ -169,11 +188,17 @@ SECTIONS: tuple[Section, ...] = (
             _c("predicted_monthly_savings_usd", "Predicted per month", signed_money),
             _c("realized_monthly_savings_usd", "Realized per month", signed_money),
             _c("realized_minutes", "Minutes since", count),
+            _c("predicted_breach_minutes", "Breach min./mo predicted", count),
+            _c("realized_breach_minutes", "Breach min./mo realized", count),
+            _c("predicted_throttled_requests", "429s/mo predicted", count),
+            _c("realized_throttled_requests", "429s/mo realized", count),
             _c("note", "Note", wrap=True),
         ),
         "The advisor changed no configuration in the period.",
         "Predicted: the recommendation applied (or the engine on the history before the change). "
-        "Realized: the engine's bill of the demand collected since, old configuration minus new.",
+        "Realized: the engine's bill of the demand collected since, old configuration minus new. Breach "
+        "minutes (throttled or too slow) and 429s are the new configuration's, per month, by the engine's "
+        "replay: predicted on the 14 days before the change, realized on the demand since.",
     ),
     Section(
         "gaps",
@@ -206,7 +231,7 @@ SECTIONS: tuple[Section, ...] = (
         "No metrics in the period.",
     ),
 )
-HTML_SECTIONS = ("services", "regions", "savings", "risks", "actions", "gaps")
+HTML_SECTIONS = ("services", "regions", "savings", "kept", "risks", "actions", "gaps")
 
 
 def section(name: str) -> Section:

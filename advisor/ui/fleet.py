@@ -10,6 +10,11 @@ from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import state
 
 RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}
+KEEP, KEEP_CURRENT = "keep", "keep current"
+
+
+def _risk_text(risks: list[str]) -> str:
+    return ", ".join(RISK_ICONS.get(x, x) for x in risks) or "none"
 
 
 def render() -> None:
@@ -59,7 +64,8 @@ def render() -> None:
     cols[3].metric(
         "Services at risk",
         f"{int((shown['risks'].map(len) > 0).sum())}",
-        help="Throttling (429s), latency above the objective, or a warm pool too small (cold starts).",
+        help="Services whose current configuration risks throttling (429s), latency above the objective, "
+        "or a warm pool too small (cold starts).",
     )
 
     if estimated:
@@ -69,7 +75,9 @@ def render() -> None:
         )
 
     table = shown.assign(
-        risk=shown["risks"].map(lambda r: ", ".join(RISK_ICONS.get(x, x) for x in r) or "none"),
+        risk_now=shown["risks"].map(_risk_text),
+        risk_recommended=shown["recommended_risks"].map(_risk_text),
+        recommended=shown["recommended"].where(shown["action"] != KEEP, KEEP_CURRENT),
         prices=shown["region"].map(lambda r: "≈ estimate" if prices_estimated(r) else "published"),
     )[
         [
@@ -82,7 +90,8 @@ def render() -> None:
             "monthly_cost_current",
             "monthly_cost_recommended",
             "monthly_savings",
-            "risk",
+            "risk_now",
+            "risk_recommended",
             "confidence",
             "prices",
             "data_until",
@@ -102,11 +111,18 @@ def render() -> None:
             "status": "Status",
             "instance": "Instance",
             "current": st.column_config.TextColumn("Config now", help="MaxConcurrency / MinSize / MaxSize"),
-            "recommended": st.column_config.TextColumn("Recommended"),
+            "recommended": st.column_config.TextColumn(
+                "Recommended", help="'keep current': no change saves enough or lowers risk materially."
+            ),
             "monthly_cost_current": st.column_config.NumberColumn("Cost now", format="$%.2f"),
             "monthly_cost_recommended": st.column_config.NumberColumn("Cost recommended", format="$%.2f"),
             "monthly_savings": st.column_config.NumberColumn("Savings", format="$%.2f"),
-            "risk": "Risks",
+            "risk_now": st.column_config.TextColumn(
+                "Risk now", help="What the current configuration risks on the history replay."
+            ),
+            "risk_recommended": st.column_config.TextColumn(
+                "Risk recommended", help="What the recommended configuration risks on the same replay."
+            ),
             "confidence": "Confidence",
             "prices": st.column_config.TextColumn("Prices", help="Published by AWS, or estimated."),
             "data_until": "Data until",

@@ -104,7 +104,8 @@ def _header(
     st.caption(f"Instance {instance} · service {service.service_arn}")
     cols = st.columns(4)
     cols[0].metric("Config now", str(current), help="MaxConcurrency / MinSize / MaxSize")
-    cols[1].metric("Recommended", str(recommended) if recommended else MISSING)
+    shown = "keep current" if rec is not None and rec.keep else str(recommended) if recommended else MISSING
+    cols[1].metric("Recommended", shown, help=rec.reasons[0] if rec is not None and rec.keep else None)
     now, then = (rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd) if rec else (None, None)
     est = prices_estimated(service.region)
     cols[2].metric("Monthly cost now", money(now, est))

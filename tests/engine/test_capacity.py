@@ -88,5 +88,71 @@ def test_evidence_is_chart_ready(diurnal_3d):
 
 
 def test_too_little_loaded_data_is_refused(diurnal_3d):
-    with pytest.raises(CapacityUnknown, match="minutes with traffic"):
+    with pytest.raises(CapacityUnknown, match="minutes with enough load per instance"):
         estimate_capacity(metrics_from_trace(diurnal_3d.iloc[:30]))
+
+
+def _quiet_service_metrics():
+    """admin-tool of the sandbox fleet: a request every ten seconds or so, 14 days of it."""
+    import pandas as pd
+
+    from advisor.engine.simulate import demand_from_requests, simulate
+    from advisor.engine.telemetry import synthesize_metrics
+    from advisor.sandbox.fleet import default_fleet
+
+    service = next(s for s in default_fleet(8) if s.name == "admin-tool")
+    requests = service.requests(pd.Timestamp("2026-03-04", tz="UTC"), 14 * 1440, 7)
+    demand = demand_from_requests(requests, service.behavior.latency_s)
+    replay = simulate(
+        demand, service.config, service.instance, service.region, service.behavior.scaling_model()
+    )
+    return synthesize_metrics(requests, replay, service.behavior)
+
+
+def test_a_quiet_service_is_told_what_is_really_missing_with_the_real_counts():
+    # issue 13 item 9: "0 minutes with traffic and latency data" while Requests cover every minute
+    frame = _quiet_service_metrics()
+    requests = int((frame["Requests_Sum"] > 0).sum())
+    latency = int(frame["RequestLatency_p99"].notna().sum())
+    busiest = frame["ActiveInstances_Average"].max()
+    assert busiest < 0.5 and latency > 60  # the situation: latency is there, load per instance is not
+    with pytest.raises(CapacityUnknown) as info:
+        estimate_capacity(frame)
+    message = str(info.value)
+    assert message.startswith("0 minutes with enough load per instance to measure latency")
+    assert f"{requests:,} minutes with requests" in message
+    assert f"{latency:,} with p99 latency" in message
+    assert f"0 with at least 0.5 active instances (the most: {busiest:.2f})" in message
+    assert "keep the current configuration" in message and "pause" in message
+
+
+def _stepped_latency_frame():
+    """400 minutes at per-instance loads 1..100 (four rounds), one active instance: mean latency 100 ms
+    for the lowest quarter of loads (k <= 25), 108 ms from there to k 75 (still within the 10% plateau),
+    then 300 ms; p99 twice the mean, CPU 0.6% per concurrent request."""
+    import numpy as np
+    import pandas as pd
+
+    k = np.tile(np.arange(1.0, 101.0), 4)
+    mean_ms = np.where(k <= 25, 100.0, np.where(k <= 75, 108.0, 300.0))
+    index = pd.date_range("2026-03-02", periods=len(k), freq="1min", tz="UTC", name="timestamp")
+    return pd.DataFrame(
+        {
+            "Concurrency_Average": k,
+            "ActiveInstances_Average": 1.0,
+            "RequestLatency_Average": mean_ms,
+            "RequestLatency_p99": 2 * mean_ms,
+            "CPUUtilization_Average": 0.6 * k,
+            "Requests_Sum": 60 * k / (mean_ms / 1000),
+        },
+        index=index,
+    )
+
+
+def test_the_unloaded_latency_is_read_from_the_least_loaded_quarter_of_minutes():
+    # the lowest quarter of k (k <= 25.75, the 25th percentile) all read 100 ms; the 75th percentile
+    # would take in the 108 ms minutes too (their median is 108 ms)
+    estimate = estimate_capacity(_stepped_latency_frame())
+    assert estimate.unloaded_latency_s == pytest.approx(0.100, rel=1e-9)
+    assert estimate.unloaded_p99_ms == pytest.approx(200.0, rel=1e-9)
+    assert not estimate.unloaded_uncertain

@@ -1,5 +1,7 @@
 """`advisor recommend --from-trace` and `advisor bench` as a user runs them: real processes, exit codes."""
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -95,3 +97,56 @@ def test_two_different_strategies_are_bad_input(trace_dir):
     trace = trace_dir / "diurnal.csv"
     run = advisor("recommend", "--from-trace", trace, "--strategy", "performance", "--profile", "cost-saver")
     assert run.returncode == 2 and "--strategy only" in run.stderr
+
+
+@pytest.fixture(scope="module")
+def quiet_trace(tmp_path_factory):
+    """A day and a half of steady traffic that App Runner's defaults already serve at the lowest cost:
+    the best candidate (about 53/1/2) saves $0.00 a month, like orders-api in issue 13."""
+    path = tmp_path_factory.mktemp("quiet") / "steady.csv"
+    requests = scaled(per_minute(generate("steady", days=1.5, seed=0)), 50)
+    requests.rename("requests").rename_axis("timestamp").reset_index().to_csv(path, index=False)
+    return path
+
+
+def test_a_change_worth_nothing_is_keep_current_in_every_format(quiet_trace):
+    table = advisor("recommend", "--from-trace", quiet_trace, "--no-right-size")
+    assert table.returncode == 0, table.stderr
+    assert "keep current" in table.stdout and "Keep current 100/1/25" in table.stdout
+    data = json.loads(
+        advisor("recommend", "--from-trace", quiet_trace, "--no-right-size", "--format", "json").stdout
+    )
+    assert data["action"] == "keep" and data["recommended"] == data["current"]
+    assert data["monthly_savings_usd"] == 0 and data["reasons"][0].startswith("Keep current 100/1/25")
+    assert data["candidate"]["max_concurrency"] != 100
+    csv_run = advisor("recommend", "--from-trace", quiet_trace, "--no-right-size", "--format", "csv")
+    (row,) = list(csv.DictReader(io.StringIO(csv_run.stdout)))
+    assert row["action"] == "keep" and row["reason"].startswith("Keep current 100/1/25")
+
+
+def test_the_minimum_benefit_is_settable_on_the_command_line(quiet_trace):
+    run = advisor(
+        "recommend",
+        "--from-trace",
+        quiet_trace,
+        "--no-right-size",
+        "--format",
+        "json",
+        "--min-benefit",
+        "0",
+        "--min-benefit-pct",
+        "0",
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["action"] == "change" and data["recommended"] != data["current"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--min-benefit", "-1"), ("--min-benefit-pct", "101"), ("--max-size-limit", "0")]
+)
+def test_a_bad_minimum_benefit_or_limit_is_bad_input_naming_the_flag(quiet_trace, flag, value):
+    run = advisor("recommend", "--from-trace", quiet_trace, flag, value)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
+    assert f"{flag}={float(value)!r}" in run.stderr or f"{flag}={value}" in run.stderr
+    assert "allowed" in run.stderr

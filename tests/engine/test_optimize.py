@@ -23,18 +23,50 @@ def wavy(minutes=2000, seed=0, level=150.0):
     return np.maximum(0, level + 0.6 * level * np.sin(t / 120) + rng.normal(0, level * 0.05, minutes))
 
 
+# 2,000 minutes at the 0.1% budget, all of it for cost-saver (budget_share 1.0): floor(2.0) = 2 minutes
+ALLOWED_2000 = 2
+
+
 def test_the_pick_is_the_cheapest_within_budget_on_every_scenario():
     history, ahead = Scenario("history", wavy(), ""), Scenario("forecast", wavy(seed=1) * 1.3, "")
     result = optimize([history, ahead], ScalingModel(), DEFAULT_INSTANCE, profile=PROFILES["cost-saver"])
     assert result.feasible
+    assert result.allowed == {"history": ALLOWED_2000, "forecast": ALLOWED_2000}
     grid = result.grid
-    fits = (grid.breach_history <= result.allowed["history"]) & (
-        grid.breach_forecast <= result.allowed["forecast"]
-    )
+    fits = (grid.breach_history <= ALLOWED_2000) & (grid.breach_forecast <= ALLOWED_2000)
     cheapest = grid[fits].cost_forecast.min()
     assert result.row(result.best).cost_forecast == pytest.approx(cheapest)
     replay = simulate(ahead.demand, result.best).summary
-    assert replay.breach_minutes <= result.allowed["forecast"]
+    assert replay.breach_minutes <= ALLOWED_2000
+
+
+def test_the_performance_profile_spends_half_the_budget():
+    # 2,000 minutes x 0.1% x 0.5 = 1.0: one breach minute allowed per scenario
+    result = optimize(
+        [Scenario("forecast", wavy(), "")], ScalingModel(), DEFAULT_INSTANCE, profile=PROFILES["performance"]
+    )
+    assert result.allowed == {"forecast": 1}
+    assert result.row(result.best).breach_forecast <= 1
+
+
+def test_max_size_goes_up_to_the_limit_it_is_given_and_never_past_it():
+    # a peak of about 1,600 concurrent requests (1,000 x 1.6) at MaxConcurrency <= 50 needs at least
+    # 32 instances: more than the default quota of 25
+    demand = wavy(level=1000.0)
+    capped = optimize(
+        [Scenario("forecast", demand, "")], ScalingModel(), DEFAULT_INSTANCE, max_concurrency=[30, 40, 50]
+    )
+    assert capped.grid.max_size.max() == 25 and capped.best.max_size <= 25
+    raised = optimize(
+        [Scenario("forecast", demand, "")],
+        ScalingModel(),
+        DEFAULT_INSTANCE,
+        max_concurrency=[30, 40, 50],
+        max_size_limit=60,
+    )
+    assert raised.grid.max_size.max() == 60
+    assert 32 <= raised.best.max_size <= 60
+    assert raised.row(raised.best).breach_forecast < capped.row(capped.best).breach_forecast
 
 
 def test_the_balanced_profile_pays_a_little_for_fewer_breaches():

@@ -126,3 +126,44 @@ def test_every_sandbox_recommendation_reads_back_as_the_engine_made_it(sandbox_l
     for rec in stored:
         evidence = json.loads(rec.evidence_json)
         assert Recommendation.from_dict(evidence).to_dict() == evidence
+
+
+@pytest.fixture(scope="module")
+def kept() -> Recommendation:
+    """App Runner's defaults on steady light traffic: the best change saves $0.00, so keep current."""
+    from shapes import scaled
+
+    from advisor.workload.traces import per_minute
+    from advisor.workload.traffic import generate
+
+    return recommend_from_trace(scaled(per_minute(generate("steady", days=1.5, seed=0)), 50), settings=FAST)
+
+
+def test_a_kept_configuration_is_stored_as_keep_with_the_current_configuration(lake, kept):
+    assert kept.action == "keep"
+    store(lake, kept)
+    (rec,) = latest(lake, evidence=True)
+    assert rec.action == "keep" and rec.keep
+    assert rec.recommended == rec.current and rec.monthly_savings_usd == 0.0
+    assert rec.explanation.startswith("Keep current 100/1/25")
+    assert rec.evidence.candidate == kept.candidate and rec.evidence.action == "keep"
+
+
+def test_a_change_and_a_refusal_are_stored_as_change_and_none(lake, recommendation):
+    store(lake, recommendation)
+    refusal = recommend_from_trace(flat(150, days=1).iloc[:-1], settings=FAST)
+    store(lake, refusal, OTHER_ARN)
+    actions = {r.service_arn: r.action for r in latest(lake)}
+    assert actions == {ARN: recommendation.action, OTHER_ARN: "none"}
+    assert recommendation.action == "change"
+
+
+def test_a_row_written_before_the_action_column_reads_as_change_or_none():
+    from advisor.lake.recommendations import StoredRecommendation
+
+    base = {"service_arn": ARN, "service_name": "web-api", "region": "us-east-1", "generated_at": T0}
+    current = {"current_max_concurrency": 100, "current_min_size": 1, "current_max_size": 25}
+    current |= {"current_cpu_vcpu": 1.0, "current_memory_gb": 2.0}
+    changed = {"recommended_max_concurrency": 50, "recommended_min_size": 1, "recommended_max_size": 4}
+    assert StoredRecommendation.from_row(base | current | changed).action == "change"
+    assert StoredRecommendation.from_row(base | current).action == "none"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from advisor.domain import DEFAULT_INSTANCE, ScalingConfig
+from advisor.domain import ScalingConfig
 from advisor.engine.whatif import replay_history
 from advisor.lake import views as overview
 from advisor.lake.reader import wide_metrics
@@ -109,15 +111,27 @@ def test_a_change_is_billed_under_each_configuration_and_its_savings_realized(tm
 
     report = build_report(tmp_path, period)
 
-    metrics = wide_metrics(tmp_path, service.arn, period.start, period.end)
-    old = replay_history(metrics, before, DEFAULT_INSTANCE, "us-east-1", None).per_minute["cost_usd"]
-    new = replay_history(metrics, after, DEFAULT_INSTANCE, "us-east-1", None).per_minute["cost_usd"]
-    expected = old[old.index < changed_at].sum() + new[new.index >= changed_at].sum()
+    # Worked by hand from PROTOCOL.md (no recommendation: L0 0.25 s): demand D = requests / 60 x 0.25
+    # never needs a second instance at MaxConcurrency 100, so the instances are MinSize every minute;
+    # each minute bills 2 GB x $0.007/h per instance and $0.064/h for the active share m (1 - exp(-D/m))
+    demand = requests / 60 * 0.25
+    assert demand.max() <= 100  # the situation the hand bill stands on
+    before_change = demand.index < changed_at
+
+    def minute_cost(m: int) -> pd.Series:
+        return (m * 2 * 0.007 + 0.064 * m * (1 - np.exp(-demand / m))) / 60
+
+    expected = minute_cost(4)[before_change].sum() + minute_cost(1)[~before_change].sum()
+    saved = (minute_cost(4) - minute_cost(1))[~before_change]
     assert report.total_cost_usd == pytest.approx(expected)
     assert report.services[0].configs == ("100/4/25 on 1 vCPU / 2 GB", "100/1/25 on 1 vCPU / 2 GB")
     (action,) = report.actions
     assert action.status == "succeeded" and action.realized_minutes == 2 * 1440
-    assert action.predicted_monthly_savings_usd > 0 and action.realized_monthly_savings_usd > 0
+    assert action.predicted_monthly_savings_usd > 0
+    assert action.realized_monthly_savings_usd == pytest.approx(saved.sum() * 43_200 / len(saved))
+    # the new configuration neither throttles nor slows on this demand: none predicted, none realized
+    assert action.predicted_breach_minutes == action.realized_breach_minutes == 0
+    assert action.predicted_throttled_requests == action.realized_throttled_requests == 0
 
 
 def test_estimated_prices_are_said_in_the_notes_the_rows_and_the_csv(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -49,16 +51,47 @@ def test_the_app_starts_on_the_fleet_page(sandbox_lake):
     assert at.title[0].value == "App Runner fleet"
 
 
+def stored_rows(lake) -> pd.DataFrame:
+    """The newest `recommendations` row of each service, read straight from the Parquet files (not
+    through the views the page uses)."""
+    files = sorted((Path(lake) / "recommendations").rglob("*.parquet"))
+    rows = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+    return rows.sort_values("generated_at").groupby("service_arn").tail(1).set_index("service_name")
+
+
 def test_fleet_shows_every_service_with_the_engines_totals(sandbox_lake):
     _, lake = sandbox_lake
     at = run(fleet_page)
     assert not at.exception
-    fleet = overview.fleet(lake)
-    assert at.metric[0].value == str(len(fleet)) == "4"
-    # catalog-svc runs in ap-northeast-1, whose vCPU rate AWS does not publish: the total is an estimate
-    assert at.metric[1].value == f"≈${fleet['monthly_cost_current'].sum():,.2f}"
+    # catalog-svc runs in ap-northeast-1, whose vCPU rate AWS does not publish: the totals are estimates
+    rows = stored_rows(lake)
+    assert at.metric[0].value == str(len(rows)) == "4"
+    assert at.metric[1].value == f"≈${rows['current_monthly_cost'].sum():,.2f}"
+    assert at.metric[2].value == f"≈${rows['predicted_monthly_cost'].sum():,.2f}"
     table = at.dataframe[0].value
-    assert set(table["service_name"]) == set(fleet["service_name"])
+    assert set(table["service_name"]) == set(rows.index)
+
+
+def test_fleet_risk_columns_describe_the_configuration_beside_them(sandbox_lake):
+    _, lake = sandbox_lake
+    rows = stored_rows(lake)
+    table = run(fleet_page).dataframe[0].value.set_index("service_name")
+    for name, row in rows.iterrows():
+        now = row["risks"].split(",") if row["risks"] else []
+        recommended = row["recommended_risks"].split(",") if row["recommended_risks"] else []
+        assert table.loc[name, "risk_now"] == (", ".join(fleet_icons(now)) or "none")
+        assert table.loc[name, "risk_recommended"] == (", ".join(fleet_icons(recommended)) or "none")
+        if row["action"] == "none":  # nothing recommended (paused, too little data)
+            assert pd.isna(table.loc[name, "recommended"])
+            continue
+        knobs = [int(row[f"recommended_{k}"]) for k in ("max_concurrency", "min_size", "max_size")]
+        shown = "keep current" if row["action"] == "keep" else "/".join(map(str, knobs))
+        assert table.loc[name, "recommended"] == shown
+
+
+def fleet_icons(risks: list[str]) -> list[str]:
+    words = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}
+    return [words[r] for r in risks]
 
 
 def test_fleet_says_which_prices_are_estimates(sandbox_lake):
@@ -80,7 +113,7 @@ def test_fleet_filters_narrow_the_table(sandbox_lake):
     at.multiselect(key="fleet_regions").select("us-east-1").run()
     assert set(at.dataframe[0].value["region"]) == {"us-east-1"}
     at.checkbox(key="fleet_risky").check().run()
-    assert all(risk != "none" for risk in at.dataframe[0].value["risk"])
+    assert all(risk != "none" for risk in at.dataframe[0].value["risk_now"])
 
 
 def test_empty_lake_says_what_to_do(tmp_path, monkeypatch):

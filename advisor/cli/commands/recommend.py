@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,6 +21,7 @@ from advisor.errors import InputError
 if TYPE_CHECKING:
     from advisor.engine.recommender import RecommendSettings
     from advisor.recommend.view import FleetView
+    from advisor.settings import Advice
 
 # The table's order and filters (they narrow what is shown, in every format; the lake gets every row).
 # Spelled out here so that `--help` does not import the pipeline; tests hold them equal to recommend.view.
@@ -71,17 +72,44 @@ def _positive(name: str, value: float) -> float:
     return value
 
 
+def _advice(min_benefit: float | None, min_benefit_pct: float | None, max_size_limit: int | None) -> Advice:
+    """The [advice] settings (config file, else defaults) with the flags a user gave laid over them."""
+    base = options.settings().advice
+    flags: dict[str, Any] = {
+        "min_savings_usd": min_benefit,
+        "min_savings_pct": min_benefit_pct,
+        "max_size_limit": max_size_limit,
+    }
+    try:
+        return replace(base, **{k: v for k, v in flags.items() if v is not None})
+    except InputError as exc:  # name the flag, not the config key
+        names = {"min_savings_usd": "--min-benefit", "min_savings_pct": "--min-benefit-pct"}
+        message = str(exc).removeprefix("advice.")
+        for key, flag in (*names.items(), ("max_size_limit", "--max-size-limit")):
+            if message.startswith(key) and flags[key] is not None:
+                message = flag + message.removeprefix(key)
+        raise InputError(message) from None
+
+
 def _recommend_settings(
-    strategy: str, budget: float, horizon_days: float, right_size: bool
+    strategy: str, budget: float, horizon_days: float, right_size: bool, advice: Advice | None = None
 ) -> RecommendSettings:
+    from advisor.engine.benefit import MinimumBenefit
     from advisor.engine.recommender import RecommendSettings
+    from advisor.settings import Advice
 
     profile_named(strategy)  # a bad name is bad input, before any work
     if not 0 <= budget < 1:
         raise InputError(f"--budget={budget!r} is invalid: allowed a share of minutes from 0 to below 1")
     _positive("--horizon-days", horizon_days)
+    advice = advice or Advice()
     return RecommendSettings(
-        profile=strategy, budget=budget, horizon_days=horizon_days, right_size=right_size
+        profile=strategy,
+        budget=budget,
+        horizon_days=horizon_days,
+        right_size=right_size,
+        max_size_limit=advice.max_size_limit,
+        benefit=MinimumBenefit(advice.min_savings_usd, advice.min_savings_pct),
     )
 
 
@@ -163,6 +191,20 @@ def recommend_cmd(
     horizon_days: float = typer.Option(7.0, "--horizon-days", help="How long the recommendation holds."),
     budget: float = typer.Option(0.001, help="SLO error budget: share of minutes allowed to breach."),
     right_size: bool = typer.Option(True, "--right-size/--no-right-size", help="Compare instance sizes."),
+    min_benefit: float | None = typer.Option(
+        None,
+        "--min-benefit",
+        help="Keep the current configuration unless a change saves at least this many $/month "
+        "(and --min-benefit-pct), or lowers breach risk materially. Default: [advice] or 1.",
+    ),
+    min_benefit_pct: float | None = typer.Option(
+        None, "--min-benefit-pct", help="...and at least this % of the current cost. Default: [advice] or 5."
+    ),
+    max_size_limit: int | None = typer.Option(
+        None,
+        "--max-size-limit",
+        help="Highest MaxSize to recommend: the account's quota (default: [advice] or App Runner's 25).",
+    ),
     seed: int = typer.Option(0, help="Seed of the simulated metrics' noise."),
     sort: str = SORT,
     min_savings: float | None = MIN_SAVINGS,
@@ -177,7 +219,10 @@ def recommend_cmd(
     printed and written to the lake's `recommendations` table (one row per service). --sort and the
     filters choose what is shown; `advisor explain SERVICE` shows one recommendation whole.
     """
-    settings = _recommend_settings(strategy_named(strategy, old_profile), budget, horizon_days, right_size)
+    advice = _advice(min_benefit, min_benefit_pct, max_size_limit)
+    settings = _recommend_settings(
+        strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
+    )
     if from_trace is None:
         view = _fleet_view(sort, min_savings, risk, confidence)
         _recommend_lake(lake, tuple(service), settings, fmt, view, progress)

@@ -19,6 +19,8 @@ from advisor.presentation.numbers import MISSING, money, percent, shortened
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 from advisor.recommend.view import FleetTotal, FleetView, arrange, current_risks, total
 
+KEEP_CURRENT = "keep current"
+
 
 def _native(value):
     """numpy scalars to Python ones, so JSON never stringifies a number."""
@@ -45,9 +47,12 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
     if rec.recommended is None:
         table.add_row("recommended", MISSING, rec.data_rule)
         return table
-    table.add_row(
-        "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
-    )
+    if rec.keep:
+        table.add_row("recommended", KEEP_CURRENT, rec.reasons[0])
+    else:
+        table.add_row(
+            "recommended", f"{rec.recommended}", f"profile {rec.profile}; MaxConcurrency/MinSize/MaxSize"
+        )
     est = rec.prices_estimate
     note = "; ≈$: estimated prices (docs/pricing.md)" if est else ""
     table.add_row(
@@ -75,6 +80,12 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
         table.add_row("forecast peak (p90)", f"{fc.peak(0.9):,.0f}", f"concurrent requests; {bt}")
     table.add_row("data", f"{rec.data.days:.1f} days", rec.data_rule)
     return table
+
+
+def _recommended(rec: Recommendation) -> str:
+    if rec.keep:
+        return KEEP_CURRENT
+    return "-" if rec.recommended is None else str(rec.recommended)
 
 
 def reasons_text(rec: Recommendation) -> str:
@@ -174,7 +185,7 @@ def recommendation_csv(rec: Recommendation, source: str) -> str:
 def _config_cell(rec: Recommendation) -> str:
     if rec.recommended is None:
         return f"{rec.current}\n→ {MISSING}"
-    return f"{rec.current}\n→ {rec.recommended}"
+    return f"{rec.current}\n→ {'keep' if rec.keep else rec.recommended}"
 
 
 def _cost_cell(rec: Recommendation) -> str:
