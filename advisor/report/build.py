@@ -77,6 +77,10 @@ class Saving:
     risks: tuple[str, ...]  # the current configuration's (Risk now)
     recommended_risks: tuple[str, ...] = ()  # the recommended configuration's (Risk recommended)
 
+    @property
+    def prices_estimate(self) -> bool:
+        return prices_estimated(self.region)
+
 
 @dataclass(frozen=True)
 class KeptLine:

@@ -43,9 +43,7 @@ def test_a_bad_cron_expression_is_bad_input():
 
 def test_a_failing_run_is_logged_and_does_not_stop_the_next(tmp_path):
     lake, out = tmp_path / "lake", tmp_path / "reports"
-    add_service(lake, ref("orders-api", 1), traffic(START, 1, seed=1))
-    broken = next((lake / "services").glob("snapshot_date=*")) / "broken.parquet"
-    broken.write_bytes(b"not parquet")  # the next run's read fails until the file is gone
+    # no lake yet: the first run fails (a damaged file no longer fails a run: readers skip it)
     chain = Chain(report=ReportRequest(lake=lake, out=out, period="1d", formats=("json", "csv")))
     run_log = out / "runs.jsonl"
     scheduler = build_scheduler(
@@ -54,12 +52,12 @@ def test_a_failing_run_is_logged_and_does_not_stop_the_next(tmp_path):
     scheduler.start()
     try:
         records = wait_for_runs(run_log, 1)
-        broken.unlink()
+        add_service(lake, ref("orders-api", 1), traffic(START, 1, seed=1))
         records = wait_for_runs(run_log, 3)
     finally:
         scheduler.shutdown(wait=True)
-    assert records[0]["status"] == "failed" and "broken.parquet" in records[0]["error"]
-    assert [r["status"] for r in records[1:3]] == ["ok", "ok"]
+    assert records[0]["status"] == "failed" and "no such directory" in records[0]["error"]
+    assert "ok" in [r["status"] for r in records[1:]]
     for record in records[1:]:
         if record["status"] == "ok":
             assert json.loads((out / record["report_dir"] / "report.json").read_text())["total_cost_usd"] > 0
