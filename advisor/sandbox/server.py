@@ -4,6 +4,11 @@ Requests are routed by the service in their SigV4 credential scope, exactly the 
 with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI works unchanged.
 `/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, read the
 call log and the hidden truth); they are not AWS APIs.
+
+The account answers only when it is whole: until the fleet's history is seeded, every AWS request on the
+public endpoint gets HTTP 503 `ServiceUnavailable` (botocore retries 503 in every retry mode), so a
+collect started meanwhile waits instead of landing a partial account. The sandbox publishes its own
+history through a second, private listener that is never gated.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import random
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -33,6 +39,12 @@ THROTTLED = {
     "logs": ("application/x-amz-json-1.1", "ThrottlingException"),
 }
 TICK_SECONDS = 20.0
+UNAVAILABLE = "The sandbox is still seeding its fleet; retry shortly."
+
+
+def iso_time(seconds: float) -> str:
+    """ISO 8601 in UTC to the second, as a person and `datetime.fromisoformat` both read it."""
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _moto_app():
@@ -77,6 +89,12 @@ class Sandbox:
         self._server = make_server(host, port, self.wsgi, threaded=True)
         self.endpoint = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        # the sandbox's own publishing (logs, live metrics) goes here: answered while the public one is gated
+        self._private = make_server(host, 0, self._serve, threaded=True)
+        self._private_endpoint = f"http://{host}:{self._private.server_port}"
+        self._private_thread = threading.Thread(
+            target=self._private.serve_forever, name="sandbox-http-private", daemon=True
+        )
         self._stop = threading.Event()
         self._live = live
         self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
@@ -85,12 +103,15 @@ class Sandbox:
         self.ready = False  # True once the history is produced: collecting earlier would miss it
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self, progress=None) -> dict:
-        """Serve, then produce the history (metrics in bulk, logs through the Logs API)."""
+    def start(self, progress: Callable[[int, int], object] | None = None) -> dict:
+        """Serve (503 until whole), produce the history (metrics in bulk, logs through the Logs API), open.
+
+        `progress(done, total)` is called after each service's history is produced."""
         self._thread.start()
-        self._logs = ApiLogSink(self.endpoint)
-        self._metrics_api = ApiMetricsSink(self.endpoint)
-        counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs)
+        self._private_thread.start()
+        self._logs = ApiLogSink(self._private_endpoint)
+        self._metrics_api = ApiMetricsSink(self._private_endpoint)
+        counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs, progress=progress)
         self.ready = True
         if self._live:
             self._ticker.start()
@@ -98,8 +119,9 @@ class Sandbox:
 
     def stop(self) -> None:
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._private):
+            server.shutdown()
+            server.server_close()
 
     def advance(self, hours: float) -> dict:
         """Move the clock forward and produce the new minutes under each service's current configuration."""
@@ -108,7 +130,7 @@ class Sandbox:
         self.clock.advance(hours * 3600)
         sink = BulkMetricsSink(self.store) if hours > 6 else self._metrics_api
         counts = self.world.catch_up(sink, self._logs)
-        return {"now": self.clock(), **counts}
+        return {"now": iso_time(self.clock()), **counts}
 
     def _tick(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
@@ -119,9 +141,16 @@ class Sandbox:
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def wsgi(self, environ, start_response):
+        """The public endpoint: the sandbox's controls always; AWS only once the account is whole."""
         request = Request(environ)
         if request.path.startswith("/_sandbox/"):
             return self._control(request)(environ, start_response)
+        if not self.ready:
+            return self._unavailable(request)(environ, start_response)
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ, start_response):
+        request = Request(environ)
         scope = SCOPE.search(request.headers.get("Authorization", ""))
         service = scope["service"] if scope else ""
         region = scope["region"] if scope else "us-east-1"
@@ -153,6 +182,25 @@ class Sandbox:
 
         return start
 
+    def _unavailable(self, request: Request) -> Response:
+        """HTTP 503 in the request's protocol: JSON for the JSON services, CBOR for CBOR, XML otherwise."""
+        headers = {"Retry-After": "1"}
+        if "smithy-protocol" in request.headers:
+            import cbor2
+
+            body = cbor2.dumps({"__type": "ServiceUnavailable", "message": UNAVAILABLE})
+            headers.update({"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+            return self._dated(Response(body, status=503, headers=headers))
+        if request.headers.get("X-Amz-Target"):
+            content_type = request.headers.get("Content-Type") or "application/x-amz-json-1.1"
+            text = json.dumps({"__type": "ServiceUnavailableException", "message": UNAVAILABLE})
+            return self._dated(Response(text, status=503, headers=headers, content_type=content_type))
+        xml = (
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+            f"<Message>{UNAVAILABLE}</Message></Error></ErrorResponse>"
+        )
+        return self._dated(Response(xml, status=503, headers=headers, content_type="text/xml"))
+
     def _throttled(self, service: str, cbor: bool) -> Response:
         if service == "monitoring" and cbor:
             import cbor2
@@ -181,8 +229,8 @@ class Sandbox:
         if action == "health":
             return {
                 "status": "ok" if self.ready else "starting",
-                "now": self.clock(),
-                "produced_until": str(self.world.produced_until),
+                "now": iso_time(self.clock()),
+                "produced_until": iso_time(self.world.produced_until.timestamp()),
                 "services": len(self.world.services),
                 "errors": self.last_errors,
             }

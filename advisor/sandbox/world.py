@@ -128,8 +128,15 @@ class World:
             for s in self.services
         ]
 
-    def catch_up(self, metrics: MetricsSink, logs: LogSink, until: pd.Timestamp | None = None) -> dict:
-        """Produce every whole minute from where the last call stopped up to the clock (or `until`)."""
+    def catch_up(
+        self,
+        metrics: MetricsSink,
+        logs: LogSink,
+        until: pd.Timestamp | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> dict:
+        """Produce every whole minute from where the last call stopped up to the clock (or `until`);
+        `progress(done, total)` after each service."""
         with self._lock:
             end = until or pd.Timestamp(self.clock(), unit="s", tz="UTC").floor("min")
             start = self.produced_until
@@ -140,10 +147,12 @@ class World:
                 "datapoints": 0,
                 "log_events": 0,
             }
-            for service in self.services:
+            for done, service in enumerate(self.services, 1):
                 points, events = self._produce(service, start, end, metrics, logs)
                 counts["datapoints"] += points
                 counts["log_events"] += events
+                if progress is not None:
+                    progress(done, len(self.services))
             self.produced_until = end
             return counts
 
