@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 from advisor.sandbox.apprunner import AppRunnerEmulator
 from advisor.sandbox.cloudwatch import MetricsStore
 from advisor.sandbox.fleet import FleetService
-from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink
+from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkLogSink, BulkMetricsSink
 from advisor.sandbox.world import SandboxClock, World
 
 ACCOUNT_ID = "123456789012"
@@ -111,7 +111,8 @@ class Sandbox:
         self._private_thread.start()
         self._logs = ApiLogSink(self._private_endpoint)
         self._metrics_api = ApiMetricsSink(self._private_endpoint)
-        counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs, progress=progress)
+        bulk_logs = BulkLogSink(ACCOUNT_ID)
+        counts = self.world.catch_up(BulkMetricsSink(self.store), bulk_logs, progress=progress)
         self.ready = True
         if self._live:
             self._ticker.start()
@@ -128,8 +129,9 @@ class Sandbox:
         if not hours > 0:
             raise ValueError("hours must be above 0")
         self.clock.advance(hours * 3600)
-        sink = BulkMetricsSink(self.store) if hours > 6 else self._metrics_api
-        counts = self.world.catch_up(sink, self._logs)
+        bulk = hours > 6
+        sink = BulkMetricsSink(self.store) if bulk else self._metrics_api
+        counts = self.world.catch_up(sink, BulkLogSink(ACCOUNT_ID) if bulk else self._logs)
         return {"now": iso_time(self.clock()), **counts}
 
     def _tick(self) -> None:
