@@ -149,6 +149,24 @@ class ApiMetricsSink:
             client.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=datums[i : i + 1000])
         return len(datums)
 
+    def publish_counts(
+        self, service: LiveService, region: str, metric: str, minute: pd.Timestamp, value: float
+    ) -> None:
+        """One more count for a minute (PutMetricData adds it to what the minute already holds)."""
+        dims: list[DimensionTypeDef] = [
+            {"Name": k, "Value": v} for k, v in dimensions(service.spec.name, service.service_id).items()
+        ]
+        unit = next(spec.unit for spec in COUNTS if spec.name == metric)
+        datum: MetricDatumTypeDef = {
+            "MetricName": metric,
+            "Dimensions": dims,
+            "Timestamp": minute.to_pydatetime(),
+            "Value": float(value),
+            "Unit": cast("StandardUnitType", unit),
+        }
+        client = cloudwatch_client(self.endpoint, region)
+        client.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=[datum])
+
     @staticmethod
     def _datums(metrics: pd.DataFrame, dims: list[DimensionTypeDef]) -> Iterator[MetricDatumTypeDef]:
         stamps = [ts.to_pydatetime() for ts in metrics.index]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+import pandas as pd
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -39,6 +40,7 @@ THROTTLED = {
     "logs": ("application/x-amz-json-1.1", "ThrottlingException"),
 }
 TICK_SECONDS = 20.0
+LATE_METRICS = ("Requests", "2xxStatusResponses", "4xxStatusResponses", "5xxStatusResponses")
 UNAVAILABLE = "The sandbox is still seeding its fleet; retry shortly."
 
 
@@ -133,6 +135,23 @@ class Sandbox:
         sink = BulkMetricsSink(self.store) if bulk else self._metrics_api
         counts = self.world.catch_up(sink, BulkLogSink(ACCOUNT_ID) if bulk else self._logs)
         return {"now": iso_time(self.clock()), **counts}
+
+    def publish_late(self, service_name: str, minute: pd.Timestamp, metric: str, value: float) -> dict:
+        """A count datapoint for a minute already published: CloudWatch adds it to that minute's Sum.
+
+        This is how a late or partial minute looks to a reader (App Runner's metrics land minutes after
+        the minute ends, and a minute read early may still grow): a collect that read the minute before
+        sees a different value afterwards, unless it re-reads it."""
+        service = next((s for s in self.world.services if s.spec.name == service_name), None)
+        if service is None:
+            raise ValueError(f"no sandbox service named {service_name!r}")
+        if metric not in LATE_METRICS:
+            raise ValueError(f"late datapoints are counts: one of {', '.join(LATE_METRICS)}")
+        minute = minute.floor("min")
+        if not self.world.history_start <= minute < self.world.produced_until:
+            raise ValueError(f"{minute} is not a minute the sandbox has published")
+        self._metrics_api.publish_counts(service, service.spec.region, metric, minute, value)
+        return {"service": service_name, "metric": metric, "timestamp": iso_time(minute.timestamp())}
 
     def _tick(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
@@ -247,6 +266,10 @@ class Sandbox:
                 raise ValueError("fraction must be between 0 and 1")
             self.throttle = fraction
             return {"throttle": fraction}
+        if action == "late-datapoint" and method == "POST":
+            minute = self.world.produced_until - pd.Timedelta(minutes=int(payload["minutes_ago"]))
+            value = float(payload["value"])
+            return self.publish_late(str(payload["service"]), minute, str(payload["metric"]), value)
         if action == "calls":
             return {"calls": self.emulator.calls}
         if action == "truth":
