@@ -29,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 from advisor.sandbox.apprunner import AppRunnerEmulator
 from advisor.sandbox.cloudwatch import MetricsStore
 from advisor.sandbox.fleet import FleetService
+from advisor.sandbox.logsearch import LogSearch
 from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkLogSink, BulkMetricsSink
 from advisor.sandbox.world import SandboxClock, World
 
@@ -83,6 +84,7 @@ class Sandbox:
             clock=self.clock, operation_seconds=operation_seconds, account_id=ACCOUNT_ID
         )
         self.store = MetricsStore(clock=self.clock)
+        self.log_search = LogSearch(ACCOUNT_ID)
         self.throttle = throttle
         self._random = random.Random(seed)
         self._moto = _moto_app()
@@ -187,6 +189,9 @@ class Sandbox:
             operation = request.headers.get("X-Amz-Target") or request.path.rstrip("/").rpartition("/")[2]
             status, headers, body = self.store.handle(operation, request.get_data(), region, ACCOUNT_ID)
             return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        if service == "logs" and request.headers.get("X-Amz-Target", "").endswith(".FilterLogEvents"):
+            status, headers, body = self.log_search.handle(request.get_data(), region)
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
         return self._moto(environ, self._dated_start(start_response))
 
     def _now_header(self) -> str:
@@ -270,6 +275,8 @@ class Sandbox:
             minute = self.world.produced_until - pd.Timedelta(minutes=int(payload["minutes_ago"]))
             value = float(payload["value"])
             return self.publish_late(str(payload["service"]), minute, str(payload["metric"]), value)
+        if action == "log-calls":
+            return {"filter_log_events": self.log_search.stats()}
         if action == "calls":
             return {"calls": self.emulator.calls}
         if action == "truth":
