@@ -8,8 +8,9 @@ answers the one read the advisor depends on, with what moto leaves out:
   log events or up to 10,000 log events" (`limit` 1-10,000, default 10,000), with a nextToken that is
   a cursor past the last event sent, bound to the request that made it;
 - the quota: 5 requests per second per account and Region, not raisable (reference/apprunner.md §4,
-  [KC-LOGS]); a sixth request within a second is refused with ThrottlingException, and every call is
-  counted so a test can show a client stayed under it.
+  [KC-LOGS]). AWS does not say how it counts; the sandbox uses the usual AWS model, a token bucket of
+  5 refilled at 5 a second (a burst of five, then five a second), refuses a request that finds it
+  empty with ThrottlingException, and counts every call so a test can show a client stayed under it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import json
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +52,7 @@ class LogSearch:
         self.quota_tps = quota_tps
         self._clock = clock
         self._lock = threading.Lock()
-        self._recent: dict[str, deque[float]] = {}
+        self._buckets: dict[str, tuple[float, float]] = {}  # region -> (tokens, when)
         self.calls: dict[str, list[float]] = {}  # region -> monotonic times of the answered calls
         self.throttled: dict[str, int] = {}
 
@@ -84,16 +84,16 @@ class LogSearch:
             }
 
     def _admit(self, region: str) -> None:
-        """The account's 5 TPS: a request within a second of five answered ones is throttled."""
+        """The account's 5 TPS: one token per request from a bucket of 5 refilled at 5 a second."""
         now = self._clock()
         with self._lock:
-            recent = self._recent.setdefault(region, deque())
-            while recent and now - recent[0] >= 1.0:
-                recent.popleft()
-            if len(recent) >= self.quota_tps:
+            tokens, then = self._buckets.get(region, (float(self.quota_tps), now))
+            tokens = min(float(self.quota_tps), tokens + (now - then) * self.quota_tps)
+            if tokens < 1.0:
+                self._buckets[region] = (tokens, now)
                 self.throttled[region] = self.throttled.get(region, 0) + 1
                 raise LogsError("ThrottlingException", "Rate exceeded")
-            recent.append(now)
+            self._buckets[region] = (tokens - 1.0, now)
             self.calls.setdefault(region, []).append(now)
 
     def filter_log_events(self, request: dict[str, Any], region: str) -> dict[str, Any]:

@@ -138,17 +138,17 @@ class FakeClock:
         return self.now
 
 
-def test_a_sixth_request_within_a_second_is_throttled_and_counted():
+def test_a_burst_past_five_is_throttled_then_five_a_second_pass():
     clock = FakeClock()
     search = LogSearch("123456789012", clock=clock)
     statuses = []
-    for at in (0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 1.0):  # six in 0.625 s; a seventh 1 s after the first
+    for at in (0.0,) * 6 + (0.25, 0.375):  # six at once; a token back after 0.2 s, none 0.125 s later
         clock.now = 100.0 + at
         status, _, body = search.handle(b'{"logGroupName": "/nowhere"}', "us-east-1")
         statuses.append(json.loads(body).get("__type") if status != 200 else "ok")
-    missing = "ResourceNotFoundException"
-    assert statuses == [missing] * 5 + ["ThrottlingException", missing]
-    assert search.stats()["us-east-1"] == {"calls": 6, "throttled": 1, "max_per_second": 5}
+    missing, throttled = "ResourceNotFoundException", "ThrottlingException"
+    assert statuses == [missing] * 5 + [throttled, missing, throttled]
+    assert search.stats()["us-east-1"] == {"calls": 6, "throttled": 2, "max_per_second": 6}
 
 
 def test_the_quota_is_per_region():

@@ -66,8 +66,26 @@ def test_list_services_pages_at_twenty_and_the_advisor_follows_the_token(big_san
     assert session.calls["apprunner:ListServices"] == 2  # 20 on the first page, 5 on the second
 
 
-def test_a_collect_of_the_region_lands_every_service_of_both_pages(big_sandbox, tmp_path):
+@pytest.fixture(scope="module")
+def region_collected(big_sandbox, tmp_path_factory):
+    """One collect of us-east-1's 25 services: 50 FilterLogEvents calls at least, in one Region."""
     session = AwsSession.open(None, big_sandbox.endpoint, region="us-east-1")
-    summary = collect(session, CollectRequest(lake=tmp_path / "lake", regions=("us-east-1",), days=0.25))
+    lake = tmp_path_factory.mktemp("lake")
+    calls_before = list(big_sandbox.log_search.calls.get("us-east-1", []))
+    summary = collect(session, CollectRequest(lake=lake, regions=("us-east-1",), days=0.25))
+    calls = big_sandbox.log_search.calls["us-east-1"][len(calls_before) :]
+    return summary, calls
+
+
+def test_a_collect_of_the_region_lands_every_service_of_both_pages(region_collected):
+    summary, _ = region_collected
     names = {s.name for s in summary.services}
     assert len(names) == 25 and {"gen-steady-001", "gen-bursty-022"} <= names
+
+
+def test_the_collector_paces_filter_log_events_under_the_5_tps_quota(big_sandbox, region_collected):
+    """Eight threads share one pacer: never throttled, and on average under 5 requests a second."""
+    _, calls = region_collected
+    assert len(calls) >= 50
+    assert big_sandbox.log_search.stats()["us-east-1"]["throttled"] == 0
+    assert (len(calls) - 1) / (calls[-1] - calls[0]) < 4.5
