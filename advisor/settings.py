@@ -162,8 +162,8 @@ def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
         logs_keys = {f.name for f in fields(LogsPolicy)}
         bad = sorted(set(values["logs"]) - logs_keys)
         if bad:
-            known = sorted(logs_keys)
-            raise InputError(f"{path}: unknown [logs] setting(s) {', '.join(bad)}; known: {known}")
+            names = ", ".join(sorted(logs_keys))
+            raise InputError(f"{path}: unknown [logs] setting(s) {', '.join(bad)}; known: {names}")
         out["logs"] = LogsPolicy(**values["logs"])
     return out
 

@@ -75,7 +75,9 @@ def collect_logs(
     client = session.client("logs", target.region)
     groups = service_log_groups(target.name, target.service_id)
     service_pages: list[pd.DataFrame] = []
-    reads = [("service", groups["service"], None, None)]
+    reads: list[tuple[str, str, str | None, RequestBudget | None]] = [
+        ("service", groups["service"], None, None)
+    ]
     if policy.app_logs != "none":
         reads.append(("application", groups["application"], policy.filter_pattern, budget))
     for kind, group, pattern, spend in reads:

@@ -83,7 +83,7 @@ def application_events(
         failed = served & (errors > 0) & (rng.random(n) < 0.1)
         slow = served & (p99 > slow_line) & (rng.random(n) < 0.2)
 
-    def request_id(i: int) -> str:
+    def request_id(i: int | np.integer) -> str:
         h = ids[32 * i : 32 * i + 32]
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

@@ -111,7 +111,8 @@ class LogSearch:
         matching = [
             e for e in self._events(group, request, after) if pattern.matches(e["message"])
         ]  # fmt: skip
-        page, size = [], 0
+        page: list[dict[str, Any]] = []
+        size = 0
         for event in matching:
             cost = len(event["message"].encode()) + EVENT_OVERHEAD_BYTES
             if len(page) >= limit or (page and size + cost > MAX_PAGE_BYTES):
@@ -136,7 +137,7 @@ class LogSearch:
             raise _invalid("logStreamNames and logStreamNamePrefix cannot both be given")
         if len(request.get("logStreamNames") or []) > 100:
             raise _invalid("logStreamNames may name at most 100 streams")
-        group = logs_backends[self.account_id][region].groups.get(name)
+        group = logs_backends[self.account_id][region].groups.get(str(name))
         if group is None:
             raise LogsError("ResourceNotFoundException", "The specified log group does not exist.")
         return group
