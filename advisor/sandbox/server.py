@@ -275,6 +275,12 @@ class Sandbox:
             minute = self.world.produced_until - pd.Timedelta(minutes=int(payload["minutes_ago"]))
             value = float(payload["value"])
             return self.publish_late(str(payload["service"]), minute, str(payload["metric"]), value)
+        if action == "metrics-page" and method == "POST":
+            datapoints = int(payload["datapoints"])
+            if not 1 <= datapoints <= 100_800:
+                raise ValueError("datapoints must be from 1 to 100,800 (GetMetricData's MaxDatapoints)")
+            self.store.page_datapoints = datapoints
+            return {"page_datapoints": datapoints}
         if action == "log-calls":
             return {"filter_log_events": self.log_search.stats()}
         if action == "calls":
