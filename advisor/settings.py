@@ -20,6 +20,12 @@ or the path in `ADVISOR_CONFIG`)::
     min_savings_usd = 1.0       # a change must save at least this much a month...
     min_savings_pct = 5.0       # ...and this share of the current cost (or lower breach risk materially)
     max_size_limit = 25         # MaxSize the recommendation may go up to (the account's quota)
+
+    [logs]
+    app_logs = "errors"         # application logs: "errors" (lines matching `pattern`), "all", "none"
+    pattern = "?ERROR ?Exception ..."   # a CloudWatch Logs filter pattern (default: errors and 5xx)
+    max_requests = 1000         # FilterLogEvents requests a run may spend on application logs
+    requests_per_second = 4     # the account's quota is 5, shared with every other tool
 """
 
 from __future__ import annotations
@@ -54,6 +60,50 @@ class Slo:
             raise InputError(f"slo.max_cpu_percent={self.max_cpu_percent!r} is invalid: allowed 0 to 100")
 
 
+APP_LOGS_MODES = ("errors", "all", "none")
+# Errors and 5xx in the forms applications write them: level words, exceptions and stack traces, and a
+# 5xx status as `status=5..`, `"status":5..` or ` 5.. ` in an access line. CloudWatch Logs filter
+# pattern syntax: `?term` is OR, quoted terms are phrases, %...% a regular expression (no parentheses).
+DEFAULT_ERROR_PATTERN = (
+    '?ERROR ?Error ?FATAL ?CRITICAL ?Exception ?Traceback ?panic ?"status=5" ?"status: 5" '
+    '?"\\"status\\":5" ?" 500 " ?" 502 " ?" 503 " ?" 504 "'
+)
+FILTER_LOG_EVENTS_QUOTA_TPS = 5.0  # per account and Region, not raisable (reference/apprunner.md §4)
+
+
+@dataclass(frozen=True)
+class LogsPolicy:
+    """What a collection reads of the application logs, within FilterLogEvents' shared 5 TPS quota.
+
+    The service log group (deployments, configuration changes) is always read whole: it is small and
+    operations come from it. Application logs can be millions of lines; by default only the lines that
+    matter (errors, 5xx) are read, with a budget of requests per run so one noisy service cannot hold
+    the account's quota for minutes."""
+
+    app_logs: str = "errors"
+    pattern: str = DEFAULT_ERROR_PATTERN
+    max_requests: int = 1000
+    requests_per_second: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.app_logs not in APP_LOGS_MODES:
+            raise InputError(f"--app-logs {self.app_logs!r} is invalid: allowed {', '.join(APP_LOGS_MODES)}")
+        if not self.pattern.strip() or len(self.pattern) > 1024:
+            raise InputError("--log-pattern is invalid: allowed a filter pattern of 1 to 1,024 characters")
+        if not (isinstance(self.max_requests, int) and self.max_requests >= 1):
+            raise InputError(f"--log-requests {self.max_requests!r} is invalid: allowed 1 or more")
+        if not 0 < float(self.requests_per_second) <= FILTER_LOG_EVENTS_QUOTA_TPS:
+            raise InputError(
+                f"logs.requests_per_second={self.requests_per_second!r} is invalid: allowed above 0 up to "
+                f"{FILTER_LOG_EVENTS_QUOTA_TPS:g} (the account's FilterLogEvents quota)"
+            )
+
+    @property
+    def filter_pattern(self) -> str | None:
+        """The pattern sent for application logs (None: every line)."""
+        return self.pattern if self.app_logs == "errors" else None
+
+
 @dataclass(frozen=True)
 class Advice:
     """When a change is worth recommending, and how far MaxSize may go (engine/benefit.py says why)."""
@@ -82,6 +132,7 @@ class Settings:
     endpoint_url: str | None = None
     slo: Slo = field(default_factory=Slo)
     advice: Advice = field(default_factory=Advice)
+    logs: LogsPolicy = field(default_factory=LogsPolicy)
     config_file: Path | None = None  # the file the values came from, for `--help` and error messages
 
 
@@ -111,7 +162,7 @@ def _regions(value: Any, source: str) -> tuple[str, ...]:
 
 
 def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    known = {"lake", "regions", "profile", "endpoint_url", "slo", "advice"}
+    known = {"lake", "regions", "profile", "endpoint_url", "slo", "advice", "logs"}
     unknown = sorted(set(values) - known)
     if unknown:
         raise InputError(
@@ -139,6 +190,13 @@ def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
                 f"{path}: unknown [advice] setting(s) {', '.join(bad)}; known: {sorted(advice_keys)}"
             )
         out["advice"] = Advice(**values["advice"])
+    if "logs" in values:
+        logs_keys = {f.name for f in fields(LogsPolicy)}
+        bad = sorted(set(values["logs"]) - logs_keys)
+        if bad:
+            names = ", ".join(sorted(logs_keys))
+            raise InputError(f"{path}: unknown [logs] setting(s) {', '.join(bad)}; known: {names}")
+        out["logs"] = LogsPolicy(**values["logs"])
     return out
 
 

@@ -90,6 +90,20 @@ def test_the_advice_section_sets_them(tmp_path):
     assert (advice.min_savings_usd, advice.min_savings_pct, advice.max_size_limit) == (2.5, 10, 60)
 
 
+def test_logs_default_to_error_lines_paced_under_the_quota():
+    logs = load_settings(env={}, config_path=NO_FILE).logs
+    assert (logs.app_logs, logs.max_requests, logs.requests_per_second) == ("errors", 1000, 4.0)
+    assert logs.filter_pattern == logs.pattern and "?ERROR" in logs.pattern
+
+
+def test_the_logs_section_of_the_file_sets_the_policy(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[logs]\napp_logs = "all"\nmax_requests = 50\nrequests_per_second = 2.5\n')
+    logs = load_settings(env={}, config_path=path).logs
+    assert (logs.app_logs, logs.max_requests, logs.requests_per_second) == ("all", 50, 2.5)
+    assert logs.filter_pattern is None  # every line: no pattern sent
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -102,3 +116,19 @@ def test_the_advice_section_sets_them(tmp_path):
 def test_a_bad_advice_setting_is_an_error_naming_it(tmp_path, text, message):
     with pytest.raises(InputError, match=re.escape(message)):
         load_settings(env={}, config_path=config(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[logs]\napp_logs = "some"\n', "allowed errors, all, none"),
+        ("[logs]\nrequests_per_second = 6\n", "up to 5"),
+        ("[logs]\nmax_requests = 0\n", "allowed 1 or more"),
+        ('[logs]\nfilter = "x"\n', "unknown [logs] setting(s) filter"),
+    ],
+)
+def test_a_bad_logs_setting_is_an_error_naming_it(tmp_path, text, message):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=re.escape(message)):
+        load_settings(env={}, config_path=path)

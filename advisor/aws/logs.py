@@ -2,7 +2,8 @@
 
 FilterLogEvents has a quota of 5 TPS per account and region that cannot be raised, shared by every caller
 of the account: one token bucket per (account, region), shared by the collector's threads, keeps the
-advisor under it instead of leaning on retries.
+advisor under it (4 requests a second by default, leaving room for the console and other tools) instead
+of leaning on retries. A `RequestBudget` caps how many requests one run may spend.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from advisor.aws.calls import aws_call, pages, paginate
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-FILTER_LOG_EVENTS_TPS = 5.0
+FILTER_LOG_EVENTS_TPS = 5.0  # the quota
+PACED_TPS = 4.0  # what the advisor uses of it by default (settings: logs.requests_per_second)
 DESCRIBE_LOG_STREAMS_PAGE = 50  # the API's maximum
 FILTER_PAGE = 10_000  # the API's maximum (pages are also capped at 1 MB)
 LOG_COLUMNS = ["log_group", "log_stream", "event_id", "timestamp", "ingestion_time", "message"]
@@ -67,10 +69,39 @@ _LIMITERS: dict[tuple[str, str], TokenBucket] = {}
 _LIMITERS_LOCK = threading.Lock()
 
 
-def filter_limiter(account_id: str, region: str) -> TokenBucket:
-    """The one FilterLogEvents limiter of an account and region in this process."""
+def filter_limiter(account_id: str, region: str, rate: float = PACED_TPS) -> TokenBucket:
+    """The one FilterLogEvents limiter of an account and region in this process (at `rate` per second;
+    a later caller asking for another rate moves the shared one, never makes a second)."""
+    if not 0 < rate <= FILTER_LOG_EVENTS_TPS:
+        raise ValueError(f"rate must be above 0 and at most the quota of {FILTER_LOG_EVENTS_TPS:g}")
     with _LIMITERS_LOCK:
-        return _LIMITERS.setdefault((account_id, region), TokenBucket(FILTER_LOG_EVENTS_TPS))
+        limiter = _LIMITERS.setdefault((account_id, region), TokenBucket(rate))
+        limiter.rate = rate
+        return limiter
+
+
+class BudgetSpent(Exception):
+    """The run's FilterLogEvents budget is used up: the reader stops; the next run continues."""
+
+
+class RequestBudget:
+    """At most `limit` requests in one run, shared by threads; `take` is False once they are spent."""
+
+    def __init__(self, limit: int):
+        self.limit, self.used = limit, 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    @property
+    def spent(self) -> bool:
+        with self._lock:
+            return self.used >= self.limit
 
 
 def service_log_groups(service_name: str, service_id: str) -> dict[str, str]:
@@ -94,9 +125,12 @@ def iter_log_event_pages(
     limiter: TokenBucket | None = None,
     stream_prefix: str | None = None,
     filter_pattern: str | None = None,
+    budget: RequestBudget | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Events of [start, end), one frame (LOG_COLUMNS) per non-empty page, so a caller can land them as
-    they come. Pages may be empty while a nextToken continues: they are followed, not yielded."""
+    they come. Pages may be empty while a nextToken continues: they are followed, not yielded. With a
+    `budget`, each request takes one; BudgetSpent is raised before a request the budget has no room for.
+    """
     params: dict[str, Any] = {
         "logGroupName": log_group,
         "startTime": to_epoch_ms(start),
@@ -107,8 +141,14 @@ def iter_log_event_pages(
         params["logStreamNamePrefix"] = stream_prefix
     if filter_pattern:
         params["filterPattern"] = filter_pattern
-    limit = limiter.acquire if limiter is not None else None
-    for page in pages(client, "filter_log_events", token_key="nextToken", before_page=limit, **params):
+
+    def before_page() -> None:
+        if budget is not None and not budget.take():
+            raise BudgetSpent(f"the run's budget of {budget.limit:,} FilterLogEvents requests is spent")
+        if limiter is not None:
+            limiter.acquire()
+
+    for page in pages(client, "filter_log_events", token_key="nextToken", before_page=before_page, **params):
         if page.get("events"):
             yield _events_frame(log_group, page["events"])
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from advisor.aws.logs import filter_limiter
+from advisor.aws.logs import RequestBudget, filter_limiter
 from advisor.aws.session import AwsSession, caller_identity, resolve_regions, server_now
 from advisor.collect.inventory import ServiceTarget, describe, land_snapshot, list_region
 from advisor.collect.logs import LogsOutcome, collect_logs
@@ -29,6 +29,7 @@ from advisor.lake.retention import sweep_temp_files
 from advisor.lake.writer import ensure_writable
 from advisor.platform.apprunner import AppRunnerPlatform
 from advisor.platform.base import Platform
+from advisor.settings import LogsPolicy
 
 STAGES = ("inventory", "metrics", "logs and operations")
 T = TypeVar("T")
@@ -71,6 +72,7 @@ class CollectRequest:
     services: tuple[str, ...] = ()
     days: float = 14.0
     workers: int = 8
+    logs: LogsPolicy = field(default_factory=LogsPolicy)
 
     def __post_init__(self) -> None:
         if not 0 < self.days <= MAX_DAYS:
@@ -171,6 +173,7 @@ def _collect_services(
     and each service's logs and operations side by side on one pool."""
     outcomes = {t.arn: ServiceOutcome(t.region, t.name, t.arn, status=t.service.status) for t in targets}
     workers = min(request.workers, max(len(targets), 1))
+    budget = RequestBudget(request.logs.max_requests)  # the run's, shared by every service and region
     with ThreadPoolExecutor(max_workers=workers) as pool:
         described = list(pool.map(lambda t: _guarded(_inventory, session, request, t, now), targets))
         live = []
@@ -185,7 +188,7 @@ def _collect_services(
             pool.submit(_guarded, collect_batch, session, request.lake, b, now): b for b in batches
         }
         log_jobs: dict[Future[Any], ServiceTarget] = {
-            pool.submit(_guarded, _logs_and_operations, session, request, t, now): t for t in live
+            pool.submit(_guarded, _logs_and_operations, session, request, t, now, budget): t for t in live
         }
         for job in as_completed([*metric_jobs, *log_jobs]):  # the bar moves as each part lands
             if job in metric_jobs:
@@ -227,10 +230,10 @@ def _platform(session: AwsSession, region: str) -> Platform:
 
 
 def _logs_and_operations(
-    session: AwsSession, request: CollectRequest, target: ServiceTarget, now: datetime
+    session: AwsSession, request: CollectRequest, target: ServiceTarget, now: datetime, budget: RequestBudget
 ) -> tuple[LogsOutcome, OperationsOutcome]:
-    limiter = filter_limiter(target.account_id, target.region)
-    logs = collect_logs(session, request.lake, target, now, request.days, limiter)
+    limiter = filter_limiter(target.account_id, target.region, request.logs.requests_per_second)
+    logs = collect_logs(session, request.lake, target, now, request.days, limiter, request.logs, budget)
     platform = _platform(session, target.region)
     return logs, collect_operations(platform, request.lake, target, logs.service_events)
 

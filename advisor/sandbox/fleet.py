@@ -1,12 +1,14 @@
 """The seeded fleet: eight services, each a recognizable App Runner situation, with hidden capacity.
 
-`--seed` makes it reproducible; `--services N` takes the first N (or repeats the templates with a
-suffix past eight); `--trace NAME=FILE` adds a service whose traffic is a user's own trace.
+`--seed` makes it reproducible; `--services N` takes the first N, and past eight adds generated
+services in us-east-1 (`gen-<shape>-NNN`), so one region can hold more services than App Runner's
+configuration quota (10 names) or one ListServices page (20); `--trace NAME=FILE` adds a service whose
+traffic is a user's own trace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -136,17 +138,41 @@ def _templates() -> list[FleetService]:
     ]
 
 
+# Generated services share a few configurations, as a real account's services do (Terraform modules,
+# copied settings): (MaxConcurrency, MinSize, MaxSize) with the instance size that goes with each.
+GENERATED_CONFIGS: tuple[tuple[ScalingConfig, InstanceSize], ...] = (
+    (ScalingConfig(100, 1, 25), InstanceSize(1, 2)),
+    (ScalingConfig(80, 2, 10), InstanceSize(1, 2)),
+    (ScalingConfig(50, 1, 5), InstanceSize(0.5, 1)),
+)
+GENERATED_SHAPES = ("steady", "diurnal", "weekday", "bursty", "growing", "low")
+GENERATED_REGION = "us-east-1"
+
+
+def generated_service(i: int) -> FleetService:
+    """The i-th generated service (0-based): a traffic shape and a shared configuration in turn, its
+    rate and hidden capacity varied by `i` so no two are alike."""
+    kind = GENERATED_SHAPES[i % len(GENERATED_SHAPES)]
+    config, instance = GENERATED_CONFIGS[i % len(GENERATED_CONFIGS)]
+    scale = 0.5 + (i * 37 % 100) / 100  # 0.5x to 1.5x of the shape's own mean rate
+    return FleetService(
+        f"gen-{kind}-{i + 1:03d}",
+        GENERATED_REGION,
+        instance,
+        config,
+        ServiceBehavior(knee=40 + (i * 17) % 90, latency_s=0.05 + (i * 13 % 30) / 100),
+        f"generated: {kind} traffic on a shared configuration",
+        traffic=shape(kind, mean_rpm=shape(kind).mean_rpm * scale),
+        tags=(("team", "generated"), ("env", "prod")),
+    )
+
+
 def default_fleet(services: int = 8) -> list[FleetService]:
-    """The first `services` of the templates; past eight, the templates again with a numeric suffix."""
+    """The first `services` of the eight templates; past eight, generated services in us-east-1."""
     if services < 0:
         raise InputError(f"--services {services} is invalid: allowed 0 or more")
     templates = _templates()
-    fleet = []
-    for i in range(services):
-        base = templates[i % len(templates)]
-        round_ = i // len(templates)
-        fleet.append(base if round_ == 0 else replace(base, name=f"{base.name}-{round_ + 1}"))
-    return fleet
+    return templates[:services] + [generated_service(i) for i in range(max(0, services - len(templates)))]
 
 
 def trace_service(spec: str) -> FleetService:

@@ -53,46 +53,63 @@ def application_events(
     """Request samples every ten minutes, sampled errors and slow requests, and instance start-ups.
 
     `minutes` is the simulator's per-minute frame and `metrics` the synthesized CloudWatch frame of the
-    same minutes; `ready_before` is the ready count just before the first minute.
+    same minutes; `ready_before` is the ready count just before the first minute. The draws are made
+    for all minutes at once and strings only for the lines written: 14 days of a busy service in
+    milliseconds, not seconds.
     """
     app_group, _ = log_groups(name, service_id)
     rng = np.random.default_rng(seed)
     stamps = (cast(pd.DatetimeIndex, minutes.index).asi8 // 1_000_000).astype(np.int64)  # ns -> ms
-    ready = minutes["ready"].to_numpy()
+    ready = minutes["ready"].to_numpy().astype(np.int64)
     requests = metrics["Requests_Sum"].to_numpy()
     errors = metrics["5xxStatusResponses_Sum"].to_numpy()
     p50 = metrics["RequestLatency_p50"].to_numpy()
     p99 = metrics["RequestLatency_p99"].to_numpy()
     slow_line = 1.5 * np.nanmin(p99) if np.isfinite(p99).any() else np.inf
-    events: list[LogEvent] = []
 
     def stream(i: int) -> str:
         return f"instance/{instances[i % len(instances)]}"
 
-    previous = ready_before
-    for i, ts in enumerate(stamps):
-        for slot in range(previous, ready[i]):  # instances that just started serving
-            events.append(LogEvent(app_group, stream(slot), int(ts), "Starting server (pid 1) ..."))
-            events.append(LogEvent(app_group, stream(slot), int(ts) + 850, "Listening on 0.0.0.0:8080"))
-        previous = ready[i]
-        if requests[i] <= 0:
-            continue
-        who = stream(int(rng.integers(0, max(ready[i], 1))))
-        offset = int(rng.integers(1_000, 59_000))
-        request_id = uuid.UUID(bytes=rng.bytes(16))
-        if ts % 600_000 == 0:
-            route = ROUTES[int(rng.integers(0, len(ROUTES)))]
-            message = (
-                f"INFO request_id={request_id} method=GET path={route} status=200 latency_ms={p50[i]:.0f}"
-            )
-            events.append(LogEvent(app_group, who, int(ts) + offset, message))
-        if errors[i] > 0 and rng.random() < 0.1:
-            error = ERRORS[int(rng.integers(0, len(ERRORS)))]
-            message = f"ERROR request_id={request_id} status=500 {error}"
-            events.append(LogEvent(app_group, who, int(ts) + offset + 7, message))
-        if p99[i] > slow_line and rng.random() < 0.2:
-            message = f"WARN request_id={request_id} slow request latency_ms={p99[i]:.0f} path=/api/search"
-            events.append(LogEvent(app_group, who, int(ts) + offset + 13, message))
+    events = _startups(app_group, stamps, ready, ready_before, stream)
+    n = len(stamps)
+    who = rng.integers(0, np.maximum(ready, 1))
+    offsets = rng.integers(1_000, 59_000, n) + stamps
+    route = rng.integers(0, len(ROUTES), n)
+    error = rng.integers(0, len(ERRORS), n)
+    ids = rng.bytes(16 * n).hex()
+    served = requests > 0
+    with np.errstate(invalid="ignore"):
+        info = served & (stamps % 600_000 == 0)
+        failed = served & (errors > 0) & (rng.random(n) < 0.1)
+        slow = served & (p99 > slow_line) & (rng.random(n) < 0.2)
+
+    def request_id(i: int | np.integer) -> str:
+        h = ids[32 * i : 32 * i + 32]
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    for i in np.flatnonzero(info):
+        message = (
+            f"INFO request_id={request_id(i)} method=GET path={ROUTES[route[i]]} status=200 "
+            f"latency_ms={p50[i]:.0f}"
+        )
+        events.append(LogEvent(app_group, stream(int(who[i])), int(offsets[i]), message))
+    for i in np.flatnonzero(failed):
+        message = f"ERROR request_id={request_id(i)} status=500 {ERRORS[error[i]]}"
+        events.append(LogEvent(app_group, stream(int(who[i])), int(offsets[i]) + 7, message))
+    for i in np.flatnonzero(slow):
+        message = f"WARN request_id={request_id(i)} slow request latency_ms={p99[i]:.0f} path=/api/search"
+        events.append(LogEvent(app_group, stream(int(who[i])), int(offsets[i]) + 13, message))
+    return events
+
+
+def _startups(group: str, stamps: np.ndarray, ready: np.ndarray, before: int, stream) -> list[LogEvent]:
+    """Two lines per instance that starts serving: the minutes where the ready count rises."""
+    previous = np.concatenate([[before], ready[:-1]])
+    events = []
+    for i in np.flatnonzero(ready > previous):
+        for slot in range(int(previous[i]), int(ready[i])):
+            events.append(LogEvent(group, stream(slot), int(stamps[i]), "Starting server (pid 1) ..."))
+            events.append(LogEvent(group, stream(slot), int(stamps[i]) + 850, "Listening on 0.0.0.0:8080"))
     return events
 
 

@@ -6,6 +6,10 @@ with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI 
 Runner's quotas with POST `/_sandbox/quotas` {"config_names": 20}, read the call log and the hidden
 truth); they are not AWS APIs. Service Quotas (`servicequotas`) is answered from the App Runner
 emulator's quotas, since moto's knows only `vpc`.
+The account answers only when it is whole: until the fleet's history is seeded, every AWS request on the
+public endpoint gets HTTP 503 `ServiceUnavailable` (botocore retries 503 in every retry mode), so a
+collect started meanwhile waits instead of landing a partial account. The sandbox publishes its own
+history through a second, private listener that is never gated.
 """
 
 from __future__ import annotations
@@ -15,16 +19,19 @@ import logging
 import random
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+import pandas as pd
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from advisor.sandbox.apprunner import AppRunnerEmulator, ServiceQuotasEmulator
 from advisor.sandbox.cloudwatch import MetricsStore
 from advisor.sandbox.fleet import FleetService
-from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkMetricsSink
+from advisor.sandbox.logsearch import LogSearch
+from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkLogSink, BulkMetricsSink
 from advisor.sandbox.world import SandboxClock, World
 
 ACCOUNT_ID = "123456789012"
@@ -35,6 +42,13 @@ THROTTLED = {
     "logs": ("application/x-amz-json-1.1", "ThrottlingException"),
 }
 TICK_SECONDS = 20.0
+LATE_METRICS = ("Requests", "2xxStatusResponses", "4xxStatusResponses", "5xxStatusResponses")
+UNAVAILABLE = "The sandbox is still seeding its fleet; retry shortly."
+
+
+def iso_time(seconds: float) -> str:
+    """ISO 8601 in UTC to the second, as a person and `datetime.fromisoformat` both read it."""
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _moto_app():
@@ -72,6 +86,7 @@ class Sandbox:
         )
         self.quotas = ServiceQuotasEmulator(self.emulator.quotas, ACCOUNT_ID)
         self.store = MetricsStore(clock=self.clock)
+        self.log_search = LogSearch(ACCOUNT_ID)
         self.throttle = throttle
         self._random = random.Random(seed)
         self._moto = _moto_app()
@@ -80,6 +95,12 @@ class Sandbox:
         self._server = make_server(host, port, self.wsgi, threaded=True)
         self.endpoint = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        # the sandbox's own publishing (logs, live metrics) goes here: answered while the public one is gated
+        self._private = make_server(host, 0, self._serve, threaded=True)
+        self._private_endpoint = f"http://{host}:{self._private.server_port}"
+        self._private_thread = threading.Thread(
+            target=self._private.serve_forever, name="sandbox-http-private", daemon=True
+        )
         self._stop = threading.Event()
         self._live = live
         self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
@@ -88,12 +109,16 @@ class Sandbox:
         self.ready = False  # True once the history is produced: collecting earlier would miss it
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self, progress=None) -> dict:
-        """Serve, then produce the history (metrics in bulk, logs through the Logs API)."""
+    def start(self, progress: Callable[[int, int], object] | None = None) -> dict:
+        """Serve (503 until whole), produce the history (metrics in bulk, logs through the Logs API), open.
+
+        `progress(done, total)` is called after each service's history is produced."""
         self._thread.start()
-        self._logs = ApiLogSink(self.endpoint)
-        self._metrics_api = ApiMetricsSink(self.endpoint)
-        counts = self.world.catch_up(BulkMetricsSink(self.store), self._logs)
+        self._private_thread.start()
+        self._logs = ApiLogSink(self._private_endpoint)
+        self._metrics_api = ApiMetricsSink(self._private_endpoint)
+        bulk_logs = BulkLogSink(ACCOUNT_ID)
+        counts = self.world.catch_up(BulkMetricsSink(self.store), bulk_logs, progress=progress)
         self.ready = True
         if self._live:
             self._ticker.start()
@@ -101,17 +126,36 @@ class Sandbox:
 
     def stop(self) -> None:
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._private):
+            server.shutdown()
+            server.server_close()
 
     def advance(self, hours: float) -> dict:
         """Move the clock forward and produce the new minutes under each service's current configuration."""
         if not hours > 0:
             raise ValueError("hours must be above 0")
         self.clock.advance(hours * 3600)
-        sink = BulkMetricsSink(self.store) if hours > 6 else self._metrics_api
-        counts = self.world.catch_up(sink, self._logs)
-        return {"now": self.clock(), **counts}
+        bulk = hours > 6
+        sink = BulkMetricsSink(self.store) if bulk else self._metrics_api
+        counts = self.world.catch_up(sink, BulkLogSink(ACCOUNT_ID) if bulk else self._logs)
+        return {"now": iso_time(self.clock()), **counts}
+
+    def publish_late(self, service_name: str, minute: pd.Timestamp, metric: str, value: float) -> dict:
+        """A count datapoint for a minute already published: CloudWatch adds it to that minute's Sum.
+
+        This is how a late or partial minute looks to a reader (App Runner's metrics land minutes after
+        the minute ends, and a minute read early may still grow): a collect that read the minute before
+        sees a different value afterwards, unless it re-reads it."""
+        service = next((s for s in self.world.services if s.spec.name == service_name), None)
+        if service is None:
+            raise ValueError(f"no sandbox service named {service_name!r}")
+        if metric not in LATE_METRICS:
+            raise ValueError(f"late datapoints are counts: one of {', '.join(LATE_METRICS)}")
+        minute = minute.floor("min")
+        if not self.world.history_start <= minute < self.world.produced_until:
+            raise ValueError(f"{minute} is not a minute the sandbox has published")
+        self._metrics_api.publish_counts(service, service.spec.region, metric, minute, value)
+        return {"service": service_name, "metric": metric, "timestamp": iso_time(minute.timestamp())}
 
     def set_quotas(self, values: dict) -> dict:
         """Raise or lower App Runner's quotas (what Service Quotas reports and App Runner enforces)."""
@@ -133,9 +177,16 @@ class Sandbox:
 
     # -- HTTP ------------------------------------------------------------------------------------------
     def wsgi(self, environ, start_response):
+        """The public endpoint: the sandbox's controls always; AWS only once the account is whole."""
         request = Request(environ)
         if request.path.startswith("/_sandbox/"):
             return self._control(request)(environ, start_response)
+        if not self.ready:
+            return self._unavailable(request)(environ, start_response)
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ, start_response):
+        request = Request(environ)
         scope = SCOPE.search(request.headers.get("Authorization", ""))
         service = scope["service"] if scope else ""
         region = scope["region"] if scope else "us-east-1"
@@ -155,6 +206,9 @@ class Sandbox:
             operation = request.headers.get("X-Amz-Target") or request.path.rstrip("/").rpartition("/")[2]
             status, headers, body = self.store.handle(operation, request.get_data(), region, ACCOUNT_ID)
             return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        if service == "logs" and request.headers.get("X-Amz-Target", "").endswith(".FilterLogEvents"):
+            status, headers, body = self.log_search.handle(request.get_data(), region)
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
         return self._moto(environ, self._dated_start(start_response))
 
     def _now_header(self) -> str:
@@ -170,6 +224,25 @@ class Sandbox:
             return start_response(status, headers, exc_info)
 
         return start
+
+    def _unavailable(self, request: Request) -> Response:
+        """HTTP 503 in the request's protocol: JSON for the JSON services, CBOR for CBOR, XML otherwise."""
+        headers = {"Retry-After": "1"}
+        if "smithy-protocol" in request.headers:
+            import cbor2
+
+            body = cbor2.dumps({"__type": "ServiceUnavailable", "message": UNAVAILABLE})
+            headers.update({"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+            return self._dated(Response(body, status=503, headers=headers))
+        if request.headers.get("X-Amz-Target"):
+            content_type = request.headers.get("Content-Type") or "application/x-amz-json-1.1"
+            text = json.dumps({"__type": "ServiceUnavailableException", "message": UNAVAILABLE})
+            return self._dated(Response(text, status=503, headers=headers, content_type=content_type))
+        xml = (
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+            f"<Message>{UNAVAILABLE}</Message></Error></ErrorResponse>"
+        )
+        return self._dated(Response(xml, status=503, headers=headers, content_type="text/xml"))
 
     def _throttled(self, service: str, cbor: bool) -> Response:
         if service == "monitoring" and cbor:
@@ -199,8 +272,8 @@ class Sandbox:
         if action == "health":
             return {
                 "status": "ok" if self.ready else "starting",
-                "now": self.clock(),
-                "produced_until": str(self.world.produced_until),
+                "now": iso_time(self.clock()),
+                "produced_until": iso_time(self.world.produced_until.timestamp()),
                 "services": len(self.world.services),
                 "errors": self.last_errors,
             }
@@ -217,6 +290,18 @@ class Sandbox:
             return {"throttle": fraction}
         if action == "quotas" and method == "POST":
             return self.set_quotas(payload)
+        if action == "late-datapoint" and method == "POST":
+            minute = self.world.produced_until - pd.Timedelta(minutes=int(payload["minutes_ago"]))
+            value = float(payload["value"])
+            return self.publish_late(str(payload["service"]), minute, str(payload["metric"]), value)
+        if action == "metrics-page" and method == "POST":
+            datapoints = int(payload["datapoints"])
+            if not 1 <= datapoints <= 100_800:
+                raise ValueError("datapoints must be from 1 to 100,800 (GetMetricData's MaxDatapoints)")
+            self.store.page_datapoints = datapoints
+            return {"page_datapoints": datapoints}
+        if action == "log-calls":
+            return {"filter_log_events": self.log_search.stats()}
         if action == "calls":
             return {"calls": self.emulator.calls}
         if action == "truth":

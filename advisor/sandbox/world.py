@@ -26,7 +26,7 @@ from advisor.sandbox import logs as service_logs
 from advisor.sandbox.fleet import FleetService
 
 WARM_UP_MINUTES = 30  # replayed before each chunk so scaling state carries over between chunks
-HORIZON_DAYS = 120  # traffic is drawn once for history plus this far ahead
+AHEAD_DAYS = 30  # traffic is drawn for the history plus this far ahead, and again when the clock gets there
 
 
 class SandboxClock:
@@ -57,9 +57,19 @@ class LiveService:
     origin: pd.Timestamp  # minute 0 of `requests`
     requests: np.ndarray
     instances: list[str]
+    seed: int = 0
     paused_from: pd.Timestamp | None = None
     seen_operations: set[str] = field(default_factory=set)
     last_ready: int = 0
+
+    def requests_until(self, minute: int) -> np.ndarray:
+        """Requests per minute from `origin` to at least `minute`, drawing the next stretch when needed
+        (drawing 120 days for every service up front was a third of a 30-service start-up)."""
+        while len(self.requests) < minute:
+            start = self.origin + pd.Timedelta(minutes=len(self.requests))
+            more = self.spec.requests(start, AHEAD_DAYS * 1440, self.seed + len(self.requests))
+            self.requests = np.concatenate([self.requests, more])
+        return self.requests
 
 
 class MetricsSink(Protocol):
@@ -102,7 +112,7 @@ class World:
             tags=dict(spec.tags),
             created_at=created.timestamp(),
         )
-        minutes = int((self.days + HORIZON_DAYS) * 1440)
+        minutes = int(self.days * 1440) + WARM_UP_MINUTES + AHEAD_DAYS * 1440
         paused_from = (
             self.history_start + pd.Timedelta(days=min(2, self.days / 2)) if spec.status == "PAUSED" else None
         )
@@ -113,6 +123,7 @@ class World:
             origin=self.history_start - pd.Timedelta(minutes=WARM_UP_MINUTES),
             requests=spec.requests(self.history_start - pd.Timedelta(minutes=WARM_UP_MINUTES), minutes, seed),
             instances=service_logs.instance_ids(seed),
+            seed=seed,
             paused_from=paused_from,
         )
 
@@ -128,8 +139,15 @@ class World:
             for s in self.services
         ]
 
-    def catch_up(self, metrics: MetricsSink, logs: LogSink, until: pd.Timestamp | None = None) -> dict:
-        """Produce every whole minute from where the last call stopped up to the clock (or `until`)."""
+    def catch_up(
+        self,
+        metrics: MetricsSink,
+        logs: LogSink,
+        until: pd.Timestamp | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> dict:
+        """Produce every whole minute from where the last call stopped up to the clock (or `until`);
+        `progress(done, total)` after each service."""
         with self._lock:
             end = until or pd.Timestamp(self.clock(), unit="s", tz="UTC").floor("min")
             start = self.produced_until
@@ -140,10 +158,12 @@ class World:
                 "datapoints": 0,
                 "log_events": 0,
             }
-            for service in self.services:
+            for done, service in enumerate(self.services, 1):
                 points, events = self._produce(service, start, end, metrics, logs)
                 counts["datapoints"] += points
                 counts["log_events"] += events
+                if progress is not None:
+                    progress(done, len(self.services))
             self.produced_until = end
             return counts
 
@@ -183,7 +203,7 @@ class World:
         first = int((start - service.origin) / pd.Timedelta(minutes=1))
         last = int((stop - service.origin) / pd.Timedelta(minutes=1))
         lead = min(WARM_UP_MINUTES, first)
-        requests = service.requests[first - lead : last]
+        requests = service.requests_until(last)[first - lead : last]
         index = pd.date_range(start - pd.Timedelta(minutes=lead), periods=len(requests), freq="1min")
         behavior = service.spec.behavior
         demand = pd.Series(demand_from_requests(requests, behavior.latency_s), index=index)

@@ -16,6 +16,7 @@ from advisor.lake.reader import read_table
 from advisor.platform.apprunner import AppRunnerPlatform
 from advisor.platform.base import NotFound
 from advisor.sandbox.server import Sandbox
+from advisor.settings import DEFAULT_ERROR_PATTERN
 from tests.collect.conftest import (
     assert_same_lake,
     aws_client,
@@ -106,17 +107,15 @@ def test_sparse_latency_is_absent_not_zero(box, first):
 
 
 def test_logs_equal_filter_log_events_for_both_groups(box, first):
+    """The service group whole; the application group's error and 5xx lines (the default pattern)."""
     lake, _ = first
     live = service(box, "checkout-api")
     client = aws_client(box, "logs", live.spec.region)
     logs = read_table(lake, "logs")
-    for kind in ("application", "service"):
+    for kind, pattern in (("application", DEFAULT_ERROR_PATTERN), ("service", "")):
         group = f"/aws/apprunner/checkout-api/{live.service_id}/{kind}"
-        events = [
-            e
-            for page in client.get_paginator("filter_log_events").paginate(logGroupName=group)
-            for e in page["events"]
-        ]
+        pages = client.get_paginator("filter_log_events").paginate(logGroupName=group, filterPattern=pattern)
+        events = [e for page in pages for e in page["events"]]
         mine = logs[logs["log_group"] == group]
         assert sorted(mine["event_id"]) == sorted(e["eventId"] for e in events)
         assert set(mine["kind"]) == {kind}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -20,6 +21,20 @@ def collect_cmd(
     service: list[str] = typer.Option([], "--service", help="Only this service name (repeatable)."),
     workers: int = typer.Option(8, "--workers", help="Services collected in parallel."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+    app_logs: str | None = typer.Option(
+        None,
+        "--app-logs",
+        help="Application logs: errors (lines matching --log-pattern; the default), all, or none. "
+        "The service log group is always read whole.",
+    ),
+    log_pattern: str | None = typer.Option(
+        None,
+        "--log-pattern",
+        help="CloudWatch Logs filter pattern for --app-logs errors (default: errors, 5xx).",
+    ),
+    log_requests: int | None = typer.Option(
+        None, "--log-requests", help="FilterLogEvents requests this run may spend on application logs (1000)."
+    ),
     fmt: Format = format_option(Format.table, Format.json),
 ) -> None:
     """Pull App Runner inventory, CloudWatch metrics, logs and operations into the lake (incremental)."""
@@ -31,8 +46,19 @@ def collect_cmd(
 
     check_format(fmt, Format.table, Format.json)
     settings = options.settings(lake, region, profile, endpoint_url)
+    logs = replace(
+        settings.logs,
+        app_logs=settings.logs.app_logs if app_logs is None else app_logs,
+        pattern=settings.logs.pattern if log_pattern is None else log_pattern,
+        max_requests=settings.logs.max_requests if log_requests is None else log_requests,
+    )
     request = CollectRequest(
-        lake=settings.lake, regions=settings.regions, services=tuple(service), days=days, workers=workers
+        lake=settings.lake,
+        regions=settings.regions,
+        services=tuple(service),
+        days=days,
+        workers=workers,
+        logs=logs,
     )
     session = AwsSession.open(settings.profile, settings.endpoint_url)
     summary = collect(session, request, RichProgress() if progress else None)

@@ -48,7 +48,9 @@ def start(
     port: int = typer.Option(DEFAULT_PORT, help="Port on 127.0.0.1."),
     seed: int = typer.Option(7, help="Makes the fleet and its traffic reproducible."),
     days: float = typer.Option(14, help="Days of history ending now."),
-    services: int = typer.Option(8, help="How many fleet services (past eight the templates repeat)."),
+    services: int = typer.Option(
+        8, help="How many fleet services: the eight named ones, then generated ones in us-east-1."
+    ),
     trace: list[str] = typer.Option([], "--trace", help="NAME=FILE: a service whose traffic is this trace."),
     throttle: float = typer.Option(0.0, help="Fraction of App Runner/CloudWatch/Logs calls to throttle."),
     operation_seconds: float = typer.Option(5.0, help="How long UpdateService/Pause/Resume take."),
@@ -64,14 +66,19 @@ def start(
     console = Console(stderr=True)
     fleet = default_fleet(services) + [trace_service(spec) for spec in trace]
     began = time.perf_counter()
-    with console.status(f"Seeding {len(fleet)} services with {days:g} days of history ..."):
+    with console.status(f"Seeding {len(fleet)} services with {days:g} days of history ...") as shown:
         try:
             sandbox = Sandbox(
                 fleet, port=port, days=days, seed=seed, throttle=throttle, operation_seconds=operation_seconds
             )
         except OSError as exc:
             raise AdvisorError(f"cannot listen on 127.0.0.1:{port} ({exc}); choose another --port") from None
-        counts = sandbox.start()
+        console.print(f"Listening on {sandbox.endpoint} (AWS calls answer 503 until the history is seeded)")
+
+        def progress(done: int, total: int) -> None:
+            shown.update(f"Seeding {total} services with {days:g} days of history: {done}/{total} ...")
+
+        counts = sandbox.start(progress)
     console.print(
         f"[green]Sandbox ready[/] in {time.perf_counter() - began:.1f} s: {len(fleet)} services, "
         f"{counts['datapoints']:,} datapoints, {counts['log_events']:,} log events."

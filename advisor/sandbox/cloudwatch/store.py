@@ -80,6 +80,9 @@ class MetricsStore:
 
     def __init__(self, clock: Callable[[], float] = time.time):
         self._clock = clock
+        # CloudWatch may answer fewer than MaxDatapoints (StatusCode PartialData, with a NextToken, in
+        # the MetricDataResult docs); the sandbox can be told to, so a client's paging is exercised
+        self.page_datapoints = MAX_DATAPOINTS
         self._series: dict[SeriesKey, Series] = {}
         self._lock = threading.RLock()
         self._operations: dict[str, Callable[[dict, str, str], dict | None]] = {
@@ -223,7 +226,8 @@ class MetricsStore:
         cursor = _read_token(request.get("NextToken"), bound_to)
         plan = self._plan(queries, region, t0, end, now)
         with self._lock:
-            results, cursor = _page(plan, cursor, min(limit, MAX_DATAPOINTS), scan == "TimestampDescending")
+            budget = min(limit, MAX_DATAPOINTS, self.page_datapoints)
+            results, cursor = _page(plan, cursor, budget, scan == "TimestampDescending")
         return {
             "MetricDataResults": results,
             "NextToken": encode_token(cursor, bound_to) if cursor else None,
