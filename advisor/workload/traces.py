@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from advisor.domain import MAX_TRACE_DAYS
 from advisor.errors import TraceError
 
 MINUTE = pd.Timedelta(minutes=1)
@@ -102,6 +103,12 @@ def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
     if len(stamps) < 2:
         raise TraceError(f"trace {name}: has one row; at least two are needed to tell the interval")
 
+    span = stamps[-1] - stamps[0]
+    if span > pd.Timedelta(days=MAX_TRACE_DAYS):
+        raise TraceError(
+            f"trace {name}: spans {span.days:,} days ({stamps[0]:%F} to {stamps[-1]:%F}); a run replays at "
+            f"most {MAX_TRACE_DAYS} days: cut the trace, or check its timestamps' unit"
+        )
     series = pd.Series(counts, index=stamps)
     step = pd.Timedelta(int(np.median(steps)), unit="ns")
     if step <= MINUTE:
