@@ -98,3 +98,39 @@ def test_a_trace_spanning_centuries_is_refused_before_resampling(tmp_path, monke
     message = refused(["simulate", "--trace", path], monkeypatch, capsys)
     assert "spans 20,454 days (1970-01-01 to 2026-01-01)" in message
     assert "at most 3653 days" in message
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def test_report_out_pointing_at_a_file_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = tmp_path / "notes.txt"
+    message = refused(["report", "--lake", tmp_path / "no-lake", "--out", out], monkeypatch, capsys)
+    assert message == f"--out {out}: {out} is a file, not a folder; give a folder"
+    assert out.read_text() == "mine"
+
+
+def test_report_out_under_a_file_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = tmp_path / "notes.txt" / "reports"
+    message = refused(["report", "--lake", tmp_path, "--out", out], monkeypatch, capsys)
+    assert f"{tmp_path / 'notes.txt'} is a file" in message
+
+
+@pytest.mark.parametrize("period", ["100000d", "456d", "99999999999999999999d"])
+def test_report_period_is_bounded_by_what_cloudwatch_keeps(period, tmp_path, monkeypatch, capsys):
+    message = refused(
+        ["report", "--lake", tmp_path, "--out", tmp_path / "r", "--period", period], monkeypatch, capsys
+    )
+    assert message == f"--period '{period}' is invalid: allowed 7d, 30d (any Nd from 1d to 455d) or custom"
+
+
+def test_a_custom_period_is_bounded_too(tmp_path, monkeypatch, capsys):
+    args = ["--period", "custom", "--start", "2020-01-01", "--end", "2026-01-01"]
+    message = refused(["report", "--lake", tmp_path, "--out", tmp_path / "r", *args], monkeypatch, capsys)
+    # 2020-01-01 to 2026-01-01: six years, two of them leap (2020, 2024): 6 * 365 + 2 days
+    assert message == (
+        "the period 2020-01-01 .. 2026-01-01 is 2,192 days long: "
+        "allowed at most 455 (the longest history CloudWatch keeps)"
+    )
