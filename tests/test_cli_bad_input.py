@@ -134,3 +134,59 @@ def test_a_custom_period_is_bounded_too(tmp_path, monkeypatch, capsys):
         "the period 2020-01-01 .. 2026-01-01 is 2,192 days long: "
         "allowed at most 455 (the longest history CloudWatch keeps)"
     )
+
+
+# --- AWS flags ------------------------------------------------------------------------------------
+
+SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
+
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    """Credentials that would do for the sandbox, and no profile or endpoint from the machine."""
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))  # an empty config: no profiles
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("ADVISOR_CONFIG", str(tmp_path / "no-config.toml"))
+    for key, value in SANDBOX_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.mark.parametrize(
+    "url", ["notaurl", "127.0.0.1:4566", "ftp://127.0.0.1:4566", "http://", "http://h:99999"]
+)
+def test_an_endpoint_that_is_not_an_http_url_is_bad_input(url, aws_env, tmp_path, monkeypatch, capsys):
+    args = ["collect", "--no-progress", "--lake", tmp_path / "lake", "--endpoint-url", url]
+    message = refused(args, monkeypatch, capsys)
+    assert message.startswith(f"endpoint URL {url!r}")
+    assert not (tmp_path / "lake").exists()
+
+
+def test_an_endpoint_from_the_environment_is_checked_alike(aws_env, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "localhost:4566")
+    message = refused(["collect", "--no-progress", "--lake", tmp_path / "lake"], monkeypatch, capsys)
+    assert "endpoint URL 'localhost:4566' (--endpoint-url, AWS_ENDPOINT_URL or the config file)" in message
+
+
+def test_apply_with_a_profile_that_does_not_exist_is_one_line(aws_env, tmp_path, monkeypatch, capsys):
+    args = ["apply", "--service", "checkout-api", "--lake", tmp_path, "--profile", "nosuch", "--dry-run"]
+    message = refused(args, monkeypatch, capsys)
+    assert message.startswith("The config profile (nosuch) could not be found")
+
+
+def test_an_aws_profile_variable_naming_no_profile_is_one_line(aws_env, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_PROFILE", "typo")
+    args = ["apply", "--service", "checkout-api", "--lake", tmp_path, "--dry-run"]
+    assert "profile (typo) could not be found" in refused(args, monkeypatch, capsys)
+
+
+def test_collect_in_a_region_without_app_runner_names_the_known_ones(aws_env, tmp_path, monkeypatch, capsys):
+    args = ["collect", "--no-progress", "--lake", tmp_path / "lake", "--region", "mars-1"]
+    args += ["--endpoint-url", "http://127.0.0.1:9"]  # the sandbox's address: refused before any call
+    message = refused(args, monkeypatch, capsys)
+    # botocore's endpoint data lists App Runner in these eleven regions (botocore 1.44)
+    known = "ap-northeast-1, ap-south-1, ap-southeast-1, ap-southeast-2, eu-central-1, eu-west-1, eu-west-2, "
+    known += "eu-west-3, us-east-1, us-east-2, us-west-2"
+    assert message == f"App Runner is not available in mars-1: allowed {known} or 'all'"
