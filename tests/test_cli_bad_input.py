@@ -190,3 +190,41 @@ def test_collect_in_a_region_without_app_runner_names_the_known_ones(aws_env, tm
     known = "ap-northeast-1, ap-south-1, ap-southeast-1, ap-southeast-2, eu-central-1, eu-west-1, eu-west-2, "
     known += "eu-west-3, us-east-1, us-east-2, us-west-2"
     assert message == f"App Runner is not available in mars-1: allowed {known} or 'all'"
+
+
+# --- recommend --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--cpu", "3"], "--cpu applies"),
+        (["--knee", "-1"], "--knee applies"),
+        (["--latency-s", "nan"], "--latency-s applies"),
+        (["--region", "mars-1"], "--region applies"),
+        (["--memory", "4", "--seed", "3"], "--memory, --seed apply"),
+    ],
+)
+def test_recommend_refuses_trace_flags_on_the_lake(flags, named, tmp_path, monkeypatch, capsys):
+    message = refused(["recommend", "--lake", tmp_path, *flags], monkeypatch, capsys)
+    assert message.startswith(f"{named} to --from-trace only")
+
+
+def test_recommend_lake_flags_at_their_defaults_are_no_complaint(tmp_path, monkeypatch, capsys):
+    """Typing a default is not the same as typing nothing: only typed flags are refused."""
+    message = refused(
+        ["recommend", "--lake", tmp_path / "missing", "--strategy", "balanced"], monkeypatch, capsys
+    )
+    assert "--from-trace only" not in message
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--knee", "nan"), ("--latency-s", "inf"), ("--knee", "-1")])
+def test_recommend_from_a_trace_needs_finite_behaviour(flag, value, trace_file, monkeypatch, capsys):
+    message = refused(["recommend", "--from-trace", trace_file, flag, value], monkeypatch, capsys)
+    assert message == f"{flag}={float(value)!r} is invalid: allowed a finite number above 0"
+
+
+@pytest.mark.parametrize("days", ["inf", "1e6", "0"])
+def test_recommend_horizon_is_bounded(days, trace_file, monkeypatch, capsys):
+    message = refused(["recommend", "--from-trace", trace_file, "--horizon-days", days], monkeypatch, capsys)
+    assert message.startswith("--horizon-days ") and "up to 455 days" in message

@@ -6,6 +6,7 @@ The engine (scikit-learn), the lake reader and the renderers are imported inside
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -46,9 +47,13 @@ def strategy_named(strategy: str, old_profile: str | None) -> str:
 
 
 def _positive(name: str, value: float) -> float:
-    if not value > 0:
-        raise InputError(f"{name}={value!r} is invalid: allowed a number above 0")
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name}={value!r} is invalid: allowed a finite number above 0")
     return value
+
+
+# What a trace cannot tell and the lake can: the service's hidden truth, its size, region and noise.
+TRACE_ONLY = ("knee", "latency_s", "cpu", "memory", "region", "seed")
 
 
 def _recommend_settings(
@@ -59,7 +64,7 @@ def _recommend_settings(
     profile_named(strategy)  # a bad name is bad input, before any work
     if not 0 <= budget < 1:
         raise InputError(f"--budget={budget!r} is invalid: allowed a share of minutes from 0 to below 1")
-    _positive("--horizon-days", horizon_days)
+    options.check_days("--horizon-days", horizon_days)
     return RecommendSettings(
         profile=strategy, budget=budget, horizon_days=horizon_days, right_size=right_size
     )
@@ -102,6 +107,7 @@ def _recommend_lake(
 
 
 def recommend_cmd(
+    ctx: typer.Context,
     from_trace: Path | None = typer.Option(
         None,
         "--from-trace",
@@ -136,6 +142,8 @@ def recommend_cmd(
     """
     settings = _recommend_settings(strategy_named(strategy, old_profile), budget, horizon_days, right_size)
     if from_trace is None:
+        why = "to --from-trace only (the lake has each service's own size, region and metrics)"
+        options.refuse_unused(ctx, TRACE_ONLY, why)
         _recommend_lake(lake, tuple(service), settings, fmt)
         return
     if lake is not None or service:
