@@ -228,3 +228,32 @@ def test_recommend_from_a_trace_needs_finite_behaviour(flag, value, trace_file, 
 def test_recommend_horizon_is_bounded(days, trace_file, monkeypatch, capsys):
     message = refused(["recommend", "--from-trace", trace_file, "--horizon-days", days], monkeypatch, capsys)
     assert message.startswith("--horizon-days ") and "up to 455 days" in message
+
+
+# --- sandbox ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+def test_sandbox_port_outside_tcp_is_refused_not_replaced(port, monkeypatch, capsys):
+    message = refused(["sandbox", "start", "--port", port], monkeypatch, capsys)
+    assert message == f"--port {port} is invalid: allowed 1 to 65535, or 0 for any free port"
+
+
+@pytest.mark.parametrize(
+    ("flags", "start"),
+    [
+        (["--days", "inf"], "--days inf is invalid"),
+        (["--days", "1e6"], "--days 1e+06 is invalid"),
+        (["--services", "-2"], "--services -2 is invalid"),
+        (["--operation-seconds", "nan"], "--operation-seconds nan is invalid"),
+    ],
+)
+def test_sandbox_start_refuses_what_it_cannot_seed(flags, start, monkeypatch, capsys):
+    assert refused(["sandbox", "start", "--port", "0", *flags], monkeypatch, capsys).startswith(start)
+
+
+@pytest.mark.parametrize("hours", ["inf", "nan", "1e9", "0"])
+def test_sandbox_advance_hours_are_finite_and_bounded(hours, monkeypatch, capsys):
+    args = ["sandbox", "advance", "--hours", hours, "--endpoint-url", "http://127.0.0.1:9"]
+    message = refused(args, monkeypatch, capsys)
+    assert message.startswith("--hours ") and "up to 10920" in message  # 455 days * 24

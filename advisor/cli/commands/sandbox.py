@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import threading
@@ -13,6 +14,8 @@ import urllib.request
 import typer
 from rich.console import Console
 
+from advisor.cli.options import check_days, check_port
+from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import AdvisorError, InputError
 
 sandbox_app = typer.Typer(help="The local sandbox AWS account (App Runner, CloudWatch, Logs, STS, S3, ...).")
@@ -57,10 +60,14 @@ def start(
     from advisor.sandbox.fleet import default_fleet, trace_service
     from advisor.sandbox.server import Sandbox
 
+    check_port("--port", port)
     if not 0 <= throttle <= 1:
         raise InputError(f"--throttle {throttle} is invalid: allowed a fraction from 0 to 1")
-    if not days > 0:
-        raise InputError(f"--days {days} is invalid: allowed a number of days above 0")
+    check_days("--days", days)
+    if services < 0:
+        raise InputError(f"--services {services} is invalid: allowed 0 or more")
+    if not (math.isfinite(operation_seconds) and operation_seconds >= 0):
+        raise InputError(f"--operation-seconds {operation_seconds:g} is invalid: allowed 0 or more seconds")
     console = Console(stderr=True)
     fleet = default_fleet(services) + [trace_service(spec) for spec in trace]
     began = time.perf_counter()
@@ -96,8 +103,9 @@ def advance(
     endpoint_url: str | None = typer.Option(None, help="The sandbox (default: AWS_ENDPOINT_URL or :4566)."),
 ) -> None:
     """Move the sandbox clock forward: new traffic, metrics and logs under each service's current config."""
-    if not hours > 0:
-        raise InputError(f"--hours {hours} is invalid: allowed a number of hours above 0")
+    most = MAX_RUN_DAYS * 24  # the minutes of an advance are produced in memory, like a start's history
+    if not (math.isfinite(hours) and hours > 0 and hours <= most):
+        raise InputError(f"--hours {hours:g} is invalid: allowed a number of hours above 0 up to {most}")
     result = control(endpoint_url, "advance", {"hours": hours})
     print(
         f"Sandbox clock moved {hours:g} h: {result['minutes']:,} minutes, "
