@@ -6,7 +6,10 @@ milliseconds instead of a Python start-up; the few that need AWS talk to a real 
 
 from __future__ import annotations
 
+import http.server
+import socket
 import sys
+import threading
 
 import pandas as pd
 import pytest
@@ -257,3 +260,44 @@ def test_sandbox_advance_hours_are_finite_and_bounded(hours, monkeypatch, capsys
     args = ["sandbox", "advance", "--hours", hours, "--endpoint-url", "http://127.0.0.1:9"]
     message = refused(args, monkeypatch, capsys)
     assert message.startswith("--hours ") and "up to 10920" in message  # 455 days * 24
+
+
+def test_sandbox_status_at_a_bad_address_is_bad_input(monkeypatch, capsys):
+    message = refused(["sandbox", "status", "--endpoint-url", "localhost:4566"], monkeypatch, capsys)
+    assert message.startswith("endpoint URL 'localhost:4566'")
+
+
+def test_a_sandbox_busy_past_the_timeout_is_an_error_not_a_traceback():
+    """While the sandbox seeds, a health check may time out: the demo's wait must read that as "not yet"."""
+    from advisor.cli.commands.sandbox import control
+    from advisor.errors import AdvisorError
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        with pytest.raises(AdvisorError, match="no sandbox answers at"):
+            control(f"http://127.0.0.1:{silent.getsockname()[1]}", "health", timeout=0.5)
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # a web server that says nothing on stderr
+        pass
+
+
+def test_an_endpoint_that_is_not_a_sandbox_says_so(tmp_path, monkeypatch, capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), QuietFiles)
+    (tmp_path / "_sandbox").mkdir()
+    (tmp_path / "_sandbox" / "health").write_text("<html>a web page</html>")
+    monkeypatch.chdir(tmp_path)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        code, _, err = cli(["sandbox", "status", "--endpoint-url", url], monkeypatch, capsys)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1
+    assert err.strip() == (
+        f"advisor: error: {url}/_sandbox/health answered, but not as a sandbox (no JSON): "
+        "is --endpoint-url the sandbox's address?"
+    )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -24,6 +23,7 @@ from botocore.utils import parse_timestamp
 
 from advisor.aws.calls import aws_call
 from advisor.errors import InputError
+from advisor.settings import check_endpoint_url
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -46,23 +46,6 @@ CLIENT_CONFIG = Config(
     read_timeout=60,
     max_pool_connections=32,
 )
-
-
-def check_endpoint_url(url: str | None) -> str | None:
-    """An http(s) URL with a host, or None (botocore says only "Invalid endpoint", from a traceback)."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"endpoint URL {url!r} (--endpoint-url, AWS_ENDPOINT_URL or the config file) is invalid: "
-            "allowed an http:// or https:// URL, e.g. http://127.0.0.1:4566"
-        )
-    try:
-        parts.port  # noqa: B018 (parsing the port is the check)
-    except ValueError:
-        raise InputError(f"endpoint URL {url!r}: its port is not a number from 0 to 65535") from None
-    return url
 
 
 def _boto_session(profile: str | None, region: str | None) -> boto3.session.Session:

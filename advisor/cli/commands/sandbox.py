@@ -17,15 +17,15 @@ from rich.console import Console
 from advisor.cli.options import check_days, check_port
 from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import AdvisorError, InputError
+from advisor.settings import check_endpoint_url
 
 sandbox_app = typer.Typer(help="The local sandbox AWS account (App Runner, CloudWatch, Logs, STS, S3, ...).")
 DEFAULT_PORT = 4566
 
 
 def _endpoint(endpoint_url: str | None) -> str:
-    return (endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}").rstrip(
-        "/"
-    )
+    url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    return str(check_endpoint_url(url)).rstrip("/")
 
 
 def control(endpoint_url: str | None, action: str, payload: dict | None = None, timeout: float = 600) -> dict:
@@ -37,12 +37,18 @@ def control(endpoint_url: str | None, action: str, payload: dict | None = None, 
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
+            body = response.read()
     except urllib.error.HTTPError as exc:
         raise InputError(f"sandbox at {url} refused: {exc.read().decode(errors='replace')}") from None
-    except (urllib.error.URLError, ConnectionError) as exc:
+    except (urllib.error.URLError, OSError) as exc:  # refused, reset, or a timeout while it is busy seeding
         raise AdvisorError(
             f"no sandbox answers at {_endpoint(endpoint_url)} ({exc}); start one with 'advisor sandbox start'"
+        ) from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise AdvisorError(
+            f"{url} answered, but not as a sandbox (no JSON): is --endpoint-url the sandbox's address?"
         ) from None
 
 
@@ -118,4 +124,4 @@ def status(
     endpoint_url: str | None = typer.Option(None, help="The sandbox (default: AWS_ENDPOINT_URL or :4566)."),
 ) -> None:
     """Is a sandbox running, and what is its clock?"""
-    print(json.dumps(control(endpoint_url, "health"), indent=2))
+    print(json.dumps(control(endpoint_url, "health", timeout=30), indent=2))
