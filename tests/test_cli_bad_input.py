@@ -301,3 +301,22 @@ def test_an_endpoint_that_is_not_a_sandbox_says_so(tmp_path, monkeypatch, capsys
         f"advisor: error: {url}/_sandbox/health answered, but not as a sandbox (no JSON): "
         "is --endpoint-url the sandbox's address?"
     )
+
+
+# --- found by trying more bad input -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "--example", "steady", "--days", "1", "--seed", "-1"],
+        ["recommend", "--from-trace", "TRACE", "--seed", "-1"],
+        ["sandbox", "start", "--port", "0", "--seed", "-1"],
+    ],
+)
+def test_a_negative_seed_is_refused_by_the_flag(args, trace_file, monkeypatch, capsys):
+    """numpy's generators take no negative seed: it was a ValueError traceback from inside numpy."""
+    args = [str(trace_file) if a == "TRACE" else a for a in args]
+    assert "Invalid value for '--seed': Input should be greater than or equal to 0" in refused(
+        args, monkeypatch, capsys
+    )

@@ -132,7 +132,7 @@ def recommend_cmd(
     horizon_days: float = typer.Option(7.0, "--horizon-days", help="How long the recommendation holds."),
     budget: float = typer.Option(0.001, help="SLO error budget: share of minutes allowed to breach."),
     right_size: bool = typer.Option(True, "--right-size/--no-right-size", help="Compare instance sizes."),
-    seed: int = typer.Option(0, help="Seed of the simulated metrics' noise."),
+    seed: int = typer.Option(0, min=0, help="Seed of the simulated metrics' noise (0 or more)."),
     fmt: Format = format_option(Format.table, Format.json, Format.csv),
 ) -> None:
     """Recommend MaxConcurrency, MinSize and MaxSize from a service's metrics, with the evidence.

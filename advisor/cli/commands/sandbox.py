@@ -55,7 +55,7 @@ def control(endpoint_url: str | None, action: str, payload: dict | None = None, 
 @sandbox_app.command("start")
 def start(
     port: int = typer.Option(DEFAULT_PORT, help="Port on 127.0.0.1."),
-    seed: int = typer.Option(7, help="Makes the fleet and its traffic reproducible."),
+    seed: int = typer.Option(7, min=0, help="Makes the fleet and its traffic reproducible (0 or more)."),
     days: float = typer.Option(14, help="Days of history ending now."),
     services: int = typer.Option(8, help="How many fleet services (past eight the templates repeat)."),
     trace: list[str] = typer.Option([], "--trace", help="NAME=FILE: a service whose traffic is this trace."),

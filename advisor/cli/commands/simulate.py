@@ -21,7 +21,7 @@ def simulate_cmd(
         None, "--example", help=f"Instead of a trace, a generated one: {', '.join(o.TRAFFIC_SHAPES)}."
     ),
     days: float = typer.Option(30, help=f"Days of traffic for --example (at most {MAX_RUN_DAYS})."),
-    seed: int = typer.Option(7, help="Random seed for --example."),
+    seed: int = typer.Option(7, min=0, help="Random seed for --example (0 or more)."),
     max_concurrency: int = typer.Option(100, "--max-concurrency", "-c", help="MaxConcurrency (1-200)."),
     min_size: int = typer.Option(1, "--min-size", "-m", help="MinSize (1-25)."),
     max_size: int = typer.Option(
