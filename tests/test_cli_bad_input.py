@@ -320,3 +320,17 @@ def test_a_negative_seed_is_refused_by_the_flag(args, trace_file, monkeypatch, c
     assert "Invalid value for '--seed': Input should be greater than or equal to 0" in refused(
         args, monkeypatch, capsys
     )
+
+
+def test_schedule_checks_its_period_before_the_first_run(tmp_path, monkeypatch, capsys):
+    """It ran the chain, logged InputError's traceback and exited 1; a typo is bad input, said at once."""
+    args = ["schedule", "--once", "--lake", tmp_path, "--out", tmp_path / "r", "--period", "7days"]
+    message = refused(args, monkeypatch, capsys)
+    assert message == "--period '7days' is invalid: allowed 7d, 30d (any Nd from 1d to 455d) or custom"
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("age", ["99999999999999999d", "36526d"])
+def test_prune_age_beyond_any_date_is_bad_input(age, tmp_path, monkeypatch, capsys):
+    message = refused(["lake", "prune", "--lake", tmp_path, "--older-than", age], monkeypatch, capsys)
+    assert message == f"--older-than '{age}' is invalid: allowed a number of days from 1 to 36525, e.g. 90d"
