@@ -334,3 +334,15 @@ def test_schedule_checks_its_period_before_the_first_run(tmp_path, monkeypatch, 
 def test_prune_age_beyond_any_date_is_bad_input(age, tmp_path, monkeypatch, capsys):
     message = refused(["lake", "prune", "--lake", tmp_path, "--older-than", age], monkeypatch, capsys)
     assert message == f"--older-than '{age}' is invalid: allowed a number of days from 1 to 36525, e.g. 90d"
+
+
+def test_sandbox_start_on_a_port_in_use_is_one_line(monkeypatch, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        message = refused(["sandbox", "start", "--port", port, "--services", "1"], monkeypatch, capsys)
+    assert message == (
+        f"--port {port}: 127.0.0.1:{port} is in use (another sandbox or dashboard?); "
+        "stop it or choose another --port"
+    )

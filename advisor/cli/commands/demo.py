@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from advisor.cli.commands.sandbox import control
+from advisor.cli.commands.sandbox import check_port_free, control
 from advisor.cli.options import check_days, check_port
 from advisor.errors import AdvisorError, InputError
 
@@ -66,18 +65,6 @@ def prepare_lake(lake: Path) -> None:
         elif entry.exists() or entry.is_symlink():
             entry.unlink()
     (lake / DEMO_MARK).write_text("made by 'advisor demo': its tables are replaced at each demo start\n")
-
-
-def check_port_free(flag: str, port: int) -> None:
-    """Bad input when something listens on the port already: the demo would talk to it, not to its own."""
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise InputError(
-                f"{flag} {port}: 127.0.0.1:{port} is in use (another sandbox or dashboard?); "
-                f"stop it or choose another {flag}"
-            ) from None
 
 
 class Stopped(BaseException):

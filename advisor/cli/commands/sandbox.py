@@ -6,6 +6,7 @@ import json
 import math
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.error
@@ -52,6 +53,19 @@ def control(endpoint_url: str | None, action: str, payload: dict | None = None, 
         ) from None
 
 
+def check_port_free(flag: str, port: int) -> None:
+    """Bad input when something listens on the port already: the demo would talk to it, not to its own."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise InputError(
+                f"{flag} {port}: 127.0.0.1:{port} is in use (another sandbox or dashboard?); "
+                f"stop it or choose another {flag}"
+            ) from None
+
+
 @sandbox_app.command("start")
 def start(
     port: int = typer.Option(DEFAULT_PORT, help="Port on 127.0.0.1."),
@@ -67,6 +81,8 @@ def start(
     from advisor.sandbox.server import Sandbox
 
     check_port("--port", port)
+    if port:
+        check_port_free("--port", port)
     if not 0 <= throttle <= 1:
         raise InputError(f"--throttle {throttle} is invalid: allowed a fraction from 0 to 1")
     check_days("--days", days)
