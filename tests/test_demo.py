@@ -193,3 +193,12 @@ def test_a_signal_to_the_demo_stops_the_sandbox_and_the_dashboard(sig, exit_code
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def test_the_demos_entries_are_the_lakes_tables_and_state():
+    """Written out in demo.py so that `--help` does not import pyarrow; held equal to the lake's here."""
+    from advisor.cli.commands.demo import DEMO_ENTRIES
+    from advisor.lake.layout import STATE_DIR
+    from advisor.lake.schema import TABLES
+
+    assert set(DEMO_ENTRIES) == {*TABLES, STATE_DIR, DEMO_MARK}
