@@ -346,3 +346,15 @@ def test_sandbox_start_on_a_port_in_use_is_one_line(monkeypatch, capsys):
         f"--port {port}: 127.0.0.1:{port} is in use (another sandbox or dashboard?); "
         "stop it or choose another --port"
     )
+
+
+def test_a_trace_with_impossible_counts_is_refused_not_overflowed(tmp_path, monkeypatch, capsys):
+    """1e308 requests a minute summed to inf: simulate printed overflow warnings and a nonsense bill."""
+    path = tmp_path / "huge.csv"
+    stamps = ["2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z"]
+    pd.DataFrame({"timestamp": stamps, "requests": [1e308, 5]}).to_csv(path, index=False)
+    message = refused(["simulate", "--trace", path], monkeypatch, capsys)
+    assert message == (
+        f"trace {path}: 1 minutes have more than 1e+12 requests, first 2026-01-01 00:00:00+00:00 (1e+308); "
+        "check the requests column's unit"
+    )

@@ -123,6 +123,23 @@ def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
         full = series.resample(step).sum()  # missing intervals -> 0
         index = pd.date_range(full.index[0], full.index[-1] + step - MINUTE, freq="1min")
         out = pd.Series(np.repeat(full.to_numpy() / per, per), index=index)
+    _check_rate(out, name)
     out.index.name = "timestamp"
     out.name = "requests"
     return out.astype(float)
+
+
+# Above any App Runner service: 200 requests per instance x 1,000 instances, each taking 1 ms, is 1.2e10 a
+# minute. A count past this is a wrong unit or a corrupt file; left in, it overflowed into nonsense numbers.
+MAX_REQUESTS_PER_MINUTE = 1e12
+
+
+def _check_rate(out: pd.Series, name: str) -> None:
+    values = out.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values > MAX_REQUESTS_PER_MINUTE)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise TraceError(
+            f"trace {name}: {int(bad.sum())} minutes have more than {MAX_REQUESTS_PER_MINUTE:.0e} requests, "
+            f"first {out.index[first]} ({values[first]:g}); check the requests column's unit"
+        )
