@@ -16,6 +16,13 @@ from advisor.errors import ConfigError
 MAX_CONCURRENCY_RANGE = (1, 200)
 MIN_SIZE_RANGE = (1, 25)
 MAX_SIZE_QUOTA = 25  # MaxSize above this needs a support ticket (reference/apprunner.md §1)
+# The longest stretch of minutes one run generates, replays or reports: CloudWatch keeps hourly data 455 days
+# (reference/apprunner.md §3), so no account has a longer history. Its 655,200 minutes replay in ~0.3 GB;
+# unbounded, `--days 1e6` asked for 10.7 GiB before the first line of output.
+MAX_RUN_DAYS = 455
+# A request trace may be longer (a user's own history, the bench's five-year trace), up to ten years
+# of minutes (5.26 million, ~1.5 GB to replay); longer is more likely a wrong timestamp unit.
+MAX_TRACE_DAYS = 3653
 CONFIG_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_]{3,31}")
 SERVICE_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_]{3,39}")
 SERVICE_ID_PATTERN = re.compile(r"[0-9a-f]{32}")

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from advisor.errors import InputError
 
@@ -134,6 +135,23 @@ class Settings:
     advice: Advice = field(default_factory=Advice)
     logs: LogsPolicy = field(default_factory=LogsPolicy)
     config_file: Path | None = None  # the file the values came from, for `--help` and error messages
+
+
+def check_endpoint_url(url: str | None) -> str | None:
+    """An http(s) URL with a host, or None (botocore says only "Invalid endpoint", from a traceback)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"endpoint URL {url!r} (--endpoint-url, AWS_ENDPOINT_URL or the config file) is invalid: "
+            "allowed an http:// or https:// URL, e.g. http://127.0.0.1:4566"
+        )
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        raise InputError(f"endpoint URL {url!r}: its port is not a number from 0 to 65535") from None
+    return url
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:

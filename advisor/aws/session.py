@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, ProfileNotFound
 from botocore.utils import parse_timestamp
 
 from advisor.aws.calls import aws_call
 from advisor.errors import InputError
+from advisor.settings import check_endpoint_url
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -48,6 +49,14 @@ CLIENT_CONFIG = Config(
 )
 
 
+def _boto_session(profile: str | None, region: str | None) -> boto3.session.Session:
+    """boto3's session, with a profile that does not exist (flag, AWS_PROFILE) as bad input in one line."""
+    try:
+        return boto3.session.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as exc:
+        raise InputError(f"{exc}: see 'aws configure list-profiles' or give another --profile") from None
+
+
 @dataclass(frozen=True)
 class CallerIdentity:
     account_id: str
@@ -66,10 +75,10 @@ class AwsSession:
         *,
         boto_session: boto3.session.Session | None = None,
     ):
-        self.boto = boto_session or boto3.session.Session(profile_name=profile, region_name=region)
+        self.boto = boto_session or _boto_session(profile, region)
         parsers = self.boto._session.get_component("response_parser_factory")
         parsers.set_parser_defaults(timestamp_parser=utc_timestamp)
-        self.endpoint_url = endpoint_url
+        self.endpoint_url = check_endpoint_url(endpoint_url)
         self.calls: Counter[str] = Counter()
         self._clients: dict[tuple[str, str], BaseClient] = {}
         self._lock = threading.Lock()
@@ -137,8 +146,11 @@ class AwsSession:
 
 
 def app_runner_regions(session: AwsSession) -> list[str]:
-    """Regions where App Runner exists, from botocore's endpoint data (no API call)."""
-    return sorted(session.boto.get_available_regions("apprunner"))
+    """Regions where App Runner exists in any partition, from botocore's endpoint data (no API call)."""
+    boto = session.boto
+    return sorted(
+        {r for p in boto.get_available_partitions() for r in boto.get_available_regions("apprunner", p)}
+    )
 
 
 def resolve_regions(session: AwsSession, requested: Iterable[str] = ()) -> list[str]:
@@ -150,7 +162,7 @@ def resolve_regions(session: AwsSession, requested: Iterable[str] = ()) -> list[
         return app_runner_regions(session)
     known = set(app_runner_regions(session))
     unknown = [r for r in requested if r not in known]
-    if unknown and session.endpoint_url is None:
+    if unknown:  # the sandbox too: it serves App Runner's regions only, as AWS does
         raise InputError(
             f"App Runner is not available in {', '.join(unknown)}: "
             f"allowed {', '.join(sorted(known))} or 'all'"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import InputError
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table
@@ -31,6 +32,11 @@ class Period:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise InputError(f"the period must end after it starts: {self.start:%F %R} .. {self.end:%F %R}")
+        if self.end - self.start > timedelta(days=MAX_RUN_DAYS):
+            raise InputError(
+                f"the period {self.start:%F} .. {self.end:%F} is {(self.end - self.start).days:,} days long: "
+                f"allowed at most {MAX_RUN_DAYS} (the longest history CloudWatch keeps)"
+            )
 
     @property
     def minutes(self) -> int:
@@ -65,6 +71,16 @@ def data_end(lake: Lake | str | Path) -> datetime | None:
     return (pd.Timestamp(stamps.max()).floor("min") + pd.Timedelta(minutes=1)).to_pydatetime()
 
 
+def period_days(spec: str) -> int:
+    """The N of an `Nd` period, or bad input: a check without the lake (`advisor schedule` makes it first)."""
+    match = PERIOD_PATTERN.fullmatch(spec.strip())
+    if not match or not 1 <= int(match["days"]) <= MAX_RUN_DAYS:
+        raise InputError(
+            f"--period {spec!r} is invalid: allowed 7d, 30d (any Nd from 1d to {MAX_RUN_DAYS}d) or custom"
+        )
+    return int(match["days"])
+
+
 def resolve_period(
     spec: str,
     lake: Lake | str | Path,
@@ -78,11 +94,9 @@ def resolve_period(
         if start is None or end is None:
             raise InputError("--period custom needs both --start and --end")
         return Period(utc(start), utc(end))
-    match = PERIOD_PATTERN.fullmatch(spec.strip())
-    if not match or int(match["days"]) < 1:
-        raise InputError(f"--period {spec!r} is invalid: allowed 7d, 30d (any Nd, N >= 1) or custom")
+    days = period_days(spec)
     if start is not None:
         raise InputError("--start goes with --period custom only")
     stop = utc(end) if end is not None else data_end(lake) or utc(now or datetime.now(UTC))
     stop = pd.Timestamp(stop).floor("min").to_pydatetime()
-    return Period(stop - timedelta(days=int(match["days"])), stop)
+    return Period(stop - timedelta(days=days), stop)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from advisor.domain import MAX_TRACE_DAYS
 from advisor.errors import TraceError
 
 MINUTE = pd.Timedelta(minutes=1)
@@ -102,6 +103,12 @@ def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
     if len(stamps) < 2:
         raise TraceError(f"trace {name}: has one row; at least two are needed to tell the interval")
 
+    span = stamps[-1] - stamps[0]
+    if span > pd.Timedelta(days=MAX_TRACE_DAYS):
+        raise TraceError(
+            f"trace {name}: spans {span.days:,} days ({stamps[0]:%F} to {stamps[-1]:%F}); a run replays at "
+            f"most {MAX_TRACE_DAYS} days: cut the trace, or check its timestamps' unit"
+        )
     series = pd.Series(counts, index=stamps)
     step = pd.Timedelta(int(np.median(steps)), unit="ns")
     if step <= MINUTE:
@@ -116,6 +123,23 @@ def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
         full = series.resample(step).sum()  # missing intervals -> 0
         index = pd.date_range(full.index[0], full.index[-1] + step - MINUTE, freq="1min")
         out = pd.Series(np.repeat(full.to_numpy() / per, per), index=index)
+    _check_rate(out, name)
     out.index.name = "timestamp"
     out.name = "requests"
     return out.astype(float)
+
+
+# Above any App Runner service: 200 requests per instance x 1,000 instances, each taking 1 ms, is 1.2e10 a
+# minute. A count past this is a wrong unit or a corrupt file; left in, it overflowed into nonsense numbers.
+MAX_REQUESTS_PER_MINUTE = 1e12
+
+
+def _check_rate(out: pd.Series, name: str) -> None:
+    values = out.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values > MAX_REQUESTS_PER_MINUTE)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise TraceError(
+            f"trace {name}: {int(bad.sum())} minutes have more than {MAX_REQUESTS_PER_MINUTE:.0e} requests, "
+            f"first {out.index[first]} ({values[first]:g}); check the requests column's unit"
+        )

@@ -6,11 +6,13 @@ situation; counts are Poisson draws around a rate, so low traffic looks as lumpy
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import InputError
 
 
@@ -82,6 +84,8 @@ def generate(
     """A per-minute trace (`timestamp`, `requests`) of `days` days ending at `end` (default: this minute)."""
     if isinstance(traffic, str):
         traffic = shape(traffic)
+    if not math.isfinite(days) or days > MAX_RUN_DAYS:
+        raise InputError(f"days={days!r} is invalid: allowed at least one minute up to {MAX_RUN_DAYS} days")
     minutes = round(days * 1440)
     if minutes < 1:
         raise InputError(f"days={days!r} is too short: at least one minute")

@@ -61,6 +61,8 @@ def test_a_region_without_app_runner_is_bad_input(session):
         resolve_regions(session, ["us-east-1", "sa-east-1"])
 
 
-def test_the_sandbox_may_serve_any_region_name():
+def test_the_sandbox_serves_app_runners_regions_only():
     session = AwsSession(region="us-east-1", endpoint_url="http://127.0.0.1:4599")
-    assert resolve_regions(session, ["local-1", "local-1"]) == ["local-1"]
+    assert resolve_regions(session, ["eu-west-1", "eu-west-1"]) == ["eu-west-1"]
+    with pytest.raises(InputError, match=r"not available in mars-1: allowed ap-northeast-1, .*us-west-2"):
+        resolve_regions(session, ["mars-1"])

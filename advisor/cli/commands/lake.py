@@ -17,10 +17,15 @@ from advisor.errors import InputError, LakeError
 lake_app = typer.Typer(help="Lake housekeeping.", no_args_is_help=True)
 
 
+MAX_AGE_DAYS = 36525  # a century: older than any lake (and far short of datetime's year 1)
+
+
 def _days(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+)\s*d?\s*", text)
-    if match is None or int(match.group(1)) < 1:
-        raise InputError(f"--older-than {text!r} is invalid: allowed a number of days, e.g. 90d")
+    if match is None or not 1 <= int(match.group(1)) <= MAX_AGE_DAYS:
+        raise InputError(
+            f"--older-than {text!r} is invalid: allowed a number of days from 1 to {MAX_AGE_DAYS}, e.g. 90d"
+        )
     return int(match.group(1))
 
 

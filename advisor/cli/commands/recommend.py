@@ -6,6 +6,7 @@ The engine (scikit-learn), the lake reader and the renderers are imported inside
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -67,9 +68,13 @@ def strategy_named(strategy: str, old_profile: str | None) -> str:
 
 
 def _positive(name: str, value: float) -> float:
-    if not value > 0:
-        raise InputError(f"{name}={value!r} is invalid: allowed a number above 0")
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name}={value!r} is invalid: allowed a finite number above 0")
     return value
+
+
+# What a trace cannot tell and the lake can: the service's hidden truth, its size, region and noise.
+TRACE_ONLY = ("knee", "latency_s", "cpu", "memory", "region", "seed")
 
 
 def _advice(min_benefit: float | None, min_benefit_pct: float | None, max_size_limit: int | None) -> Advice:
@@ -101,7 +106,7 @@ def _recommend_settings(
     profile_named(strategy)  # a bad name is bad input, before any work
     if not 0 <= budget < 1:
         raise InputError(f"--budget={budget!r} is invalid: allowed a share of minutes from 0 to below 1")
-    _positive("--horizon-days", horizon_days)
+    options.check_days("--horizon-days", horizon_days)
     advice = advice or Advice()
     return RecommendSettings(
         profile=strategy,
@@ -167,6 +172,7 @@ def _recommend_lake(
 
 
 def recommend_cmd(
+    ctx: typer.Context,
     from_trace: Path | None = typer.Option(
         None,
         "--from-trace",
@@ -205,7 +211,7 @@ def recommend_cmd(
         "--max-size-limit",
         help="Highest MaxSize to recommend: the account's quota (default: [advice] or App Runner's 25).",
     ),
-    seed: int = typer.Option(0, help="Seed of the simulated metrics' noise."),
+    seed: int = typer.Option(0, min=0, help="Seed of the simulated metrics' noise (0 or more)."),
     sort: str = SORT,
     min_savings: float | None = MIN_SAVINGS,
     risk: str | None = RISK,
@@ -224,6 +230,8 @@ def recommend_cmd(
         strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
     )
     if from_trace is None:
+        why = "to --from-trace only (the lake has each service's own size, region and metrics)"
+        options.refuse_unused(ctx, TRACE_ONLY, why)
         view = _fleet_view(sort, min_savings, risk, confidence)
         _recommend_lake(lake, tuple(service), settings, fmt, view, progress)
         return

@@ -120,6 +120,7 @@ def report_cmd(
     """The cost report: fleet cost against the period before, savings, risks, actions, data gaps."""
     from advisor.report.produce import produce
 
+    options.check_output_dir("--out", out)
     settings = options.settings(lake, (), profile, endpoint_url)
     run = produce(_request(settings, out, period, start, end, formats, deliver, sender))
     _print_run(run, as_json)
@@ -151,7 +152,12 @@ def schedule_cmd(
 
     if cron is None and not once:
         raise InputError("give --cron EXPRESSION (or --once to run the chain once now)")
+    from advisor.report.period import period_days
+
     trigger = cron_trigger(cron) if cron is not None else None
+    options.check_output_dir("--out", out)
+    if report:
+        period_days(period)  # custom periods are not for schedules: Nd only, checked before the first run
     settings = options.settings(lake, region, profile, endpoint_url)
     chain = Chain(
         collect=_collect_step(settings, days) if collect else None,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
+import socket
 import threading
 import time
 import urllib.error
@@ -13,16 +15,18 @@ import urllib.request
 import typer
 from rich.console import Console
 
+from advisor.cli.options import check_days, check_port
+from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import AdvisorError, InputError
+from advisor.settings import check_endpoint_url
 
 sandbox_app = typer.Typer(help="The local sandbox AWS account (App Runner, CloudWatch, Logs, STS, S3, ...).")
 DEFAULT_PORT = 4566
 
 
 def _endpoint(endpoint_url: str | None) -> str:
-    return (endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}").rstrip(
-        "/"
-    )
+    url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}"
+    return str(check_endpoint_url(url)).rstrip("/")
 
 
 def control(endpoint_url: str | None, action: str, payload: dict | None = None, timeout: float = 600) -> dict:
@@ -34,19 +38,38 @@ def control(endpoint_url: str | None, action: str, payload: dict | None = None, 
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
+            body = response.read()
     except urllib.error.HTTPError as exc:
         raise InputError(f"sandbox at {url} refused: {exc.read().decode(errors='replace')}") from None
-    except (urllib.error.URLError, ConnectionError) as exc:
+    except (urllib.error.URLError, OSError) as exc:  # refused, reset, or a timeout while it is busy seeding
         raise AdvisorError(
             f"no sandbox answers at {_endpoint(endpoint_url)} ({exc}); start one with 'advisor sandbox start'"
         ) from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise AdvisorError(
+            f"{url} answered, but not as a sandbox (no JSON): is --endpoint-url the sandbox's address?"
+        ) from None
+
+
+def check_port_free(flag: str, port: int) -> None:
+    """Bad input when something listens on the port already: the demo would talk to it, not to its own."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise InputError(
+                f"{flag} {port}: 127.0.0.1:{port} is in use (another sandbox or dashboard?); "
+                f"stop it or choose another {flag}"
+            ) from None
 
 
 @sandbox_app.command("start")
 def start(
     port: int = typer.Option(DEFAULT_PORT, help="Port on 127.0.0.1."),
-    seed: int = typer.Option(7, help="Makes the fleet and its traffic reproducible."),
+    seed: int = typer.Option(7, min=0, help="Makes the fleet and its traffic reproducible (0 or more)."),
     days: float = typer.Option(14, help="Days of history ending now."),
     services: int = typer.Option(
         8, help="How many fleet services: the eight named ones, then generated ones in us-east-1."
@@ -59,10 +82,16 @@ def start(
     from advisor.sandbox.fleet import default_fleet, trace_service
     from advisor.sandbox.server import Sandbox
 
+    check_port("--port", port)
+    if port:
+        check_port_free("--port", port)
     if not 0 <= throttle <= 1:
         raise InputError(f"--throttle {throttle} is invalid: allowed a fraction from 0 to 1")
-    if not days > 0:
-        raise InputError(f"--days {days} is invalid: allowed a number of days above 0")
+    check_days("--days", days)
+    if services < 0:
+        raise InputError(f"--services {services} is invalid: allowed 0 or more")
+    if not (math.isfinite(operation_seconds) and operation_seconds >= 0):
+        raise InputError(f"--operation-seconds {operation_seconds:g} is invalid: allowed 0 or more seconds")
     console = Console(stderr=True)
     fleet = default_fleet(services) + [trace_service(spec) for spec in trace]
     began = time.perf_counter()
@@ -103,8 +132,9 @@ def advance(
     endpoint_url: str | None = typer.Option(None, help="The sandbox (default: AWS_ENDPOINT_URL or :4566)."),
 ) -> None:
     """Move the sandbox clock forward: new traffic, metrics and logs under each service's current config."""
-    if not hours > 0:
-        raise InputError(f"--hours {hours} is invalid: allowed a number of hours above 0")
+    most = MAX_RUN_DAYS * 24  # the minutes of an advance are produced in memory, like a start's history
+    if not (math.isfinite(hours) and hours > 0 and hours <= most):
+        raise InputError(f"--hours {hours:g} is invalid: allowed a number of hours above 0 up to {most}")
     result = control(endpoint_url, "advance", {"hours": hours})
     print(
         f"Sandbox clock moved {hours:g} h: {result['minutes']:,} minutes, "
@@ -117,4 +147,4 @@ def status(
     endpoint_url: str | None = typer.Option(None, help="The sandbox (default: AWS_ENDPOINT_URL or :4566)."),
 ) -> None:
     """Is a sandbox running, and what is its clock?"""
-    print(json.dumps(control(endpoint_url, "health"), indent=2))
+    print(json.dumps(control(endpoint_url, "health", timeout=30), indent=2))

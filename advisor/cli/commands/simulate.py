@@ -8,18 +8,20 @@ import typer
 
 from advisor.cli import options as o
 from advisor.cli.options import Format, check_format, format_option
+from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import InputError
 
 
 def simulate_cmd(
+    ctx: typer.Context,
     trace: Path | None = typer.Option(
         None, "--trace", help="Request trace: CSV or Parquet with timestamp, requests."
     ),
     example: str | None = typer.Option(
         None, "--example", help=f"Instead of a trace, a generated one: {', '.join(o.TRAFFIC_SHAPES)}."
     ),
-    days: float = typer.Option(30, help="Days of traffic for --example."),
-    seed: int = typer.Option(7, help="Random seed for --example."),
+    days: float = typer.Option(30, help=f"Days of traffic for --example (at most {MAX_RUN_DAYS})."),
+    seed: int = typer.Option(7, min=0, help="Random seed for --example (0 or more)."),
     max_concurrency: int = typer.Option(100, "--max-concurrency", "-c", help="MaxConcurrency (1-200)."),
     min_size: int = typer.Option(1, "--min-size", "-m", help="MinSize (1-25)."),
     max_size: int = typer.Option(
@@ -50,6 +52,14 @@ def simulate_cmd(
     check_format(fmt, Format.table, Format.json)
     if (trace is None) == (example is None):
         raise InputError("give exactly one of --trace FILE or --example NAME")
+    if trace is not None:
+        o.refuse_unused(ctx, ("days", "seed"), "to --example only (a trace has its own length)")
+    else:
+        o.check_days("--days", days)
+    for flag, value in (("--latency-s", latency_s), ("--knee", knee), ("--slo", slo)):
+        o.check_positive(flag, value)
+    if per_minute_out is not None:
+        o.check_output_file("--per-minute", per_minute_out)
     config = ScalingConfig(max_concurrency, min_size, max_size)
     instance = InstanceSize.parse(cpu, memory)
     model = ScalingModel(
