@@ -193,7 +193,7 @@ def build_plan(
         service_status=service.status,
         before=live,
         target=live if noop else target,
-        config_name=name,
+        config_name=target.name if not noop and target.arn is None and target.name else name,
         kind=kind,
         source=source,
         noop=noop,
@@ -201,13 +201,20 @@ def build_plan(
         refusals=tuple(hard + ([] if force else forceable)),
         overridden=tuple(forceable if force else []),
         rollback_of=rollback_of,
-        notes=_quota_notes(platform) if not noop and target.arn is None else (),
+        notes=_creation_notes(platform, name, target) if not noop and target.arn is None else (),
     )
 
 
-def _quota_notes(platform: Platform) -> tuple[str, ...]:
+def _creation_notes(platform: Platform, name: str, target: ConfigState) -> tuple[str, ...]:
     quotas = platform.quotas()
-    return (quotas.note,) if quotas.note else ()
+    notes = [quotas.note] if quotas.note else []
+    if target.name and target.name != name:
+        notes.append(
+            f"every configuration name of {platform.region} is taken ({quotas.config_names}): the new "
+            f"values go in as a revision of the advisor's {target.name} (a service is bound to a revision, "
+            f"so its other services keep theirs), not under a name of their own, {name}"
+        )
+    return tuple(notes)
 
 
 def _place(
@@ -225,6 +232,8 @@ def _place(
     if same is not None:
         return wanted.with_revision(same.arn, same.name, same.revision), (), None
     room = make_room(platform, name, platform.revisions(name))
+    if room.spill is not None:  # every name taken: a revision under a name of the advisor's with room
+        return ConfigState(None, room.spill, None, wanted.scaling, wanted.instance), (), None
     return ConfigState(None, name, None, wanted.scaling, wanted.instance), room.deletions, room.problem
 
 

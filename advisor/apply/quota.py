@@ -24,6 +24,7 @@ class Room:
 
     deletions: tuple[RevisionSummary, ...] = ()
     problem: str | None = None
+    spill: str | None = None  # no name left: add the revision under this name of the advisor's instead
 
 
 def make_room(platform: Platform, name: str, own: list[RevisionSummary]) -> Room:
@@ -77,6 +78,20 @@ def _users(platform: Platform, rev: RevisionSummary) -> str:
     return "the account default" if rev.is_default else "no service (not made by the advisor)"
 
 
+def _advisor_name_with_room(
+    platform: Platform, by_name: dict[str, list[RevisionSummary]], quotas: ConfigQuotas
+) -> str | None:
+    """With every name taken, a name of the advisor's (all its revisions tagged) that holds fewer than
+    the quota's revisions: a service is bound to a revision, not a name, so a revision with other values
+    under that name is as good, and 10 names then hold up to 50 configurations instead of 10."""
+    roomy = [
+        n
+        for n, revs in sorted(by_name.items())
+        if len(revs) < quotas.revisions_per_name and all(owned(platform.tags(r.arn)) for r in revs)
+    ]
+    return min(roomy, key=lambda n: len(by_name[n])) if roomy else None
+
+
 def _room_for_new_name(platform: Platform, name: str, quotas: ConfigQuotas) -> Room:
     revisions = platform.revisions()
     by_name: dict[str, list[RevisionSummary]] = {}
@@ -88,6 +103,9 @@ def _room_for_new_name(platform: Platform, name: str, quotas: ConfigQuotas) -> R
     if ours:
         fewest = min(ours, key=lambda n: len(by_name[n]))
         return Room(deletions=tuple(by_name[fewest]))
+    spare = _advisor_name_with_room(platform, by_name, quotas)
+    if spare is not None:
+        return Room(spill=spare)
     unused_names = [n for n, revs in sorted(by_name.items()) if all(unused(platform, r) for r in revs)]
     partial = {r.name: r.arn.rsplit("/", 2)[0] for r in revisions}
     if unused_names:

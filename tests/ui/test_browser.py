@@ -92,7 +92,8 @@ def test_fleet_service_whatif_apply_audit_rollback(page, dashboard, sandbox_lake
     page.get_by_role("heading", name="App Runner fleet").wait_for()
     page.locator("[data-testid='stDataFrame']").first.wait_for()  # the fleet table
     settle(page)
-    assert re.match(r"\$[\d,]+\.\d\d", metric_value(page, "Monthly cost now"))
+    # catalog-svc runs in Tokyo, whose vCPU rate AWS does not publish: the total is marked an estimate
+    assert re.match(r"≈\$[\d,]+\.\d\d", metric_value(page, "Monthly cost now"))
     shot(page, "1-fleet")
 
     # click through: select webhook-receiver's row (the table lists the fleet in the lake's order)
