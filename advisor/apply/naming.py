@@ -3,7 +3,10 @@
 A configuration is named for its values (`advisor-c58-m8-M13`: MaxConcurrency 58, MinSize 8, MaxSize 13),
 not for a service: App Runner allows 10 configuration names per account and region (reference/apprunner.md
 §1) and configurations are shareable, so every service that needs 58/8/13 shares one name, and a region of
-any size fits in as many names as it has distinct configurations.
+any size fits in as many names as it has distinct configurations. When every name of the region is taken,
+new values go in as a further revision of one of the advisor's names with room (5 revisions per name): a
+service is bound to a revision, not to a name, so 10 names hold up to 50 configurations; such a revision's
+name then says its first revision's values, and the plan says so.
 
 Ownership is the tag, not the name: every revision the advisor creates carries `managed-by=apprunner-advisor`
 and the id of the action that created it. Only a revision with that tag is ever deleted (by room-making or

@@ -132,6 +132,34 @@ def test_at_the_names_quota_an_unused_name_of_ours_makes_room(
     assert "advisor-c30-m1-M4" not in {r.name for r in platform.revisions()}
 
 
+def test_with_every_name_taken_a_revision_goes_under_a_name_of_ours_with_room(
+    platform, service, emulator, lake, waiter, clock
+):
+    for i in range(7):
+        create(emulator, f"legacy-{i}", 20 + i)
+    ours = create(emulator, "advisor-c30-m1-M4", 30, 1, 4, tags=OURS)  # the 10th name: ours, in use
+    other = emulator.add_service(REGION, "search-api", max_concurrency=80, max_size=10)
+    point(emulator, clock, other["ServiceArn"], ours)
+
+    plan, result = apply(platform, lake, waiter)
+
+    assert plan.ok and plan.config_name == "advisor-c30-m1-M4" and plan.deletions == ()
+    assert any("every configuration name of us-east-1 is taken (10)" in n for n in plan.notes)
+    assert result.succeeded, result.message
+    revisions = [r for r in platform.revisions() if r.name == "advisor-c30-m1-M4"]
+    assert sorted(r.revision for r in revisions) == [1, 2]
+    assert len({r.name for r in platform.revisions()}) == 10
+
+
+def test_with_every_name_taken_and_none_of_ours_the_refusal_stands(platform, service, emulator, lake, waiter):
+    for i in range(8):  # + DefaultConfiguration + checkout-api-asc = 10: a person's names, none ours
+        create(emulator, f"legacy-{i}", 20 + i)
+
+    plan, _ = apply(platform, lake, waiter)
+
+    assert not plan.ok and plan.config_name == OWN
+
+
 def test_an_advisor_named_configuration_without_our_tag_is_never_deleted(
     platform, service, emulator, lake, waiter, endpoint
 ):
