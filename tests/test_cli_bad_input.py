@@ -358,3 +358,8 @@ def test_a_trace_with_impossible_counts_is_refused_not_overflowed(tmp_path, monk
         f"trace {path}: 1 minutes have more than 1e+12 requests, first 2026-01-01 00:00:00+00:00 (1e+308); "
         "check the requests column's unit"
     )
+
+
+def test_actions_of_a_lake_that_does_not_exist_is_refused(tmp_path, monkeypatch, capsys):
+    message = refused(["actions", "--lake", tmp_path / "nowhere"], monkeypatch, capsys)
+    assert "nowhere: no such directory" in message

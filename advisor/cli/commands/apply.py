@@ -307,6 +307,8 @@ def actions_cmd(
     from advisor.cli.formats import apply as render_apply
 
     settings = options.settings(lake, [], profile, endpoint_url)
+    if not Path(settings.lake).is_dir():
+        raise InputError(f"--lake {settings.lake}: no such directory (run 'advisor collect' first)")
     if refresh:
         _refresh(settings)
     frame = read_actions(settings.lake)
