@@ -187,9 +187,9 @@ def _history(service: ServiceRecord, region: str, name: str, lake: str, allowed:
                 width="stretch",
                 column_config={
                     "predicted_monthly_savings_usd": st.column_config.NumberColumn(
-                        "predicted", format="$%.2f"
+                        "predicted", format="dollar"
                     ),
-                    "realized_monthly_savings_usd": st.column_config.NumberColumn("realized", format="$%.2f"),
+                    "realized_monthly_savings_usd": st.column_config.NumberColumn("realized", format="dollar"),
                     "realized_minutes": st.column_config.NumberColumn("minutes since"),
                 },
             )

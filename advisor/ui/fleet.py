@@ -114,9 +114,9 @@ def render() -> None:
             "recommended": st.column_config.TextColumn(
                 "Recommended", help="'keep current': no change saves enough or lowers risk materially."
             ),
-            "monthly_cost_current": st.column_config.NumberColumn("Cost now", format="$%.2f"),
-            "monthly_cost_recommended": st.column_config.NumberColumn("Cost recommended", format="$%.2f"),
-            "monthly_savings": st.column_config.NumberColumn("Savings", format="$%.2f"),
+            "monthly_cost_current": st.column_config.NumberColumn("Cost now", format="dollar"),
+            "monthly_cost_recommended": st.column_config.NumberColumn("Cost recommended", format="dollar"),
+            "monthly_savings": st.column_config.NumberColumn("Savings", format="dollar"),
             "risk_now": st.column_config.TextColumn(
                 "Risk now", help="What the current configuration risks on the history replay."
             ),
