@@ -189,7 +189,9 @@ def _history(service: ServiceRecord, region: str, name: str, lake: str, allowed:
                     "predicted_monthly_savings_usd": st.column_config.NumberColumn(
                         "predicted", format="dollar"
                     ),
-                    "realized_monthly_savings_usd": st.column_config.NumberColumn("realized", format="dollar"),
+                    "realized_monthly_savings_usd": st.column_config.NumberColumn(
+                        "realized", format="dollar"
+                    ),
                     "realized_minutes": st.column_config.NumberColumn("minutes since"),
                 },
             )
