@@ -32,6 +32,14 @@ class Lake:
     def of(cls, lake: Lake | str | Path) -> Lake:
         return lake if isinstance(lake, Lake) else cls(Path(lake).expanduser())
 
+    @classmethod
+    def existing(cls, lake: Lake | str | Path) -> Lake:
+        """The lake, refused with what to do when its folder does not exist (nothing collected yet)."""
+        found = cls.of(lake)
+        if not found.root.is_dir():
+            raise InputError(f"--lake {found.root}: no such directory (run 'advisor collect' first)")
+        return found
+
     def table_dir(self, table: Table) -> Path:
         return self.root / table.name
 

@@ -140,9 +140,7 @@ def recommend_lake(
     """Recommend for every selected service and write one `recommendations` row per service.
 
     `progress` hears of each service as it is done (a fleet of eight takes about a minute)."""
-    root = Lake.of(lake).root
-    if not root.is_dir():
-        raise InputError(f"--lake {root}: no such directory (run 'advisor collect' first)")
+    root = Lake.existing(lake).root
     now = now or datetime.now(UTC)
     chosen = select(inventory(lake), tuple(services), root)
     rows_in = chosen.to_dict("records")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from advisor.errors import InputError
+from advisor.lake.layout import Lake
 from advisor.report.build import Report, build_report
 from advisor.report.deliver import Delivered, Destination, deliver_all
 from advisor.report.period import Period, resolve_period
@@ -49,8 +49,7 @@ def report_directory(out: Path, period: Period) -> Path:
 
 
 def produce(request: ReportRequest, now: datetime | None = None) -> ReportRun:
-    if not Path(request.lake).is_dir():  # a scheduled run must fail loudly, not report an empty fleet
-        raise InputError(f"--lake {request.lake}: no such directory (run 'advisor collect' first)")
+    Lake.existing(request.lake)  # a scheduled run must fail loudly, not report an empty fleet
     period = resolve_period(request.period, request.lake, request.start, request.end)
     report = build_report(request.lake, period, slo=request.slo, now=now or datetime.now(UTC))
     rendered = render(report, report_directory(request.out, period), request.formats)

@@ -305,10 +305,10 @@ def actions_cmd(
     """The audit log: every apply and rollback attempt, newest first."""
     from advisor.apply import read_actions
     from advisor.cli.formats import apply as render_apply
+    from advisor.lake.layout import Lake
 
     settings = options.settings(lake, [], profile, endpoint_url)
-    if not Path(settings.lake).is_dir():
-        raise InputError(f"--lake {settings.lake}: no such directory (run 'advisor collect' first)")
+    Lake.existing(settings.lake)
     if refresh:
         _refresh(settings)
     frame = read_actions(settings.lake)

@@ -47,12 +47,12 @@ def _session_opener(settings: Settings):
 
 
 def _request(settings: Settings, out, period, start, end, formats, deliver, sender) -> ReportRequest:
+    from advisor.lake.layout import Lake
     from advisor.report.deliver import Destination, parse_destination
     from advisor.report.produce import ReportRequest
     from advisor.report.render import parse_formats
 
-    if not settings.lake.is_dir():
-        raise InputError(f"--lake {settings.lake}: no such directory (run 'advisor collect' first)")
+    Lake.existing(settings.lake)
     opener = _session_opener(settings)
     destinations: tuple[Destination, ...] = tuple(parse_destination(d, opener, sender) for d in deliver)
     return ReportRequest(
