@@ -111,15 +111,22 @@ def _estimate(value: float, why: str) -> Rate:
     return Rate(value, f"estimate: {why}", estimated=True)
 
 
-def _like(region: str, base: RegionPrices, why: str) -> RegionPrices:
-    """A region AWS publishes no App Runner rates for, estimated at a published region's rates."""
-    note = f"no published rate found; {base.region}'s ({why})"
+def _estimated_at(
+    region: str, base: RegionPrices, note: str, fallback_for: str | None = None
+) -> RegionPrices:
+    """`region` priced at each of `base`'s rates, every one marked an estimate for `note`'s reason."""
     return RegionPrices(
         region,
         _estimate(base.vcpu_hour, note),
         _estimate(base.active_gb_hour, note),
         _estimate(base.provisioned_gb_hour, note),
+        fallback_for=fallback_for,
     )
+
+
+def _like(region: str, base: RegionPrices, why: str) -> RegionPrices:
+    """A region AWS publishes no App Runner rates for, estimated at a published region's rates."""
+    return _estimated_at(region, base, f"no published rate found; {base.region}'s ({why})")
 
 
 def _us_eu(region: str) -> RegionPrices:
@@ -170,15 +177,8 @@ def prices_for(region: str) -> RegionPrices:
         PricingWarning,
         stacklevel=2,
     )
-    base = PRICES[FALLBACK_REGION]
     note = f"unknown region: {FALLBACK_REGION}'s rates"
-    return RegionPrices(
-        region,
-        _estimate(base.vcpu_hour, note),
-        _estimate(base.active_gb_hour, note),
-        _estimate(base.provisioned_gb_hour, note),
-        fallback_for=FALLBACK_REGION,
-    )
+    return _estimated_at(region, PRICES[FALLBACK_REGION], note, fallback_for=FALLBACK_REGION)
 
 
 def prices_estimated(region: str) -> bool:
