@@ -7,6 +7,7 @@ does): it says "not known" where a dash could be read as zero or as "not applica
 from __future__ import annotations
 
 MISSING = "?"
+KEEP_CURRENT = "keep current"  # where a recommendation keeps the configuration it has
 ESTIMATE = "≈"  # in front of money priced from a rate AWS does not publish (docs/pricing.md)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.engine.explain import KEEP
 from advisor.presentation import charts
-from advisor.presentation.numbers import money
+from advisor.presentation.numbers import KEEP_CURRENT, money
 from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import state
 
 RISK_ICONS = {"throttling": "throttling (429s)", "latency": "slow (latency)", "cold starts": "cold starts"}
-KEEP, KEEP_CURRENT = "keep", "keep current"
 
 
 def _risk_text(risks: list[str]) -> str:

@@ -14,7 +14,7 @@ from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES
 from advisor.engine.whatif import replay_history
 from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
-from advisor.presentation.numbers import MISSING, money
+from advisor.presentation.numbers import KEEP_CURRENT, MISSING, money
 from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import apply_panel, state
 
@@ -104,7 +104,7 @@ def _header(
     st.caption(f"Instance {instance} · service {service.service_arn}")
     cols = st.columns(4)
     cols[0].metric("Config now", str(current), help="MaxConcurrency / MinSize / MaxSize")
-    shown = "keep current" if rec is not None and rec.keep else str(recommended) if recommended else MISSING
+    shown = KEEP_CURRENT if rec is not None and rec.keep else str(recommended) if recommended else MISSING
     cols[1].metric("Recommended", shown, help=rec.reasons[0] if rec is not None and rec.keep else None)
     now, then = (rec.monthly_cost_current_usd, rec.monthly_cost_recommended_usd) if rec else (None, None)
     est = prices_estimated(service.region)

@@ -15,11 +15,9 @@ from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
 from advisor.engine.explain import Recommendation
 from advisor.lake.recommendations import StoredRecommendation, lake_row
-from advisor.presentation.numbers import MISSING, money, percent, shortened
+from advisor.presentation.numbers import KEEP_CURRENT, MISSING, money, percent, shortened
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 from advisor.recommend.view import FleetTotal, FleetView, arrange, current_risks, total
-
-KEEP_CURRENT = "keep current"
 
 
 def _native(value):
@@ -80,12 +78,6 @@ def recommendation_table(rec: Recommendation, source: str) -> Table:
         table.add_row("forecast peak (p90)", f"{fc.peak(0.9):,.0f}", f"concurrent requests; {bt}")
     table.add_row("data", f"{rec.data.days:.1f} days", rec.data_rule)
     return table
-
-
-def _recommended(rec: Recommendation) -> str:
-    if rec.keep:
-        return KEEP_CURRENT
-    return "-" if rec.recommended is None else str(rec.recommended)
 
 
 def reasons_text(rec: Recommendation) -> str:
