@@ -12,7 +12,9 @@ the refusal names what a person could delete instead of deleting it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from advisor.apply.naming import owned
 from advisor.platform.base import ConfigQuotas, Platform, RevisionSummary
@@ -79,7 +81,7 @@ def _users(platform: Platform, rev: RevisionSummary) -> str:
 
 
 def _advisor_name_with_room(
-    platform: Platform, by_name: dict[str, list[RevisionSummary]], quotas: ConfigQuotas
+    by_name: dict[str, list[RevisionSummary]], ours: Callable[[str], bool], quotas: ConfigQuotas
 ) -> str | None:
     """With every name taken, a name of the advisor's (all its revisions tagged) that holds fewer than
     the quota's revisions: a service is bound to a revision, not a name, so a revision with other values
@@ -87,7 +89,7 @@ def _advisor_name_with_room(
     roomy = [
         n
         for n, revs in sorted(by_name.items())
-        if len(revs) < quotas.revisions_per_name and all(owned(platform.tags(r.arn)) for r in revs)
+        if len(revs) < quotas.revisions_per_name and all(ours(r.arn) for r in revs)
     ]
     return min(roomy, key=lambda n: len(by_name[n])) if roomy else None
 
@@ -99,11 +101,16 @@ def _room_for_new_name(platform: Platform, name: str, quotas: ConfigQuotas) -> R
         by_name.setdefault(rev.name, []).append(rev)
     if len(by_name) < quotas.config_names:
         return Room()
-    ours = [n for n, revs in sorted(by_name.items()) if all(deletable(platform, r) for r in revs)]
+    tagged_ours = cache(lambda arn: owned(platform.tags(arn)))  # one ListTagsForResource per revision
+    ours = [
+        n
+        for n, revs in sorted(by_name.items())
+        if all(unused(platform, r) and tagged_ours(r.arn) for r in revs)  # deletable(), tags read once
+    ]
     if ours:
         fewest = min(ours, key=lambda n: len(by_name[n]))
         return Room(deletions=tuple(by_name[fewest]))
-    spare = _advisor_name_with_room(platform, by_name, quotas)
+    spare = _advisor_name_with_room(by_name, tagged_ours, quotas)
     if spare is not None:
         return Room(spill=spare)
     unused_names = [n for n, revs in sorted(by_name.items()) if all(unused(platform, r) for r in revs)]
