@@ -169,6 +169,17 @@ def _resolve_prices(region: str | RegionPrices) -> RegionPrices:
     return region if isinstance(region, RegionPrices) else prices_for(region)
 
 
+def scaling_trajectory(
+    D: np.ndarray, config: ScalingConfig, model: ScalingModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(needed, provisioned, ready) instances per minute: App Runner's scaling without the billing, for
+    callers that replay many models over the same demand (calibration)."""
+    c, m, M = config.max_concurrency, config.min_size, config.max_size
+    needed = np.ceil(D / c)
+    provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
+    return needed, provisioned, delayed(provisioned, model.scale_out_delay_min, fill=m)
+
+
 def simulate(
     demand: Demand,
     config: ScalingConfig,
@@ -183,12 +194,9 @@ def simulate(
     index = demand.index if isinstance(demand, pd.Series) else None
     D = as_demand(demand)
     prices = _resolve_prices(region)
-    c, m, M = config.max_concurrency, config.min_size, config.max_size
-    tol = model.tolerance
+    c, tol = config.max_concurrency, model.tolerance
 
-    needed = np.ceil(D / c)
-    provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
-    ready = delayed(provisioned, model.scale_out_delay_min, fill=m)
+    needed, provisioned, ready = scaling_trajectory(D, config, model)
     per_instance = D / ready
     active = model.active(ready, D)
     throttled = ready * c + tol < D
