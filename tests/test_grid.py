@@ -52,13 +52,25 @@ def test_grid_equals_simulator_on_a_month_like_series():
     st.floats(5, 150),
     st.integers(1, 8),
     st.integers(0, 2**31),
+    st.sampled_from([0.0, 0.5, 15.0, 60.0, 300.0]),
 )
-def test_grid_equals_simulator_for_any_demand_and_model(demand, delay, hold, knee, limit, seed):
-    model = ScalingModel(scale_out_delay_min=delay, scale_in_hold_min=hold, knee=knee)
+def test_grid_equals_simulator_for_any_demand_and_model(demand, delay, hold, knee, limit, seed, linger):
+    model = ScalingModel(scale_out_delay_min=delay, scale_in_hold_min=hold, knee=knee, active_linger_s=linger)
     cs = sorted({1, 7, 50, 100, 200, int(np.random.default_rng(seed).integers(1, 201))})
     grid = evaluate_grid(demand, model=model, max_concurrency=cs, max_size_limit=limit)
     assert len(grid) == len(cs) * limit * (limit + 1) // 2
     check_against_simulator(demand, grid, grid.sample(min(len(grid), 25), random_state=seed % 1000), model)
+
+
+def test_grid_equals_simulator_with_an_active_linger():
+    """Linger makes light traffic bill vCPU on every ready instance: the grid's vCPU sums must follow."""
+    rng = np.random.default_rng(5)
+    demand = np.abs(rng.normal(0.5, 2.0, 2 * 1440))  # mostly under one concurrent request
+    model = ScalingModel(active_linger_s=60.0, scale_out_delay_min=2, scale_in_hold_min=9)
+    grid = evaluate_grid(demand, model=model, max_concurrency=[1, 2, 5, 100])
+    check_against_simulator(demand, grid, grid.sample(200, random_state=2), model)
+    plain = evaluate_grid(demand, max_concurrency=[1, 2, 5, 100])
+    assert (grid.cost_usd > plain.cost_usd).all()
 
 
 def test_grid_uses_instance_size_and_region_prices():

@@ -194,3 +194,21 @@ def test_breach_is_throttle_or_latency_and_throttle_means_excess(demand, config)
     out = run(demand, config).per_minute
     assert (out["breach"] == (out["throttled"] | out["latency_breach"])).all()
     assert ((out["throttled_requests"] > 0) == out["throttled"]).all()
+
+
+def test_active_linger_follows_the_poisson_rule():
+    """An instance idles only when no request came in the last L0 + linger seconds."""
+    demand = np.array([0.0, 0.01, 0.1, 1.0, 10.0])
+    config = ScalingConfig(100, 2, 2)
+    model = ScalingModel(active_linger_s=30.0, latency_s=0.25)
+    active = simulate(demand, config, model=model).per_minute["active"].to_numpy()
+    expected = 2 * (1 - np.exp(-(demand / 2) * (1 + 30.0 / 0.25)))
+    np.testing.assert_allclose(active, expected)
+    protocol = simulate(demand, config).per_minute["active"].to_numpy()
+    np.testing.assert_allclose(protocol, 2 * (1 - np.exp(-demand / 2)))
+    assert (active[1:] > protocol[1:]).all()
+
+
+def test_negative_linger_is_refused():
+    with pytest.raises(InputError, match="active_linger_s"):
+        ScalingModel(active_linger_s=-1.0)

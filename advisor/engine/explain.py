@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
+from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
 from advisor.engine.optimize import SizeOption
@@ -141,6 +142,7 @@ class Recommendation:
     action: str = NONE  # CHANGE, KEEP (then `recommended` is `current`) or NONE (`recommended` is None)
     candidate: ScalingConfig | None = None  # on KEEP: the best configuration found, not worth the change
     candidate_after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> the candidate's outcome
+    calibration: Calibration | None = field(default=None, repr=False)  # the model's fitted parameters
 
     @property
     def keep(self) -> bool:
@@ -213,6 +215,7 @@ class Recommendation:
             "right_sizing": [o.to_dict() for o in self.right_sizing],
             "candidate": None if self.candidate is None else config_dict(self.candidate, self.instance),
             "candidate_after": {k: v.to_dict() for k, v in self.candidate_after.items()},
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
         }
 
     @classmethod
@@ -246,6 +249,8 @@ class Recommendation:
             action=d.get("action", NONE if recommended is None else CHANGE),
             candidate=None if candidate is None else config_from_dict(candidate),
             candidate_after={k: Outcome.from_dict(v) for k, v in d.get("candidate_after", {}).items()},
+            # evidence written before calibration: the replay then uses the protocol's delays
+            calibration=Calibration.from_dict(d["calibration"]) if d.get("calibration") else None,
         )
 
 

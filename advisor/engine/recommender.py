@@ -16,6 +16,7 @@ import pandas as pd
 from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.engine import explain
 from advisor.engine.benefit import MinimumBenefit, Verdict, judge
+from advisor.engine.calibrate import calibrate
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
 from advisor.engine.forecast import Forecast, ForecastSettings, forecast
@@ -32,7 +33,7 @@ from advisor.engine.optimize import (
 )
 from advisor.engine.profiles import Profile
 from advisor.engine.simulate import ScalingModel, simulate
-from advisor.engine.telemetry import column
+from advisor.engine.telemetry import column, demand_from_metrics
 
 REQUESTS = column("Requests", "Sum")
 MINUTE = pd.Timedelta(minutes=1)
@@ -67,17 +68,6 @@ def summarize_data(frame: pd.DataFrame) -> DataSummary:
         return DataSummary(0, 0, 0.0)
     span = int((present.index[-1] - present.index[0]) / MINUTE) + 1
     return DataSummary(len(present), span, float(present.sum()), present.index[0], present.index[-1])
-
-
-def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
-    """Concurrent requests per minute at unloaded latency (Little's law), every minute of the span.
-
-    Requests include the throttled ones (429s), which Concurrency does not see; a minute without a
-    Requests datapoint had none (CloudWatch leaves empty counts out).
-    """
-    requests = frame[REQUESTS].dropna()
-    index = pd.date_range(requests.index[0], requests.index[-1], freq="1min", name="timestamp")
-    return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
 
 
 def refusal(
@@ -338,7 +328,8 @@ def recommend(
         return refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
     capacity = replace(capacity, reason=explain.capacity_finding(capacity))
 
-    model = capacity.scaling_model()
+    calibration = calibrate(frame, current, instance, capacity)
+    model = calibration.apply(capacity.scaling_model())
     outlook = _outlook(frame, capacity, profile, settings)
     scenarios = outlook.scenarios
     knee = max(1, math.floor(capacity.knee))
@@ -375,6 +366,7 @@ def recommend(
         reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings)
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
+    reasons += calibration.reasons()
     return Recommendation(
         status=explain.OK,
         current=current,
@@ -398,4 +390,5 @@ def recommend(
         action=verdict.action,
         candidate=best if keep else None,
         candidate_after=after if keep else {},
+        calibration=calibration,
     )

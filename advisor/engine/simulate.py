@@ -10,7 +10,8 @@ requests):
     provisioned  P(t) = min(M, max(m, max(n(t-h) .. n(t))))          scale-in hold h
     ready        R(t) = P(t-d), P(t<0) = m                           scale-out delay d
     per instance k(t) = D(t) / R(t)
-    active       A(t) = R(t) (1 - exp(-k(t)))                         instances with a request in flight
+    active       A(t) = R(t) (1 - exp(-k(t) (1 + linger / L0)))       a request in flight, or one within
+                                                                      `linger` seconds (0: the protocol)
     breach       D(t) > R(t) c  or  L(k(t)) > SLO L0                  throttled (429) or too slow
     cost         mem x price x max(P, R) + vCPU x price x A            per minute
 """
@@ -40,6 +41,11 @@ class ScalingModel:
     latency_s: float = 0.25  # L0: unloaded latency
     latency_slope: float = 3.0  # past the knee L(k) = L0 (1 + slope (k - K) / K)
     slo_factor: float = 1.5  # the latency objective: L(k) <= slo_factor x L0
+    # An instance stays active (billed vCPU) this long after its last request (App Runner documents no rule;
+    # users see active instances fall back only "after a certain amount of time"). Arrivals per instance
+    # per second are k / L0 and an instance is idle when none came in the last L0 + linger seconds, so
+    # A = R (1 - exp(-k (1 + linger / L0))); 0 keeps the protocol's "a request in flight".
+    active_linger_s: float = 0.0
     tolerance: float = 1e-9  # comparisons of demand against capacity
 
     def __post_init__(self) -> None:
@@ -51,6 +57,8 @@ class ScalingModel:
         for name in ("knee", "latency_s", "latency_slope"):
             if not float(getattr(self, name)) > 0:
                 raise InputError(f"{name}={getattr(self, name)!r} is invalid: allowed a number above 0")
+        if not float(self.active_linger_s) >= 0:
+            raise InputError(f"active_linger_s={self.active_linger_s!r} is invalid: allowed 0 s or more")
         if not float(self.slo_factor) >= 1:
             raise InputError(f"slo_factor={self.slo_factor!r} is invalid: allowed a number of at least 1")
 
@@ -58,6 +66,16 @@ class ScalingModel:
     def slo_concurrency(self) -> float:
         """Per-instance concurrency at which latency reaches the objective."""
         return self.knee * (1 + (self.slo_factor - 1) / self.latency_slope)
+
+    @property
+    def active_factor(self) -> float:
+        """How many times the in-flight rule's exponent the active rule's is: 1 + linger / L0."""
+        return 1.0 + self.active_linger_s / self.latency_s
+
+    def active(self, ready: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Expected active instances among `ready` ones sharing `demand` concurrent requests."""
+        out: np.ndarray = ready * (1 - np.exp(-(demand / ready) * self.active_factor))
+        return out
 
     def latency(self, per_instance: np.ndarray) -> np.ndarray:
         k = np.asarray(per_instance, dtype=float)
@@ -151,6 +169,17 @@ def _resolve_prices(region: str | RegionPrices) -> RegionPrices:
     return region if isinstance(region, RegionPrices) else prices_for(region)
 
 
+def scaling_trajectory(
+    D: np.ndarray, config: ScalingConfig, model: ScalingModel
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(needed, provisioned, ready) instances per minute: App Runner's scaling without the billing, for
+    callers that replay many models over the same demand (calibration)."""
+    c, m, M = config.max_concurrency, config.min_size, config.max_size
+    needed = np.ceil(D / c)
+    provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
+    return needed, provisioned, delayed(provisioned, model.scale_out_delay_min, fill=m)
+
+
 def simulate(
     demand: Demand,
     config: ScalingConfig,
@@ -165,14 +194,11 @@ def simulate(
     index = demand.index if isinstance(demand, pd.Series) else None
     D = as_demand(demand)
     prices = _resolve_prices(region)
-    c, m, M = config.max_concurrency, config.min_size, config.max_size
-    tol = model.tolerance
+    c, tol = config.max_concurrency, model.tolerance
 
-    needed = np.ceil(D / c)
-    provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
-    ready = delayed(provisioned, model.scale_out_delay_min, fill=m)
+    needed, provisioned, ready = scaling_trajectory(D, config, model)
     per_instance = D / ready
-    active = ready * (1 - np.exp(-per_instance))
+    active = model.active(ready, D)
     throttled = ready * c + tol < D
     too_slow = per_instance > model.slo_concurrency + tol
     breach = throttled | too_slow
@@ -238,7 +264,8 @@ class _GridBasis:
     """What every MaxConcurrency's row of the grid shares: the held demand, the (m, M) pairs, the vCPU sums.
 
     `clip_table[p, h]` is clip(h, m, M) of pair p for every group h = 0..top; `active_cum[r]` is the prefix
-    sum of r (1 - exp(-D / r)) over the minutes sorted by W (`held_ready`).
+    sum of the active instances among r ready (`ScalingModel.active`) over the minutes sorted by W
+    (`held_ready`).
     """
 
     demand: np.ndarray  # D
@@ -264,7 +291,7 @@ class _GridBasis:
         D_sorted = D[np.argsort(held_ready, kind="stable")]
         r_col = np.arange(1, top + 1, dtype=float)[:, None]
         active_cum = np.zeros((top + 1, len(D) + 1))
-        active_cum[1:, 1:] = np.cumsum(r_col * (1 - np.exp(-(D_sorted[None, :] / r_col))), axis=1)
+        active_cum[1:, 1:] = np.cumsum(model.active(r_col, D_sorted[None, :]), axis=1)
         held_billed = np.maximum(held, held_ready)
         return cls(D, held_ready, held_billed, q_latency, ms, Ms, clip_table, active_cum, top)
 
@@ -309,8 +336,9 @@ def evaluate_grid(
     window and delayed by the scale-out delay, and every instance holding memory is
     clip(ceil(U(t) / c), m, M) with U = max(held, held and delayed). So (m, M) act only by clipping a
     small integer: minutes are grouped by that integer (0..limit) and every (m, M) is a sum over at most
-    limit + 1 groups. The vCPU term R (1 - exp(-D / R)) depends on D, so per r it is prefix-summed once
-    over the minutes sorted by W, where each group of ceil(W / c) is a contiguous run.
+    limit + 1 groups. The vCPU term R (1 - exp(-D f / R)) (f: the model's active factor) depends on D,
+    so per r it is prefix-summed once over the minutes sorted by W, where each group of ceil(W / c) is a
+    contiguous run.
     """
     D = as_demand(demand)
     mem_per_min, cpu_per_min = _resolve_prices(region).per_minute(instance)

@@ -1,10 +1,10 @@
 """What one service cost and risked in a window: the engine's billing model over its collected demand.
 
 Each minute is billed by `whatif.replay_history` (the same replay the dashboard's what-if uses) under the
-configuration the service ran at that minute, with the capacity model of its latest recommendation; a
-window with a configuration change replays the whole window under each configuration and keeps each
-one's minutes, so the scaling state carries across the change as it did in App Runner. Nothing here
-prices anything itself.
+configuration the service ran at that minute, with the capacity model and calibration of its latest
+recommendation; a window with a configuration change replays the whole window under each configuration
+and keeps each one's minutes, so the scaling state carries across the change as it did in App Runner.
+Nothing here prices anything itself.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.telemetry import column
 from advisor.engine.whatif import replay_history
@@ -40,14 +41,20 @@ def has_demand(metrics: pd.DataFrame) -> bool:
 
 
 def replay_per_minute(
-    metrics: pd.DataFrame, timeline: ConfigTimeline, region: str, capacity: CapacityEstimate | None
+    metrics: pd.DataFrame,
+    timeline: ConfigTimeline,
+    region: str,
+    capacity: CapacityEstimate | None,
+    calibration: Calibration | None = None,
 ) -> tuple[pd.DataFrame, list[Config]]:
     """The engine's per-minute frame, each minute from the replay under the configuration in effect."""
     runs: dict[Config, pd.DataFrame] = {}
 
     def run(config: Config) -> pd.DataFrame:
         if config not in runs:
-            runs[config] = replay_history(metrics, config[0], config[1], region, capacity).per_minute
+            runs[config] = replay_history(
+                metrics, config[0], config[1], region, capacity, calibration
+            ).per_minute
         return runs[config]
 
     index = pd.DatetimeIndex(run(timeline.initial).index)
@@ -59,12 +66,16 @@ def replay_per_minute(
 
 
 def replay_window(
-    metrics: pd.DataFrame, timeline: ConfigTimeline | None, region: str, capacity: CapacityEstimate | None
+    metrics: pd.DataFrame,
+    timeline: ConfigTimeline | None,
+    region: str,
+    capacity: CapacityEstimate | None,
+    calibration: Calibration | None = None,
 ) -> WindowReplay:
     """The service's bill over the window `metrics` covers; empty when it had no demand data there."""
     if timeline is None or not has_demand(metrics):
         return WindowReplay()
-    minute, used = replay_per_minute(metrics, timeline, region, capacity)
+    minute, used = replay_per_minute(metrics, timeline, region, capacity, calibration)
     days = pd.DatetimeIndex(minute.index).floor("D")
     daily = minute["cost_usd"].groupby(days).agg(["sum", "count"]).set_axis(["cost_usd", "minutes"], axis=1)
     return WindowReplay(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from advisor.apply.audit import ActionRecord, read_actions
 from advisor.apply.state import ActionStatus, ConfigState
+from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
 from advisor.lake import recommendations as stored
 from advisor.lake import views as overview
@@ -212,14 +213,22 @@ class _ServiceWindow:
     service: ServiceRecord
     timeline: ConfigTimeline | None
     capacity: CapacityEstimate | None  # of the latest recommendation (None: the default model)
+    calibration: Calibration | None  # of the same recommendation (None: the protocol's delays)
     now: WindowReplay
     before: WindowReplay
     observed: Observed
     latency_limit_ms: float | None
 
 
-def _capacities(recs: list[StoredRecommendation]) -> dict[str, CapacityEstimate | None]:
-    return {r.service_arn: r.evidence.capacity if r.evidence_json else None for r in recs}
+def _models(
+    recs: list[StoredRecommendation],
+) -> dict[str, tuple[CapacityEstimate | None, Calibration | None]]:
+    """Each service's capacity estimate and calibration, as its latest recommendation replayed with them."""
+    out: dict[str, tuple[CapacityEstimate | None, Calibration | None]] = {}
+    for r in recs:
+        evidence = r.evidence if r.evidence_json else None
+        out[r.service_arn] = (evidence.capacity, evidence.calibration) if evidence else (None, None)
+    return out
 
 
 def _latency_limit(capacity: CapacityEstimate | None, slo: Slo) -> float | None:
@@ -229,7 +238,7 @@ def _latency_limit(capacity: CapacityEstimate | None, slo: Slo) -> float | None:
 
 
 def _service_window(
-    lake, service: ServiceRecord, snapshots, actions, capacity, period: Period, slo: Slo
+    lake, service: ServiceRecord, snapshots, actions, models, period: Period, slo: Slo
 ) -> _ServiceWindow:
     arn = service.service_arn
     timeline = config_timeline(
@@ -238,13 +247,15 @@ def _service_window(
     metrics = wide_metrics(lake, arn, period.start, period.end)
     earlier = period.previous()
     previous = wide_metrics(lake, arn, earlier.start, earlier.end)
+    capacity, calibration = models
     limit = _latency_limit(capacity, slo)
     return _ServiceWindow(
         service=service,
         timeline=timeline,
         capacity=capacity,
-        now=replay_window(metrics, timeline, service.region, capacity),
-        before=replay_window(previous, timeline, service.region, capacity),
+        calibration=calibration,
+        now=replay_window(metrics, timeline, service.region, capacity, calibration),
+        before=replay_window(previous, timeline, service.region, capacity, calibration),
         observed=observe(metrics, limit),
         latency_limit_ms=limit,
     )
@@ -407,7 +418,13 @@ class _Change:
 def _replay_change(metrics, before: ConfigState, after: ConfigState, w: _ServiceWindow) -> _Change:
     """The demand in `metrics` under `before` and under `after`, scaled to a month."""
     old, new = (
-        replay_window(metrics, ConfigTimeline.fixed((s.scaling, s.instance)), w.service.region, w.capacity)
+        replay_window(
+            metrics,
+            ConfigTimeline.fixed((s.scaling, s.instance)),
+            w.service.region,
+            w.capacity,
+            w.calibration,
+        )
         for s in (before, after)
     )
     if not new.minutes:
@@ -535,9 +552,9 @@ def build_report(
     snapshots, actions = read_table(lake, "services"), read_actions(lake)
     recs_all = stored.read_recommendations(lake)
     recs = stored.latest(lake, evidence=True)
-    capacities = _capacities(recs)
+    models = _models(recs)
     windows = [
-        _service_window(lake, s, snapshots, actions, capacities.get(s.service_arn), period, slo)
+        _service_window(lake, s, snapshots, actions, models.get(s.service_arn, (None, None)), period, slo)
         for s in inventory
     ]
     costs = [_cost(w) for w in windows]

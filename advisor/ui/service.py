@@ -169,8 +169,8 @@ def _metrics_tab(lake, version, arn, metrics, current, instance, service, rec, w
         st.info("No metrics collected for this service yet.")
         return
     shown = metrics.loc[window[0] : window[1]]
-    capacity = rec.capacity if rec else None
-    replay = replay_history(metrics, current, instance, service.region, capacity).per_minute
+    capacity, calibration = (rec.capacity, rec.calibration) if rec else (None, None)
+    replay = replay_history(metrics, current, instance, service.region, capacity, calibration).per_minute
     replay = replay.loc[window[0] : window[1]]
     marks = [(t, label) for t, label in state.markers(lake, version, arn) if window[0] <= t <= window[1]]
     st.plotly_chart(
@@ -213,10 +213,13 @@ def _whatif_tab(metrics, current, recommended, instance, service, rec: Recommend
         big_m = m
     config = ScalingConfig(c, m, big_m)
     capacity, region = (rec.capacity if rec else None), service.region
+    calibration = rec.calibration if rec else None
     runs = {"current": (current, instance), "what-if": (config, size)}
     if recommended:
         runs["recommended"] = (recommended, instance)
-    results = {k: replay_history(metrics, cfg, sz, region, capacity) for k, (cfg, sz) in runs.items()}
+    results = {
+        k: replay_history(metrics, cfg, sz, region, capacity, calibration) for k, (cfg, sz) in runs.items()
+    }
     table = pd.DataFrame(
         {
             label: {
