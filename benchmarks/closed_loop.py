@@ -32,7 +32,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -104,6 +104,7 @@ class LoopResult:
     ended_at: pd.Timestamp
     cost_source: str  # where the realized cost was read, or why it is pending
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of each step
+    diagnosis: str = ""  # why services miss, when asked (benchmarks only: it reads the world's truth)
 
     @property
     def priced(self) -> list[ServiceLoop]:
@@ -353,6 +354,130 @@ def throttled(minutes: pd.DataFrame, share: float) -> pd.Series:
     return minutes["client_errors"] - expected > noise
 
 
+# -- why a service misses (reads the world's truth: a benchmark's privilege, never the advisor's) ------------
+@dataclass(frozen=True)
+class Diagnosis:
+    """One service's error split in two: the forecast (predicted against the model replayed on the demand
+    that came) and the model (that replay against the ledger), with the quantities behind the model's part
+    and the calibrated parameters beside the world's hidden ones."""
+
+    name: str
+    replayed_monthly_usd: float  # the recommendation's model, the running config, on the realized demand
+    billed_monthly_usd: float  # the sandbox ledger's exact bill over the same whole days
+    active_hours: tuple[float, float]  # (replayed, billed) instance-hours of active instances
+    provisioned_hours: tuple[float, float]  # (replayed, billed) instance-hours of provisioned instances
+    fitted: dict[str, float]  # calibrated delay (s), hold (s), linger (s), knee (at the objective)
+    truth: dict[str, float]  # the world's: scale-out delay (s), cooldown (s), linger (s), knee
+
+
+def _pct_of(value: float, reference: float) -> float | None:
+    return 100 * (value - reference) / reference if reference else None
+
+
+def ledger_usage(bill: dict, arn: str, first: date, last: date, instance: dict) -> tuple[float, float, float]:
+    """(USD, active instance-hours, provisioned instance-hours) the ledger billed over [first, last)."""
+    usd = active = idle = 0.0
+    for day, items in (bill["services"].get(arn) or {"days": {}})["days"].items():
+        if not first <= date.fromisoformat(day) < last:
+            continue
+        for usage_type, item in items.items():
+            usd += item["cost_usd"]
+            if usage_type.endswith("-AppRunner-vCPU-hours"):
+                active += item["quantity"] / instance["cpu"]
+            elif usage_type.endswith("-AppRunner-Provisioned-GB-hours"):
+                idle += item["quantity"] / instance["memory"]
+    return usd, active, active + idle
+
+
+def diagnose(account: Account, recs: list[dict], result: LoopResult) -> list[Diagnosis]:
+    """Replay each priced service's running configuration with its recommendation's own (calibrated) model
+    over the demand the lake collected in the cost window, and set it against the ledger and the truth."""
+    from advisor.domain import InstanceSize, ScalingConfig
+    from advisor.engine.explain import Recommendation
+    from advisor.engine.simulate import simulate
+    from advisor.engine.telemetry import demand_from_metrics
+    from advisor.lake.reader import wide_metrics
+
+    first, last = whole_days(result.applied_at, result.ended_at)
+    start, end = pd.Timestamp(first, tz="UTC"), pd.Timestamp(last, tz="UTC")
+    lead = pd.Timedelta(hours=1)  # the replay's delays and holds start from the hour before the window
+    bill = account.control("bill")
+    truths = {t["service_arn"]: t for t in account.control("truth")["services"]}
+    by_arn = {r["service_arn"]: r for r in recs}
+    out = []
+    for loop in result.priced:
+        rec = by_arn[loop.arn]
+        model_rec = Recommendation.from_dict(rec)
+        if model_rec.capacity is None:
+            continue
+        model = model_rec.capacity.scaling_model()
+        if model_rec.calibration is not None:
+            model = model_rec.calibration.apply(model)
+        frame = wide_metrics(account.lake, loop.arn, (start - lead).to_pydatetime(), end.to_pydatetime())
+        demand = demand_from_metrics(frame, model_rec.capacity.unloaded_latency_s)
+        c, m, big_m = (int(x) for x in loop.config.split("/"))
+        instance = InstanceSize(rec["current"]["cpu"], rec["current"]["memory"])
+        per_minute = simulate(demand, ScalingConfig(c, m, big_m), instance, loop.region, model).per_minute
+        window = per_minute[per_minute.index >= start]
+        minutes = len(window)
+        usd, active, provisioned = ledger_usage(bill, loop.arn, first, last, rec["current"])
+        fits = rec.get("calibration") or {}
+        truth = truths.get(loop.arn, {})
+        out.append(
+            Diagnosis(
+                name=loop.name,
+                replayed_monthly_usd=float(window["cost_usd"].sum()) * MONTH_MINUTES / minutes,
+                billed_monthly_usd=usd * MONTH_MINUTES / loop.cost_minutes,
+                active_hours=(float(window["active"].sum()) / 60, active),
+                provisioned_hours=(
+                    float(np.maximum(window["provisioned"], window["ready"]).sum()) / 60,
+                    provisioned,
+                ),
+                fitted={
+                    "delay_s": 60 * fits.get("scale_out_delay", {}).get("value", math.nan),
+                    "hold_s": 60 * fits.get("scale_in_hold", {}).get("value", math.nan),
+                    "linger_s": fits.get("active_linger", {}).get("value", math.nan),
+                    "knee": fits.get("knee", {}).get("value", model_rec.capacity.knee),
+                },
+                truth={
+                    "delay_s": truth.get("scale_out_delay_s", math.nan),
+                    "hold_s": truth.get("scale_in_cooldown_s", math.nan),
+                    "linger_s": truth.get("active_linger_s", math.nan),
+                    "knee": truth.get("knee", math.nan),
+                },
+            )
+        )
+    return out
+
+
+def _versus(replayed: float, billed: float) -> str:
+    return f"{replayed:>8.1f}/{billed:<8.1f} {_pct(_pct_of(billed, replayed)):>7}"
+
+
+def diagnosis_table(rows: list[Diagnosis], result: LoopResult) -> str:
+    """Forecast and model errors, the quantities behind the model's, fitted against true parameters."""
+    predicted = {s.name: s.predicted_monthly_usd for s in result.services}
+    lines = [
+        "service            forecast%   model%   active h replay/billed   provisioned h replay/billed   "
+        "delay s fit/true  hold s fit/true  linger s fit/true  knee fit/true"
+    ]
+    for d in rows:
+        forecast = _pct_of(predicted[d.name] or 0.0, d.replayed_monthly_usd)
+        model = _pct_of(d.billed_monthly_usd, d.replayed_monthly_usd)
+        lines.append(
+            f"{d.name:<18} {_pct(forecast):>9} {_pct(model):>8}   {_versus(*d.active_hours)}   "
+            f"{_versus(*d.provisioned_hours)}      "
+            + "  ".join(
+                f"{d.fitted[k]:>6.0f}/{d.truth[k]:<6.0f}" for k in ("delay_s", "hold_s", "linger_s", "knee")
+            )
+        )
+    lines.append(
+        "forecast%: predicted against the model replayed on the demand that came; model%: the ledger's bill "
+        "against that replay (positive: the world billed more than the model)"
+    )
+    return "\n".join(lines)
+
+
 # -- the loop ------------------------------------------------------------------------------------------------
 def applied_services(apply_output: dict) -> set[tuple[str, str]]:
     """(name, region) of every service `apply --all --format json` changed."""
@@ -419,8 +544,8 @@ def measure(
     return LoopResult(services, applied_at, ended_at, source)
 
 
-def run_loop(settings: LoopSettings, workdir: Path) -> LoopResult:
-    """The whole loop, each step through the CLI as a user types it."""
+def run_loop(settings: LoopSettings, workdir: Path, explain: bool = False) -> LoopResult:
+    """The whole loop, each step through the CLI as a user types it; with `explain`, the diagnosis too."""
     seconds: dict[str, float] = {}
 
     def step(name: str, *args: str) -> str:
@@ -445,7 +570,8 @@ def run_loop(settings: LoopSettings, workdir: Path) -> LoopResult:
         began = time.perf_counter()
         result = measure(account, recs, applied, history_start, applied_at, ended_at)
         seconds["measure"] = time.perf_counter() - began
-    return LoopResult(result.services, result.applied_at, result.ended_at, result.cost_source, seconds)
+        diagnosis = diagnosis_table(diagnose(account, recs, result), result) if explain else ""
+    return replace(result, seconds=seconds, diagnosis=diagnosis)
 
 
 def main() -> None:
@@ -454,15 +580,18 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=14)
     parser.add_argument("--hours", type=float, default=168, help="hours to advance after the apply")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--diagnose", action="store_true", help="why services miss (reads the world's truth)")
     args = parser.parse_args()
     settings = LoopSettings(services=args.services, days=args.days, advance_hours=args.hours, seed=args.seed)
     with tempfile.TemporaryDirectory() as workdir:
-        result = run_loop(settings, Path(workdir))
+        result = run_loop(settings, Path(workdir), explain=args.diagnose)
     print(
         f"closed loop: {settings.services} services, {settings.days:g} days of history, "
         f"advance {settings.advance_hours:g} h"
     )
     print(result.table())
+    if result.diagnosis:
+        print(result.diagnosis)
     print("steps: " + ", ".join(f"{name} {s:.1f} s" for name, s in result.seconds.items()))
 
 
