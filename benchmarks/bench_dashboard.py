@@ -16,7 +16,7 @@ import pandas as pd
 
 from advisor.lake.reader import read_table
 from advisor.lake.writer import write
-from advisor.sandbox.lake import build_sandbox_lake
+from advisor.demo_lake import build_sandbox_lake
 
 SERVICES = 100
 

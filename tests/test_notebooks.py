@@ -114,7 +114,7 @@ def test_the_sandbox_lake_every_notebook_starts_from_is_collected_and_recommende
 
     from advisor.engine.recommender import RecommendSettings
     from advisor.lake import views as overview
-    from advisor.sandbox.lake import build_sandbox_lake
+    from advisor.demo_lake import build_sandbox_lake
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mine")
