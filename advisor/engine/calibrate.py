@@ -261,7 +261,7 @@ def _scaling_fits(grid: _Grid, settings: CalibrationSettings) -> tuple[Fit, Fit]
     """Delay and hold from the grid; a parameter with too few events keeps the protocol's value and the
     other is fitted with it held there."""
     d0, h0 = PROTOCOL_MODEL.scale_out_delay_min, PROTOCOL_MODEL.scale_in_hold_min
-    i, j = np.unravel_index(int(np.argmin(grid.loss)), grid.loss.shape)
+    i, j = (int(x) for x in np.unravel_index(int(np.argmin(grid.loss)), grid.loss.shape))
     rises, falls = int(grid.rises[j]), int(grid.falls[j])
     delay_ok, hold_ok = rises >= settings.min_scale_events, falls >= settings.min_scale_events
     if not delay_ok:
@@ -271,10 +271,8 @@ def _scaling_fits(grid: _Grid, settings: CalibrationSettings) -> tuple[Fit, Fit]
         j = int(np.flatnonzero(grid.holds == h0)[0])
         i = int(np.argmin(grid.loss[:, j])) if delay_ok else i
     evidence = (settings.min_scale_events, grid.minutes, settings.flat_share)
-    delay = _grid_fit(
-        "scale-out delay", grid.delays, grid.loss[:, j], int(i), d0, rises, "scale-outs", *evidence
-    )
-    hold = _grid_fit("scale-in hold", grid.holds, grid.loss[i, :], int(j), h0, falls, "scale-ins", *evidence)
+    delay = _grid_fit("scale-out delay", grid.delays, grid.loss[:, j], i, d0, rises, "scale-outs", *evidence)
+    hold = _grid_fit("scale-in hold", grid.holds, grid.loss[i, :], j, h0, falls, "scale-ins", *evidence)
     return delay, hold
 
 

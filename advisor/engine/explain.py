@@ -18,6 +18,7 @@ from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
 from advisor.engine.optimize import SizeOption
+from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel
 from advisor.pricing.apprunner import prices_estimated
 
 OK, INSUFFICIENT_DATA, NO_TRAFFIC = "ok", "insufficient_data", "no_traffic"
@@ -350,20 +351,27 @@ def forecast_reason(fc: Forecast, quantile: float, recent_days: float) -> str:
 
 
 def config_reasons(
-    rec: ScalingConfig, knee: float, fewer_warm_breaches: int | None, allowed: int, peak: float
+    rec: ScalingConfig,
+    knee: float,
+    fewer_warm_breaches: int | None,
+    allowed: int,
+    peak: float,
+    model: ScalingModel = PROTOCOL_MODEL,
 ) -> list[str]:
+    """Why each knob is what it is; the delays are the replay's (calibrated, or the protocol's)."""
     out = [
         f"MaxConcurrency {rec.max_concurrency}: "
         + (
             f"at or under the knee ({math.floor(knee)}): no instance gets more than it serves well."
             if rec.max_concurrency <= math.floor(knee)
-            else f"above the knee ({math.floor(knee)}) because the 5-minute scale-in hold keeps spare "
-            "instances; the replay counts every minute an instance goes past the knee."
+            else f"above the knee ({math.floor(knee)}) because the {model.scale_in_hold_min}-minute scale-in "
+            "hold keeps spare instances; the replay counts every minute an instance goes past the knee."
         )
     ]
     if rec.min_size > 1 and fewer_warm_breaches is not None:
         out.append(
-            f"MinSize {rec.min_size}: App Runner takes about a minute to add an instance; with one warm "
+            f"MinSize {rec.min_size}: App Runner takes about {_minutes(model.scale_out_delay_min)} to add an "
+            "instance; with one warm "
             f"instance fewer, sudden rises would breach {fewer_warm_breaches} minutes (budget {allowed})."
         )
     need = math.ceil(peak / max(rec.max_concurrency, 1))
@@ -372,6 +380,10 @@ def config_reasons(
         f"needs about {need} instances; MaxSize caps runaway cost, not set to turn peaks into 429s."
     )
     return out
+
+
+def _minutes(n: int) -> str:
+    return "a minute" if n == 1 else f"{n} minutes"
 
 
 def money_reason(before: Outcome, after: Outcome, budget_minutes: int) -> str:

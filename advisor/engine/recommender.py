@@ -267,6 +267,7 @@ def _reasons(
     allowed: int,
     profile: Profile,
     settings: RecommendSettings,
+    model: ScalingModel,
 ) -> list[str]:
     """Why, in the order a person reads it: capacity, traffic, each knob, money, the data rule."""
     best = result.best
@@ -274,7 +275,7 @@ def _reasons(
         explain.capacity_reason(capacity),
         explain.forecast_reason(outlook.forecast, profile.forecast_quantile, settings.history_days),
         *explain.config_reasons(
-            best, capacity.knee, _fewer_warm_breaches(result, best), allowed, outlook.peak
+            best, capacity.knee, _fewer_warm_breaches(result, best), allowed, outlook.peak, model
         ),
         money,
         rule,
@@ -363,7 +364,7 @@ def recommend(
         reasons = _keep_reasons(capacity, outlook, verdict, rule, profile, settings)
         reasons += [sized] if sized else []
     else:
-        reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings)
+        reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings, model)
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
     reasons += calibration.reasons()
