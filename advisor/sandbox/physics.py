@@ -2,7 +2,8 @@
 
 Nothing here comes from the advisor's engine: this is the world the advisor is checked against.
 
-- Arrivals: Poisson per second around the traffic generator's rate for the minute (with its bursts).
+- Arrivals: each minute's request count (the traffic generator's, with its bursts, or a trace's) is
+  spread over its seconds at random: Poisson arrivals per second, given the minute's count.
 - Serving: requests are routed evenly over the *ready* instances; with r arrivals per second per
   instance, k = r L(k) requests are in flight on each (Little's law on the service's own latency curve,
   params.py). Where no k up to MaxConcurrency solves it, in flight is held at ready x MaxConcurrency and
@@ -115,10 +116,10 @@ class _Noise:
 
 def _hour_noise(seed: int, hour: int, requests: np.ndarray) -> _Noise:
     rng = np.random.default_rng([seed, hour])
-    per_second = np.repeat(np.maximum(requests, 0) / 60, 60)
-    minutes = len(requests)
+    counts = np.round(np.maximum(requests, 0)).astype(np.int64)
+    minutes = len(counts)
     return _Noise(
-        arrivals=rng.poisson(per_second),
+        arrivals=rng.multinomial(counts, np.full(60, 1 / 60)).reshape(-1),
         active=rng.standard_normal(SECONDS_PER_HOUR),
         delay=rng.standard_normal(SECONDS_PER_HOUR // TICK_S),
         status=rng.random((minutes, 2)),
