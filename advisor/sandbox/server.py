@@ -111,7 +111,7 @@ class Sandbox:
         self._stop = threading.Event()
         self._live = live
         self._ticker = threading.Thread(target=self._tick, name="sandbox-clock", daemon=True)
-        self.world = World(self.emulator, fleet, self.clock, days=days, seed=seed)
+        self.world = World(self.emulator, fleet, self.clock, days=days, seed=seed, billing=self.ledger)
         self.last_errors: list[str] = []
         self.ready = False  # True once the history is produced: collecting earlier would miss it
 
