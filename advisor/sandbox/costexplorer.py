@@ -77,6 +77,7 @@ def _invalid(message: str) -> CostExplorerError:
 
 
 Row = dict[str, str]  # a line item's dimension values
+PageItem = tuple[tuple[date, date], tuple[str, ...] | None, list[LineItem]]  # (period, group keys, costs)
 Predicate = Callable[[Row], bool]
 
 
@@ -275,7 +276,7 @@ class CostExplorer:
             "INVOICING_ENTITY": "Amazon Web Services, Inc.",
         }
 
-    def _items(self, query: Query) -> list[tuple[tuple[date, date], tuple[str, ...] | None, list[LineItem]]]:
+    def _items(self, query: Query) -> list[PageItem]:
         """What the pages are cut from: (period, group keys, line items) in order; an ungrouped period, or a
         grouped one with no costs, is one item with keys None."""
         periods = _periods(query.start, query.end, query.granularity)
@@ -285,7 +286,7 @@ class CostExplorer:
             period = next((p for p in periods if p[0] <= item.day < p[1]), None)
             if period is not None and query.matches(row):
                 by_period[period].append((row, item))
-        items = []
+        items: list[PageItem] = []
         for period, found in by_period.items():
             if not query.group_by:
                 items.append((period, None, [item for _, item in found]))
@@ -300,7 +301,7 @@ class CostExplorer:
             items += [(period, keys, groups[keys]) for keys in sorted(groups)]
         return items
 
-    def _results(self, page, query: Query) -> list[dict[str, Any]]:
+    def _results(self, page: list[PageItem], query: Query) -> list[dict[str, Any]]:
         first_of_month = self.today().replace(day=1)
         results: list[dict[str, Any]] = []
         for (start, end), keys, items in page:
@@ -319,7 +320,7 @@ class CostExplorer:
                 )
         return results
 
-    def _attributes(self, page, query: Query) -> list[dict[str, Any]]:
+    def _attributes(self, page: list[PageItem], query: Query) -> list[dict[str, Any]]:
         if ("DIMENSION", "LINKED_ACCOUNT") not in query.group_by or not any(k for _, k, _ in page):
             return []
         return [{"Value": self.account_id, "Attributes": {"description": "sandbox"}}]
