@@ -173,29 +173,40 @@ class _Observed:
         return cls(demand.to_numpy(), requests / 60.0, active, short)
 
 
-def _linger(
-    obs: _Observed, config: ScalingConfig, latency_s: float, settings: CalibrationSettings
-) -> tuple[Fit, float]:
-    """The active linger from the minutes where the ready pool is MinSize whatever the delay and hold.
+def _recent_arrivals(requests: np.ndarray, minutes: np.ndarray, windows_s: np.ndarray) -> np.ndarray:
+    """(windows, minutes): requests that arrived within each window before a moment of each minute,
+    averaged over three moments of the minute, with each minute's requests spread evenly over it.
 
-    Returns the fit and its mean absolute error in instances.
-    """
+    An instance lingering 3 minutes is active in a quiet minute because of the minutes before it, so
+    the minute's own count is not enough."""
+    cumulative = np.concatenate([[0.0], np.cumsum(requests)])
+    edges = 60.0 * np.arange(len(requests) + 1)
+    out = np.zeros((len(windows_s), len(minutes)))
+    for offset in (10.0, 30.0, 50.0):
+        now = 60.0 * minutes + offset
+        at_now = np.interp(now, edges, cumulative)
+        out += at_now[None, :] - np.interp(now[None, :] - windows_s[:, None], edges, cumulative)
+    return out / 3
+
+
+def _linger(obs: _Observed, config: ScalingConfig, latency_s: float, settings: CalibrationSettings) -> Fit:
+    """The active linger from the minutes where the ready pool is MinSize whatever the delay and hold:
+    there ActiveInstances = m (1 - exp(-N / m)), N the requests of the last L0 + linger seconds."""
     m = config.min_size
     needed = np.minimum(config.max_size, np.maximum(m, np.ceil(obs.demand / config.max_concurrency)))
     window = max(settings.holds_min) + max(settings.delays_min)
-    at_min = (rolling_max(needed, window) <= m) & np.isfinite(obs.active) & (obs.requests_per_s > 0)
+    at_min = (rolling_max(needed, window) <= m) & np.isfinite(obs.active)
     default = PROTOCOL_MODEL.active_linger_s
     if at_min.sum() < settings.min_linger_minutes:
         reason = (
-            f"{int(at_min.sum())} minutes at MinSize {m} with requests (at least "
-            f"{settings.min_linger_minutes} needed): the protocol's rule (active only while a request is "
-            "in flight) is kept"
+            f"{int(at_min.sum())} minutes at MinSize {m} (at least {settings.min_linger_minutes} needed): "
+            "the protocol's rule (active only while a request is in flight) is kept"
         )
-        return Fit(default, default, None, int(at_min.sum()), True, reason), float("nan")
-    rps, active = obs.requests_per_s[at_min], obs.active[at_min]
+        return Fit(default, default, None, int(at_min.sum()), True, reason)
+    active = obs.active[at_min]
     lingers = np.asarray(settings.lingers_s)
-    model = m * (1 - np.exp(-np.outer(latency_s + lingers, rps) / m))
-    loss = np.abs(model - active[None, :]).mean(axis=1)
+    recent = _recent_arrivals(obs.requests_per_s * 60.0, np.flatnonzero(at_min), latency_s + lingers)
+    loss = np.abs(m * (1 - np.exp(-recent / m)) - active[None, :]).mean(axis=1)
     best = int(np.argmin(loss))
     good = lingers[loss <= loss[best] * (1 + settings.flat_share) + 1e-12]
     partly = int(((active > 0.02 * m) & (active < 0.98 * m)).sum())
@@ -206,13 +217,13 @@ def _linger(
             f"pool is almost always fully active ({at_min.sum():,} minutes, {partly} partly active), so "
             "only a lower bound is measurable"
         )
-    else:
-        reason = (
-            f"instances stay active about {value:.0f} s after their last request (fitted from "
-            f"{partly:,} partly active minutes at MinSize {m}; ActiveInstances within "
-            f"{loss[best]:.2f} instances on average)"
-        )
-    return Fit(value, default, error, partly, False, reason), float(loss[best])
+        return Fit(value, default, None, partly, value == default, reason)
+    reason = (
+        f"instances stay active about {value:.0f} s after their last request (fitted from {partly:,} "
+        f"partly active minutes at MinSize {m}; ActiveInstances within {loss[best]:.2f} instances on "
+        "average)"
+    )
+    return Fit(value, default, error, partly, False, reason)
 
 
 @dataclass(frozen=True)
@@ -444,7 +455,7 @@ def calibrate(
     latency_s = capacity.unloaded_latency_s if capacity is not None else PROTOCOL_MODEL.latency_s
     points = load_points(frame, capacity.settings) if capacity is not None else None
     obs = _Observed.of(frame, latency_s, current)
-    linger, _ = _linger(obs, current, latency_s, settings)
+    linger = _linger(obs, current, latency_s, settings)
     model = replace(PROTOCOL_MODEL, latency_s=latency_s, active_linger_s=linger.value)
     delay, hold = _scaling_fits(_Grid.replay(obs, current, model, settings), settings)
     return Calibration(
