@@ -1,4 +1,4 @@
-"""The sandbox's own world: its metrics agree with its requests and instances, and chunking changes nothing."""
+"""The sandbox's own world: its metrics agree with its requests and instances; chunks change nothing."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def busy():
     rpm = 20_000 * (1.2 + np.sin(2 * np.pi * t / DAY))
     rpm[600:720] *= 3
     params = WorldParams(unloaded_latency_s=0.1, deployments_per_fortnight=0)
-    return params, ScalingConfig(60, 1, 4), np.round(rpm), run(params, ScalingConfig(60, 1, 4), np.round(rpm))[0]
+    config, requests = ScalingConfig(60, 1, 4), np.round(rpm)
+    return params, config, requests, run(params, config, requests)[0]
 
 
 def test_requests_are_the_sum_of_the_status_classes(busy):
