@@ -155,7 +155,6 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
         outcomes = _collect_services(session, request, targets, now, progress)
         costs = None
         if request.costs:  # a refusal is a line of the summary, not a failed run (the rest landed)
-            progress.waiting("costs: the account's bill")
             costs = collect_costs(_platform(session, regions[0]), request.lake, now, request.days)
     finally:
         progress.end()
