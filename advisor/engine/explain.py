@@ -16,6 +16,7 @@ import pandas as pd
 from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
+from advisor.engine.modelcheck import ModelCheck
 from advisor.engine.optimize import SizeOption
 from advisor.pricing.apprunner import prices_estimated
 
@@ -141,6 +142,7 @@ class Recommendation:
     action: str = NONE  # CHANGE, KEEP (then `recommended` is `current`) or NONE (`recommended` is None)
     candidate: ScalingConfig | None = None  # on KEEP: the best configuration found, not worth the change
     candidate_after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> the candidate's outcome
+    model_check: ModelCheck | None = field(default=None, repr=False)  # the model against what was observed
 
     @property
     def keep(self) -> bool:
@@ -213,6 +215,8 @@ class Recommendation:
             "right_sizing": [o.to_dict() for o in self.right_sizing],
             "candidate": None if self.candidate is None else config_dict(self.candidate, self.instance),
             "candidate_after": {k: v.to_dict() for k, v in self.candidate_after.items()},
+            "model_check": [] if self.model_check is None else self.model_check.rows_dicts(),
+            "model_check_summary": None if self.model_check is None else self.model_check.summary_dict(),
         }
 
     @classmethod
@@ -222,6 +226,7 @@ class Recommendation:
         current = d["current"]
         recommended = None if d["recommended"] is None else config_from_dict(d["recommended"])
         candidate = d.get("candidate")
+        check = d.get("model_check_summary")  # evidence written before the model check had none
         return cls(
             status=d["status"],
             current=config_from_dict(current),
@@ -246,6 +251,7 @@ class Recommendation:
             action=d.get("action", NONE if recommended is None else CHANGE),
             candidate=None if candidate is None else config_from_dict(candidate),
             candidate_after={k: Outcome.from_dict(v) for k, v in d.get("candidate_after", {}).items()},
+            model_check=None if check is None else ModelCheck.from_dicts(check, d["model_check"]),
         )
 
 

@@ -19,6 +19,7 @@ from advisor.engine.benefit import MinimumBenefit, Verdict, judge
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
 from advisor.engine.forecast import Forecast, ForecastSettings, forecast
+from advisor.engine.modelcheck import ModelCheckSettings, model_check
 from advisor.engine.optimize import (
     OptimizationResult,
     Scenario,
@@ -32,7 +33,7 @@ from advisor.engine.optimize import (
 )
 from advisor.engine.profiles import Profile
 from advisor.engine.simulate import ScalingModel, simulate
-from advisor.engine.telemetry import column
+from advisor.engine.telemetry import column, demand_from_metrics
 
 REQUESTS = column("Requests", "Sum")
 MINUTE = pd.Timedelta(minutes=1)
@@ -57,6 +58,7 @@ class RecommendSettings:
     benefit: MinimumBenefit = field(default_factory=MinimumBenefit)  # below it: keep current
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    model_check: ModelCheckSettings = field(default_factory=ModelCheckSettings)  # its budget is `budget`
 
 
 def summarize_data(frame: pd.DataFrame) -> DataSummary:
@@ -67,17 +69,6 @@ def summarize_data(frame: pd.DataFrame) -> DataSummary:
         return DataSummary(0, 0, 0.0)
     span = int((present.index[-1] - present.index[0]) / MINUTE) + 1
     return DataSummary(len(present), span, float(present.sum()), present.index[0], present.index[-1])
-
-
-def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
-    """Concurrent requests per minute at unloaded latency (Little's law), every minute of the span.
-
-    Requests include the throttled ones (429s), which Concurrency does not see; a minute without a
-    Requests datapoint had none (CloudWatch leaves empty counts out).
-    """
-    requests = frame[REQUESTS].dropna()
-    index = pd.date_range(requests.index[0], requests.index[-1], freq="1min", name="timestamp")
-    return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
 
 
 def refusal(
@@ -324,8 +315,15 @@ def recommend(
     instance: InstanceSize,
     region: str = "us-east-1",
     settings: RecommendSettings = RecommendSettings(),
+    *,
+    observed_daily_cost: pd.Series | None = None,
+    config_since: pd.Timestamp | None = None,
 ) -> Recommendation:
-    """The configuration the profile picks for the service whose metrics are in `frame`, with its evidence."""
+    """The configuration the profile picks for the service whose metrics are in `frame`, with its evidence.
+
+    `observed_daily_cost` (Cost Explorer's bill per UTC day) and `config_since` (when `current` took
+    effect) feed the model check (engine/modelcheck.py): its large errors lower the confidence.
+    """
     profile = profile_named(settings.profile)
     data = summarize_data(frame)
     refused, rule = _data_rule(data, settings)
@@ -339,6 +337,17 @@ def recommend(
     capacity = replace(capacity, reason=explain.capacity_finding(capacity))
 
     model = capacity.scaling_model()
+    check = model_check(
+        frame,
+        current,
+        instance,
+        region,
+        model,
+        observed_daily_cost,
+        latency_limit_ms=capacity.latency_limit_ms,
+        since=config_since,
+        settings=replace(settings.model_check, budget=settings.budget),
+    )
     outlook = _outlook(frame, capacity, profile, settings)
     scenarios = outlook.scenarios
     knee = max(1, math.floor(capacity.knee))
@@ -375,13 +384,15 @@ def recommend(
         reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings)
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
+    confidence = _confidence(data, capacity, settings)
+    reasons += check.reasons(confidence)
     return Recommendation(
         status=explain.OK,
         current=current,
         instance=instance,
         region=region,
         profile=profile.name,
-        confidence=_confidence(data, capacity, settings),
+        confidence=check.lowered(confidence),
         data_rule=rule,
         data=data,
         reasons=reasons,
@@ -398,4 +409,5 @@ def recommend(
         action=verdict.action,
         candidate=best if keep else None,
         candidate_after=after if keep else {},
+        model_check=check,
     )

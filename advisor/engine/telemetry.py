@@ -25,6 +25,17 @@ def column(metric: str, stat: str) -> str:
     return f"{metric}_{stat}"
 
 
+def demand_from_metrics(frame: pd.DataFrame, latency_s: float) -> pd.Series:
+    """Concurrent requests per minute at unloaded latency (Little's law), every minute of the span.
+
+    Requests include the throttled ones (429s), which Concurrency does not see; a minute without a
+    Requests datapoint had none (CloudWatch leaves empty counts out).
+    """
+    requests = frame[column("Requests", "Sum")].dropna()
+    index = pd.date_range(requests.index[0], requests.index[-1], freq="1min", name="timestamp")
+    return requests.reindex(index, fill_value=0.0) / 60.0 * latency_s
+
+
 @dataclass(frozen=True)
 class ServiceBehavior:
     """A service's hidden capacity and habits: what the advisor must infer, never read."""
