@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from advisor.demo_lake import build_sandbox_lake
 from advisor.lake.reader import read_table
 from advisor.lake.writer import write
-from advisor.sandbox.lake import build_sandbox_lake
 
 SERVICES = 100
 

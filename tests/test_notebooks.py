@@ -112,9 +112,9 @@ def test_a_notebook_runs_top_to_bottom_and_answers_in_numbers(path):
 def test_the_sandbox_lake_every_notebook_starts_from_is_collected_and_recommended(tmp_path, monkeypatch):
     import os
 
+    from advisor.demo_lake import build_sandbox_lake
     from advisor.engine.recommender import RecommendSettings
     from advisor.lake import views as overview
-    from advisor.sandbox.lake import build_sandbox_lake
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mine")

@@ -26,6 +26,7 @@ from typing import Any
 
 import advisor.aws.apprunner
 import advisor.aws.cloudwatch
+import advisor.aws.costexplorer
 import advisor.aws.logs
 import advisor.aws.s3
 import advisor.aws.servicequotas

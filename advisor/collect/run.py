@@ -1,4 +1,5 @@
-"""One collection run: list the regions, then inventory, metrics, logs and operations per service.
+"""One collection run: list the regions, then inventory, metrics, logs and operations per service, then
+the account's daily costs (once: billing is account-wide).
 
 Services are collected on a thread pool, each on its own: a service that fails is reported and the
 others still land (the run's exit code says so). Every window ends at AWS's clock, read once at the
@@ -18,6 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from advisor.aws.logs import RequestBudget, filter_limiter
 from advisor.aws.session import AwsSession, caller_identity, resolve_regions, server_now
+from advisor.collect.costs import CostsOutcome, collect_costs
 from advisor.collect.inventory import ServiceTarget, describe, land_snapshot, list_region
 from advisor.collect.logs import LogsOutcome, collect_logs
 from advisor.collect.metrics import MetricsBatch, MetricsOutcome, collect_batch, plan_batches
@@ -73,6 +75,7 @@ class CollectRequest:
     days: float = 14.0
     workers: int = 8
     logs: LogsPolicy = field(default_factory=LogsPolicy)
+    costs: bool = True  # read the bill (Cost Explorer); `--no-costs` skips it
 
     def __post_init__(self) -> None:
         if not 0 < self.days <= MAX_DAYS:
@@ -112,6 +115,7 @@ class CollectSummary:
     region_errors: dict[str, str]
     calls: dict[str, int]
     elapsed_s: float
+    costs: CostsOutcome | None = None  # None: not asked for (--no-costs)
 
     @property
     def failed(self) -> list[ServiceOutcome]:
@@ -149,6 +153,10 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
     progress.begin(len(targets), len(STAGES))
     try:
         outcomes = _collect_services(session, request, targets, now, progress)
+        costs = None
+        if request.costs:  # a refusal is a line of the summary, not a failed run (the rest landed)
+            progress.waiting("costs: the account's bill")
+            costs = collect_costs(_platform(session, regions[0]), request.lake, now, request.days)
     finally:
         progress.end()
     return CollectSummary(
@@ -159,6 +167,7 @@ def collect(session: AwsSession, request: CollectRequest, progress: Progress | N
         region_errors=region_errors,
         calls=dict(sorted(session.calls.items())),
         elapsed_s=time.monotonic() - started,
+        costs=costs,
     )
 
 

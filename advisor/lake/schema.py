@@ -188,8 +188,25 @@ ACTIONS = Table(
     time_column="created_at",
 )
 
+COSTS = Table(
+    "costs",
+    _schema(
+        ("usage_date", TIMESTAMP),  # the UTC day billed, at midnight
+        ("service_arn", pa.string()),
+        ("usage_type", pa.string()),  # the bill's name: USE1-AppRunner-vCPU-hours, ...
+        ("cost_usd", pa.float64()),  # UnblendedCost
+        ("usage_quantity", pa.float64()),
+        ("unit", pa.string()),
+        ("estimated", pa.bool_()),  # the bill for that day was not final when collected
+        ("collected_at", TIMESTAMP),
+    ),
+    partition_by=("date",),
+    key=("service_arn", "usage_type", "usage_date"),
+    time_column="usage_date",
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (SERVICES, METRICS, LOGS, OPERATIONS, RECOMMENDATIONS, ACTIONS)
+    t.name: t for t in (SERVICES, METRICS, LOGS, OPERATIONS, RECOMMENDATIONS, ACTIONS, COSTS)
 }
 
 

@@ -174,3 +174,16 @@ def markers(lake, service_arn: str, start=None) -> list[tuple[pd.Timestamp, str]
     if start is not None:
         found = [(t, label) for t, label in found if t >= start]
     return sorted(found)
+
+
+def daily_costs(lake: Lake | str | Path, service_arn: str) -> pd.Series:
+    """What the bill (Cost Explorer, via `collect`) says the service cost each UTC day: UnblendedCost in
+    USD summed over its usage types, indexed by the day (UTC midnight); empty when the lake has none (no
+    permission, no resource-level data, or costs never collected)."""
+    frame = read_table(lake, "costs", columns=["usage_date", "service_arn", "cost_usd"])
+    frame = frame[frame["service_arn"] == service_arn]
+    if frame.empty:
+        return pd.Series(
+            dtype=float, index=pd.DatetimeIndex([], tz="UTC", name="usage_date"), name="cost_usd"
+        )
+    return frame.groupby("usage_date")["cost_usd"].sum().sort_index()

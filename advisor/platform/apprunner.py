@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from advisor.aws import apprunner as ar
-from advisor.aws import servicequotas
+from advisor.aws import costexplorer, servicequotas
 from advisor.aws.calls import AccessDenied, AwsCallError, ResourceNotFound
 from advisor.aws.session import AwsSession, caller_identity
 from advisor.domain import MAX_SIZE_QUOTA, SERVICE_ARN_PATTERN, InstanceSize, ScalingConfig
@@ -21,6 +22,7 @@ from advisor.errors import InputError
 from advisor.platform.base import (
     ConfigQuotas,
     Conflict,
+    DailyCost,
     ListedService,
     NotFound,
     Operation,
@@ -35,6 +37,7 @@ from advisor.platform.base import (
 
 if TYPE_CHECKING:
     from mypy_boto3_apprunner import AppRunnerClient
+    from mypy_boto3_ce import CostExplorerClient
 
 # App Runner's documented defaults (developer guide, "App Runner resource quotas"; reference/apprunner.md
 # §1): used when Service Quotas cannot be read, and said so.
@@ -217,6 +220,18 @@ class AppRunnerPlatform:
     @_translated
     def update_service(self, service_arn: str, revision_arn: str, instance: InstanceSize | None) -> str:
         return ar.update_service(self.client, service_arn, revision_arn, instance)
+
+    def daily_costs(self, start: date, end: date) -> list[DailyCost]:
+        """From Cost Explorer's one (us-east-1) endpoint, whatever this platform's region. No
+        resource-level data (the account never opted in, or the days are too old) is a refusal that says
+        how to opt in."""
+        client: CostExplorerClient = self.session.client("ce", costexplorer.REGION)
+        try:
+            return costexplorer.daily_service_costs(client, start, end)
+        except AwsCallError as exc:
+            if exc.code == "DataUnavailableException":
+                raise Refused(f"{exc} ({costexplorer.OPT_IN_HINT})") from exc
+            raise platform_error(exc) from exc
 
 
 def connect(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from advisor.domain import InstanceSize, ScalingConfig
@@ -71,6 +71,19 @@ class Operation:
     started_at: datetime | None
     ended_at: datetime | None
     updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DailyCost:
+    """What the account's bill says one service cost on one UTC day, for one usage type."""
+
+    day: date
+    service_arn: str
+    usage_type: str  # the bill's own name, e.g. USE1-AppRunner-Provisioned-GB-hours
+    cost_usd: float  # unblended
+    usage_quantity: float
+    unit: str
+    estimated: bool  # the bill for that day is not final yet
 
 
 @dataclass(frozen=True)
@@ -149,4 +162,9 @@ class Platform(Protocol):
     def delete_revision(self, revision_arn: str) -> None: ...
     def update_service(self, service_arn: str, revision_arn: str, instance: InstanceSize | None) -> str:
         """Binds a service to a revision (and an instance size when given); returns the operation id."""
+        ...
+
+    def daily_costs(self, start: date, end: date) -> list[DailyCost]:
+        """Every service's billed cost per UTC day and usage type, `start` to `end` (exclusive), for the
+        whole account (a billing API is account-wide: call it on one region's platform, once per run)."""
         ...

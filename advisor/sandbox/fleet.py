@@ -1,4 +1,7 @@
-"""The seeded fleet: eight services, each a recognizable App Runner situation, with hidden capacity.
+"""The seeded fleet: eight services, each a recognizable App Runner situation, with hidden behaviour.
+
+Each service's hidden world parameters (params.py: latency and CPU curves, provisioning delay, cooldown,
+active linger, deployments) differ, so the advisor cannot learn one service and know them all.
 
 `--seed` makes it reproducible; `--services N` takes the first N, and past eight adds generated
 services in us-east-1 (`gen-<shape>-NNN`), so one region can hold more services than App Runner's
@@ -15,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from advisor.domain import InstanceSize, ScalingConfig
-from advisor.engine.telemetry import ServiceBehavior
 from advisor.errors import InputError
+from advisor.sandbox.params import CPU_SHAPES, LATENCY_SHAPES, WorldParams
 from advisor.workload.traces import read_trace
 from advisor.workload.traffic import TrafficShape, generate, shape
 
@@ -29,7 +32,7 @@ class FleetService:
     region: str
     instance: InstanceSize
     config: ScalingConfig
-    behavior: ServiceBehavior
+    params: WorldParams
     situation: str  # one line: why this service is in the fleet
     traffic: TrafficShape | None = None
     trace: pd.Series | None = None  # requests per minute, used instead of `traffic`
@@ -52,14 +55,16 @@ class FleetService:
 
 
 def _templates() -> list[FleetService]:
-    b = ServiceBehavior
+    w = WorldParams
     return [
         FleetService(
             "orders-api",
             "us-east-1",
             InstanceSize(1, 2),
             ScalingConfig(100, 1, 25),
-            b(knee=60, latency_s=0.08),
+            w(unloaded_latency_s=0.08, scale=100, exponent=2.5, sigma=0.25, cpu_at_knee_pct=75,
+              scale_out_delay_s=45, scale_in_cooldown_s=300, active_linger_s=60, cold_start_s=20,
+              cold_extra_s=0.5, deployments_per_fortnight=4),
             "a steady JSON API on App Runner's defaults",
             traffic=shape("steady", mean_rpm=30_000),
             tags=(("team", "orders"), ("env", "prod")),
@@ -69,7 +74,10 @@ def _templates() -> list[FleetService]:
             "eu-west-1",
             InstanceSize(1, 2),
             ScalingConfig(80, 2, 15),
-            b(knee=70, latency_s=0.2),
+            w(latency_shape="queue", unloaded_latency_s=0.2, scale=240, sigma=0.35, sigma_load=0.1,
+              cpu_shape="convex", cpu_at_knee_pct=60, scale_out_delay_s=90, scale_out_window_s=60,
+              scale_in_cooldown_s=600, active_linger_s=120, cold_start_s=40, cold_extra_s=1.2,
+              deployments_per_fortnight=2),
             "a web shop with a strong daily cycle and busy weekends",
             traffic=shape("diurnal", mean_rpm=9_000),
             tags=(("team", "storefront"), ("env", "prod")),
@@ -79,7 +87,10 @@ def _templates() -> list[FleetService]:
             "us-east-2",
             InstanceSize(2, 4),
             ScalingConfig(100, 2, 10),
-            b(knee=120, latency_s=0.3, memory_base_pct=45),
+            w(latency_shape="linear-steep", unloaded_latency_s=0.3, scale=170, exponent=6, sigma=0.3,
+              cpu_shape="concave", cpu_at_knee_pct=110, memory_base_pct=45, scale_out_delay_s=150,
+              scale_in_cooldown_s=900, active_linger_s=30, cold_start_s=60, cold_extra_s=2.0,
+              deployments_per_fortnight=5),
             "a weekday business app, quiet at night and weekends",
             traffic=shape("weekday", mean_rpm=6_000),
             tags=(("team", "b2b"), ("env", "prod")),
@@ -89,7 +100,9 @@ def _templates() -> list[FleetService]:
             "us-west-2",
             InstanceSize(0.5, 1),
             ScalingConfig(100, 1, 25),
-            b(knee=40, latency_s=0.15),
+            w(unloaded_latency_s=0.15, scale=68, exponent=3, sigma=0.4, sigma_load=0.2, cpu_at_knee_pct=95,
+              scale_out_delay_s=30, scale_out_spread=0.6, scale_in_cooldown_s=120, active_linger_s=15,
+              cold_start_s=45, cold_extra_s=1.5, deployments_per_fortnight=3),
             "an event-driven webhook receiver with sharp bursts",
             traffic=shape("bursty", mean_rpm=2_500),
             tags=(("team", "integrations"), ("env", "prod")),
@@ -99,7 +112,9 @@ def _templates() -> list[FleetService]:
             "eu-west-1",
             InstanceSize(0.25, 0.5),
             ScalingConfig(100, 1, 25),
-            b(knee=30, latency_s=0.12),
+            w(unloaded_latency_s=0.12, scale=57, exponent=2, sigma=0.3, cpu_at_knee_pct=70,
+              scale_out_delay_s=120, scale_in_cooldown_s=480, active_linger_s=180, cold_start_s=30,
+              deployments_per_fortnight=1),
             "a low-traffic internal tool",
             traffic=shape("low", mean_rpm=8),
             tags=(("team", "platform"), ("env", "internal")),
@@ -109,7 +124,9 @@ def _templates() -> list[FleetService]:
             "ap-northeast-1",
             InstanceSize(1, 2),
             ScalingConfig(100, 10, 25),
-            b(knee=90, latency_s=0.1),
+            w(latency_shape="queue", unloaded_latency_s=0.1, scale=310, sigma=0.25, sigma_load=0.1,
+              cpu_shape="convex", cpu_at_knee_pct=50, scale_out_delay_s=60, scale_in_cooldown_s=240,
+              active_linger_s=90, cold_start_s=25, deployments_per_fortnight=2),
             "over-provisioned: MinSize 10 where 2 instances would do",
             traffic=shape("steady", mean_rpm=45_000, daily_swing=0.4),
             tags=(("team", "catalog"), ("env", "prod")),
@@ -119,7 +136,9 @@ def _templates() -> list[FleetService]:
             "us-east-1",
             InstanceSize(1, 2),
             ScalingConfig(150, 1, 2),
-            b(knee=50, latency_s=0.25),
+            w(latency_shape="linear-steep", unloaded_latency_s=0.08, scale=45, exponent=4, sigma=0.3,
+              cpu_at_knee_pct=85, scale_out_delay_s=180, scale_in_cooldown_s=360, active_linger_s=45,
+              cold_start_s=30, cold_extra_s=1.0, deployments_per_fortnight=4),
             "under-provisioned: MaxSize 2 and MaxConcurrency above its knee, throttles",
             traffic=shape("diurnal", mean_rpm=42_000),
             tags=(("team", "payments"), ("env", "prod")),
@@ -129,13 +148,14 @@ def _templates() -> list[FleetService]:
             "us-east-1",
             InstanceSize(1, 2),
             ScalingConfig(100, 1, 25),
-            b(knee=80, latency_s=0.5),
+            w(unloaded_latency_s=0.5, scale=100, exponent=2, active_linger_s=100,
+              deployments_per_fortnight=0),
             "paused: a retired reporting service",
             traffic=shape("low", mean_rpm=3),
             status="PAUSED",
             tags=(("team", "finance"), ("env", "prod")),
         ),
-    ]
+    ]  # fmt: skip
 
 
 # Generated services share a few configurations, as a real account's services do (Terraform modules,
@@ -160,10 +180,34 @@ def generated_service(i: int) -> FleetService:
         GENERATED_REGION,
         instance,
         config,
-        ServiceBehavior(knee=40 + (i * 17) % 90, latency_s=0.05 + (i * 13 % 30) / 100),
+        generated_params(i),
         f"generated: {kind} traffic on a shared configuration",
         traffic=shape(kind, mean_rpm=shape(kind).mean_rpm * scale),
         tags=(("team", "generated"), ("env", "prod")),
+    )
+
+
+def generated_params(i: int) -> WorldParams:
+    """Hidden parameters of the i-th generated service, drawn from ranges users report (params.py)."""
+    rng = np.random.default_rng([i, 0x5EED])
+    low, high = rng.uniform, rng.integers
+    return WorldParams(
+        latency_shape=LATENCY_SHAPES[i % len(LATENCY_SHAPES)],
+        unloaded_latency_s=round(low(0.05, 0.35), 3),
+        scale=round(low(50, 200)),
+        exponent=round(low(2, 4), 1),
+        sigma=round(low(0.2, 0.45), 2),
+        sigma_load=round(low(0.05, 0.25), 2),
+        cpu_shape=CPU_SHAPES[int(high(0, len(CPU_SHAPES)))],
+        cpu_at_knee_pct=round(low(40, 130)),
+        memory_base_pct=round(low(20, 50)),
+        scale_out_delay_s=round(low(30, 180)),
+        scale_out_window_s=int(high(2, 7)) * 10,
+        scale_in_cooldown_s=round(low(120, 900)),
+        active_linger_s=round(low(10, 180)),
+        cold_start_s=int(high(10, 61)),
+        cold_extra_s=round(low(0.2, 2.0), 2),
+        deployments_per_fortnight=round(low(1, 6), 1),
     )
 
 
@@ -176,7 +220,7 @@ def default_fleet(services: int = 8) -> list[FleetService]:
 
 
 def trace_service(spec: str) -> FleetService:
-    """A service from `NAME=FILE`: the trace's traffic, App Runner's defaults, the protocol's behavior."""
+    """A service from `NAME=FILE`: the trace's traffic, App Runner's defaults, the default world."""
     name, sep, path = spec.partition("=")
     if not sep or not name or not path:
         raise InputError(f"--trace {spec!r} is invalid: write NAME=FILE, e.g. --trace my-api=requests.csv")
@@ -186,7 +230,7 @@ def trace_service(spec: str) -> FleetService:
         "us-east-1",
         InstanceSize(1, 2),
         ScalingConfig(100, 1, 25),
-        ServiceBehavior(),
+        WorldParams(),
         f"seeded from the trace {path}",
         trace=requests,
         tags=(("source", "trace"),),

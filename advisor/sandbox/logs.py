@@ -44,7 +44,7 @@ def instance_ids(seed: int, count: int = 50) -> list[str]:
 def application_events(
     name: str,
     service_id: str,
-    minutes: pd.DataFrame,
+    ready: np.ndarray,
     metrics: pd.DataFrame,
     ready_before: int,
     instances: list[str],
@@ -52,15 +52,15 @@ def application_events(
 ) -> list[LogEvent]:
     """Request samples every ten minutes, sampled errors and slow requests, and instance start-ups.
 
-    `minutes` is the simulator's per-minute frame and `metrics` the synthesized CloudWatch frame of the
-    same minutes; `ready_before` is the ready count just before the first minute. The draws are made
+    `ready` is the world's ready instances per minute and `metrics` the CloudWatch frame of the same
+    minutes; `ready_before` is the ready count just before the first minute. The draws are made
     for all minutes at once and strings only for the lines written: 14 days of a busy service in
     milliseconds, not seconds.
     """
     app_group, _ = log_groups(name, service_id)
     rng = np.random.default_rng(seed)
-    stamps = (cast(pd.DatetimeIndex, minutes.index).asi8 // 1_000_000).astype(np.int64)  # ns -> ms
-    ready = minutes["ready"].to_numpy().astype(np.int64)
+    stamps = (cast(pd.DatetimeIndex, metrics.index).asi8 // 1_000_000).astype(np.int64)  # ns -> ms
+    ready = np.asarray(ready, dtype=np.int64)
     requests = metrics["Requests_Sum"].to_numpy()
     errors = metrics["5xxStatusResponses_Sum"].to_numpy()
     p50 = metrics["RequestLatency_p50"].to_numpy()

@@ -1,4 +1,4 @@
-"""Putting the sandbox's synthesized metrics and logs where the advisor will find them.
+"""Putting the sandbox's metrics and logs where the advisor will find them.
 
 Logs always go through the real CloudWatch Logs API (moto). Metrics go through PutMetricData for the
 minutes produced while the sandbox runs; the initial history (about 1.5 million datums for the default
@@ -18,7 +18,6 @@ import boto3
 import numpy as np
 import pandas as pd
 from botocore.config import Config
-from scipy.stats import norm
 
 from advisor.domain import APP_RUNNER_METRICS, METRICS_NAMESPACE
 from advisor.sandbox.logs import LogEvent
@@ -30,19 +29,13 @@ if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
     from advisor.sandbox.cloudwatch import MetricsStore
+    from advisor.sandbox.physics import Minutes
     from advisor.sandbox.world import LiveService
 
 COUNTS = tuple(spec for spec in APP_RUNNER_METRICS if spec.kind == "count")
 GAUGES = tuple(spec for spec in APP_RUNNER_METRICS if spec.kind == "gauge")
 (LATENCY,) = (spec for spec in APP_RUNNER_METRICS if spec.kind == "latency")
 SAMPLES_PER_MINUTE = 60  # gauges are sampled every second within the minute
-
-# Latency histogram: quantile bins, finer in the tail so p90 and p99 stay accurate.
-_EDGES = np.unique(
-    np.concatenate([np.linspace(0, 0.9, 46), np.linspace(0.9, 0.99, 19), np.linspace(0.99, 1, 11)])
-)
-_WEIGHTS = np.diff(_EDGES)
-_Z = norm.ppf((_EDGES[:-1] + _EDGES[1:]) / 2)
 
 
 def _client_options(endpoint: str, region: str) -> dict[str, Any]:
@@ -71,16 +64,6 @@ def dimensions(name: str, service_id: str) -> dict[str, str]:
     return {"ServiceName": name, "ServiceID": service_id}
 
 
-def latency_histograms(metrics: pd.DataFrame, served: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(values, counts), one row per minute: the lognormal latency distribution the telemetry implies."""
-    median = metrics["RequestLatency_p50"].to_numpy()
-    p99 = metrics["RequestLatency_p99"].to_numpy()
-    sigma = np.log(np.maximum(p99 / median, 1.0 + 1e-9)) / norm.ppf(0.99)
-    values = median[:, None] * np.exp(sigma[:, None] * _Z[None, :])
-    counts = served[:, None] * _WEIGHTS[None, :]
-    return values, counts
-
-
 def gauge_stats(metrics: pd.DataFrame, metric: str) -> dict[str, np.ndarray]:
     """SampleCount/Sum/Minimum/Maximum of a gauge from its average and maximum over the minute."""
     average = metrics[f"{metric}_Average"].to_numpy()
@@ -93,18 +76,14 @@ def gauge_stats(metrics: pd.DataFrame, metric: str) -> dict[str, np.ndarray]:
     }
 
 
-def served_requests(metrics: pd.DataFrame) -> np.ndarray:
-    """Requests the application answered with a measured latency (429s never reach it)."""
-    return metrics["2xxStatusResponses_Sum"].to_numpy() + metrics["5xxStatusResponses_Sum"].to_numpy()
-
-
 class BulkMetricsSink:
     """Straight into the metrics store: the statistics PutMetricData would carry, in arrays."""
 
     def __init__(self, store: MetricsStore):
         self.store = store
 
-    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int:
+    def publish(self, service: LiveService, region: str, minutes: Minutes) -> int:
+        metrics = minutes.metrics
         dims = dimensions(service.spec.name, service.service_id)
         stamps = cast(pd.DatetimeIndex, metrics.index).asi8 / 1e9
         points = 0
@@ -118,9 +97,7 @@ class BulkMetricsSink:
                 region, METRICS_NAMESPACE, spec.name, dims, stamps, unit=spec.unit, stats=stats
             )
             points += len(stamps)
-        served = served_requests(metrics)
-        keep = served > 0
-        values, counts = latency_histograms(metrics[keep], served[keep])
+        keep = minutes.latency_counts.sum(axis=1) > 0
         self.store.put_series(
             region,
             METRICS_NAMESPACE,
@@ -128,7 +105,7 @@ class BulkMetricsSink:
             dims,
             stamps[keep],
             unit=LATENCY.unit,
-            histograms=(values, counts),
+            histograms=(minutes.latency_values[keep], minutes.latency_counts[keep]),
         )
         return points + int(keep.sum())
 
@@ -139,11 +116,11 @@ class ApiMetricsSink:
     def __init__(self, endpoint: str):
         self.endpoint = endpoint
 
-    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int:
+    def publish(self, service: LiveService, region: str, minutes: Minutes) -> int:
         dims: list[DimensionTypeDef] = [
             {"Name": k, "Value": v} for k, v in dimensions(service.spec.name, service.service_id).items()
         ]
-        datums = list(self._datums(metrics, dims))
+        datums = list(self._datums(minutes, dims))
         client = cloudwatch_client(self.endpoint, region)
         for i in range(0, len(datums), 1000):
             client.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=datums[i : i + 1000])
@@ -168,7 +145,8 @@ class ApiMetricsSink:
         client.put_metric_data(Namespace=METRICS_NAMESPACE, MetricData=[datum])
 
     @staticmethod
-    def _datums(metrics: pd.DataFrame, dims: list[DimensionTypeDef]) -> Iterator[MetricDatumTypeDef]:
+    def _datums(minutes: Minutes, dims: list[DimensionTypeDef]) -> Iterator[MetricDatumTypeDef]:
+        metrics = minutes.metrics
         stamps = [ts.to_pydatetime() for ts in metrics.index]
         for spec in COUNTS:
             for ts, value in zip(stamps, metrics[f"{spec.name}_Sum"].to_numpy(), strict=True):
@@ -194,10 +172,9 @@ class ApiMetricsSink:
                         "Maximum": float(stats["Maximum"][i]),
                     },
                 }
-        served = served_requests(metrics)
-        values, counts = latency_histograms(metrics, served)
+        values, counts = minutes.latency_values, minutes.latency_counts
         for i, ts in enumerate(stamps):
-            if served[i] > 0:
+            if counts[i].sum() > 0:
                 yield {
                     "MetricName": LATENCY.name,
                     "Dimensions": dims,

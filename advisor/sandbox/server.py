@@ -4,7 +4,9 @@ Requests are routed by the service in their SigV4 credential scope, exactly the 
 with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI works unchanged.
 `/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, raise App
 Runner's quotas with POST `/_sandbox/quotas` {"config_names": 20}, read the call log and the hidden
-truth); they are not AWS APIs. Service Quotas (`servicequotas`) is answered from the App Runner
+truth, read the ledger's exact bill at `/_sandbox/bill`, deny Cost Explorer or turn its resource-level
+data off with POST `/_sandbox/cost-explorer`); they are not AWS APIs. Cost Explorer (`ce`) answers from
+the billing ledger the world feeds. Service Quotas (`servicequotas`) is answered from the App Runner
 emulator's quotas, since moto's knows only `vpc`.
 The account answers only when it is whole: until the fleet's history is seeded, every AWS request on the
 public endpoint gets HTTP 503 `ServiceUnavailable` (botocore retries 503 in every retry mode), so a
@@ -28,7 +30,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from advisor.sandbox.apprunner import AppRunnerEmulator, ServiceQuotasEmulator
+from advisor.sandbox.billing import Ledger
 from advisor.sandbox.cloudwatch import MetricsStore
+from advisor.sandbox.costexplorer import CostExplorer
 from advisor.sandbox.fleet import FleetService
 from advisor.sandbox.logsearch import LogSearch
 from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkLogSink, BulkMetricsSink
@@ -38,6 +42,7 @@ ACCOUNT_ID = "123456789012"
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 THROTTLED = {
     "apprunner": ("application/x-amz-json-1.0", "ThrottlingException"),
+    "ce": ("application/x-amz-json-1.1", "LimitExceededException"),
     "monitoring": ("application/x-amz-json-1.0", "ThrottlingException"),
     "logs": ("application/x-amz-json-1.1", "ThrottlingException"),
 }
@@ -87,6 +92,8 @@ class Sandbox:
         self.quotas = ServiceQuotasEmulator(self.emulator.quotas, ACCOUNT_ID)
         self.store = MetricsStore(clock=self.clock)
         self.log_search = LogSearch(ACCOUNT_ID)
+        self.ledger = Ledger()
+        self.cost_explorer = CostExplorer(self.ledger, self.clock, ACCOUNT_ID)
         self.throttle = throttle
         self._random = random.Random(seed)
         self._moto = _moto_app()
@@ -206,6 +213,10 @@ class Sandbox:
             operation = request.headers.get("X-Amz-Target") or request.path.rstrip("/").rpartition("/")[2]
             status, headers, body = self.store.handle(operation, request.get_data(), region, ACCOUNT_ID)
             return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
+        if service == "ce":
+            target = request.headers.get("X-Amz-Target", "")
+            status, headers, body = self.cost_explorer.handle(target, request.get_data())
+            return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
         if service == "logs" and request.headers.get("X-Amz-Target", "").endswith(".FilterLogEvents"):
             status, headers, body = self.log_search.handle(request.get_data(), region)
             return self._dated(Response(body, status=status, headers=headers))(environ, start_response)
@@ -304,6 +315,10 @@ class Sandbox:
             return {"filter_log_events": self.log_search.stats()}
         if action == "calls":
             return {"calls": self.emulator.calls}
+        if action == "bill":
+            return self.ledger.totals()
+        if action == "cost-explorer" and method == "POST":
+            return self.cost_explorer.configure(payload)
         if action == "truth":
             return {"services": self.world.truth(), "produced_until": str(self.world.produced_until)}
         return None

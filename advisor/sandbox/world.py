@@ -1,9 +1,11 @@
-"""The sandbox's running account: its clock, and the traffic, metrics and logs its services produce.
+"""The sandbox's running account: its clock, and the traffic, metrics, logs and bills its services produce.
 
-Each service's demand comes from the traffic generator (or a trace); the engine's simulator replays it
-under the configuration the App Runner emulator says is in force, and `synthesize_metrics` turns that
-into what CloudWatch would show. History is produced at start; afterwards `catch_up` produces every
-minute up to the sandbox clock, so an apply changes the minutes that follow it.
+Each service's requests come from the traffic generator (or a trace); the sandbox's own physics
+(physics.py, with the service's hidden parameters from params.py) serves them under the configuration
+the App Runner emulator says is in force, and computes what CloudWatch would show and what App Runner
+would bill. History is produced at start; afterwards `catch_up` produces every minute up to the sandbox
+clock, so an apply changes the minutes that follow it. Each service's scaling state carries from one
+call to the next, so history produced in chunks is the history produced in one go.
 """
 
 from __future__ import annotations
@@ -14,18 +16,17 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 import pandas as pd
 
 from advisor.domain import InstanceSize, ScalingConfig
-from advisor.engine.simulate import demand_from_requests, simulate
-from advisor.engine.telemetry import synthesize_metrics
 from advisor.sandbox import logs as service_logs
 from advisor.sandbox.fleet import FleetService
+from advisor.sandbox.physics import Minutes, ScalingState, produce
 
-WARM_UP_MINUTES = 30  # replayed before each chunk so scaling state carries over between chunks
+WARM_UP_MINUTES = 30  # served before the history starts (not published), so it opens in a settled state
 AHEAD_DAYS = 30  # traffic is drawn for the history plus this far ahead, and again when the clock gets there
 
 
@@ -61,6 +62,7 @@ class LiveService:
     paused_from: pd.Timestamp | None = None
     seen_operations: set[str] = field(default_factory=set)
     last_ready: int = 0
+    state: ScalingState | None = None  # None until the warm-up has been served
 
     def requests_until(self, minute: int) -> np.ndarray:
         """Requests per minute from `origin` to at least `minute`, drawing the next stretch when needed
@@ -73,9 +75,25 @@ class LiveService:
 
 
 class MetricsSink(Protocol):
-    """Where synthesized metrics go: the metrics store in bulk, or PutMetricData over HTTP."""
+    """Where produced metrics go: the metrics store in bulk, or PutMetricData over HTTP."""
 
-    def publish(self, service: LiveService, region: str, metrics: pd.DataFrame) -> int: ...
+    def publish(self, service: LiveService, region: str, minutes: Minutes) -> int: ...
+
+
+class BillingSink(Protocol):
+    """Where App Runner's usage goes, per produced minute of `minutes`: instance-seconds of instances
+    holding memory while idle (provisioned, not active; deployment copies included) and of active ones."""
+
+    def record(
+        self,
+        region: str,
+        service_arn: str,
+        minutes: pd.DatetimeIndex,
+        cpu_vcpu: float,
+        memory_gb: float,
+        idle_instance_seconds: np.ndarray,
+        active_instance_seconds: np.ndarray,
+    ) -> None: ...
 
 
 class LogSink(Protocol):
@@ -85,8 +103,17 @@ class LogSink(Protocol):
 class World:
     """Produces every service's minutes, under its current configuration, up to the clock."""
 
-    def __init__(self, emulator, fleet: list[FleetService], clock: SandboxClock, days: float, seed: int):
+    def __init__(
+        self,
+        emulator,
+        fleet: list[FleetService],
+        clock: SandboxClock,
+        days: float,
+        seed: int,
+        billing: BillingSink | None = None,
+    ):
         self.emulator = emulator
+        self.billing = billing
         self.clock = clock
         self.seed = seed
         self.days = days
@@ -128,13 +155,16 @@ class World:
         )
 
     def truth(self) -> list[dict]:
-        """The hidden behavior of each service: for tests and for checking the advisor, never for it."""
+        """The hidden parameters of each service: for tests and for checking the advisor, never for it.
+
+        `scale_out_delay_s` is the median of the per-event delays; `knee` is the per-instance
+        concurrency where p99 reaches 1.5 x its unloaded value."""
         return [
             {
                 "service_arn": s.arn,
                 "name": s.spec.name,
                 "situation": s.spec.situation,
-                **vars(s.spec.behavior),
+                **s.spec.params.truth(),
             }
             for s in self.services
         ]
@@ -183,34 +213,45 @@ class World:
         stop = min(end, service.paused_from) if service.paused_from is not None else end
         points = 0
         if stop > start:
-            frame, minutes = self._replay(service, start, stop, config, instance)
-            points = metrics.publish(service, region, frame)
+            produced = self._serve(service, start, stop, config)
+            points = metrics.publish(service, region, produced)
+            if self.billing is not None:
+                self.billing.record(
+                    region,
+                    service.arn,
+                    cast(pd.DatetimeIndex, produced.metrics.index),
+                    instance.cpu_vcpu,
+                    instance.memory_gb,
+                    produced.idle_instance_seconds,
+                    produced.active_instance_seconds,
+                )
             events += service_logs.application_events(
                 service.spec.name,
                 service.service_id,
-                minutes,
-                frame,
+                produced.ready,
+                produced.metrics,
                 service.last_ready,
                 service.instances,
                 seed=_stable_seed(self.seed, service.arn, start.value),
             )
-            service.last_ready = int(minutes["ready"].iloc[-1])
+            service.last_ready = int(produced.ready[-1])
         if status != "PAUSED" and service.paused_from is not None and service.paused_from <= start:
             service.paused_from = None  # resumed
         return points, logs.publish(region, sorted(events, key=lambda e: e.timestamp_ms))
 
-    def _replay(self, service, start, stop, config, instance) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _serve(self, service: LiveService, start, stop, config: ScalingConfig) -> Minutes:
+        """The minutes [start, stop) of a service, continuing its scaling state (the first call serves
+        the warm-up before `start` first and keeps only its state)."""
         first = int((start - service.origin) / pd.Timedelta(minutes=1))
         last = int((stop - service.origin) / pd.Timedelta(minutes=1))
-        lead = min(WARM_UP_MINUTES, first)
-        requests = service.requests_until(last)[first - lead : last]
-        index = pd.date_range(start - pd.Timedelta(minutes=lead), periods=len(requests), freq="1min")
-        behavior = service.spec.behavior
-        demand = pd.Series(demand_from_requests(requests, behavior.latency_s), index=index)
-        replay = simulate(demand, config, instance, service.spec.region, behavior.scaling_model())
-        seed = _stable_seed(self.seed, service.arn, start.value)
-        frame = synthesize_metrics(requests, replay, behavior, seed=seed)
-        return frame.iloc[lead:], replay.per_minute.iloc[lead:]
+        requests = service.requests_until(-(-last // 60) * 60)  # whole hours: draws are made per hour
+        if service.state is None:
+            service.state = ScalingState.initial(service.spec.params, config.min_size, at_s=0)
+            if first > 0:
+                index = pd.date_range(service.origin, periods=first, freq="1min")
+                produce(service.spec.params, config, service.state, requests, 0, index, service.seed)
+        index = pd.date_range(start, periods=last - first, freq="1min")
+        return produce(service.spec.params, config, service.state, requests, first, index, service.seed)
 
     def _lifecycle_events(self, service: LiveService, start, end) -> list[service_logs.LogEvent]:
         name, sid = service.spec.name, service.service_id

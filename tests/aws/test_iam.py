@@ -18,6 +18,7 @@ SERVICES = {
     "logs": "logs",
     "sts": "sts",
     "service-quotas": "servicequotas",
+    "ce": "ce",
 }  # client -> IAM prefix
 
 
@@ -89,6 +90,7 @@ def test_the_scan_finds_the_call_sites():
     assert ("cloudwatch.py", "get_metric_data") in names
     assert ("logs.py", "iter_log_event_pages") in names
     assert ("session.py", "caller_identity") in names
+    assert ("costexplorer.py", "daily_service_costs") in names
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,7 @@ def test_the_read_policy_is_exactly_what_the_code_calls():
         "apprunner:ListServices",
         "apprunner:ListServicesForAutoScalingConfiguration",
         "apprunner:ListTagsForResource",
+        "ce:GetCostAndUsageWithResources",
         "cloudwatch:GetMetricData",
         "cloudwatch:ListMetrics",
         "logs:DescribeLogStreams",

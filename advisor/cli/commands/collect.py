@@ -35,9 +35,16 @@ def collect_cmd(
     log_requests: int | None = typer.Option(
         None, "--log-requests", help="FilterLogEvents requests this run may spend on application logs (1000)."
     ),
+    costs: bool = typer.Option(
+        True,
+        "--costs/--no-costs",
+        help="Read each service's daily cost from Cost Explorer (ce:GetCostAndUsageWithResources; "
+        "AWS bills each request).",
+    ),
     fmt: Format = format_option(Format.table, Format.json),
 ) -> None:
-    """Pull App Runner inventory, CloudWatch metrics, logs and operations into the lake (incremental)."""
+    """Pull App Runner inventory, CloudWatch metrics, logs, operations and daily costs into the lake
+    (incremental)."""
     from advisor.aws.session import AwsSession
     from advisor.cli.formats import collect as render_collect
     from advisor.cli.formats.common import print_table
@@ -59,6 +66,7 @@ def collect_cmd(
         days=days,
         workers=workers,
         logs=logs,
+        costs=costs,
     )
     session = AwsSession.open(settings.profile, settings.endpoint_url)
     summary = collect(session, request, RichProgress() if progress else None)

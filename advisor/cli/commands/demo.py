@@ -38,6 +38,7 @@ DEMO_ENTRIES = (
     "operations",
     "recommendations",
     "actions",
+    "costs",
     "_state",
     DEMO_MARK,
 )

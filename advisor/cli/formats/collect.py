@@ -66,6 +66,8 @@ def totals_table(summary: CollectSummary) -> Table:
         "log events (new)", f"{summary.total('log_events'):,} ({summary.total('log_rows_added'):,})"
     )
     table.add_row("operations", f"{summary.total('operations'):,}")
+    if summary.costs is not None:
+        table.add_row("costs", summary.costs.line().removeprefix("costs: "))
     table.add_row("API calls", f"{sum(summary.calls.values()):,}")
     for operation, count in summary.calls.items():
         table.add_row(f"  {operation}", f"{count:,}")

@@ -1,5 +1,8 @@
 """A ready-to-read lake from the sandbox: start it, collect every region, recommend, stop.
 
+It lives outside `advisor/sandbox/` because it runs the recommender, which the sandbox's world must never
+import (the import contract in pyproject.toml).
+
 The notebooks, and anyone who wants a realistic lake without an AWS account, call `build_sandbox_lake`
 and get the same tables a real `advisor collect` + `advisor recommend` would write.
 """
