@@ -280,7 +280,10 @@ def _cost(replay: pd.DataFrame, observed: pd.Series | None, settings: ModelCheck
         return CheckRow(COST, "USD", None, None, None, note=why)
     bill = pd.Series(observed.to_numpy(dtype=float), index=_utc_days(observed.index)).groupby(level=0).sum()
     if bill.empty:
-        why = f"{NO_COST_DATA}: Cost Explorer returned no App Runner cost for this service"
+        why = (
+            f"{NO_COST_DATA}: the lake holds no Cost Explorer cost for this service (costs not collected, "
+            "no ce:GetCostAndUsageWithResources permission, or no resource-level data)"
+        )
         return CheckRow(COST, "USD", None, None, None, note=why)
     days = whole.index.intersection(bill.index)
     if days.empty:

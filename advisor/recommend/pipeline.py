@@ -8,7 +8,8 @@ recommendation saw, so running it again on the same data replaces the row instea
 A paused service, or one with too little data, gets a row that says why and recommends nothing; a
 service whose recommendation fails is reported and the others still land.
 
-The engine's model check replays the current configuration only over the minutes since it took effect:
+The engine's model check compares its bill with Cost Explorer's (`costs`, collected where the account
+allows it) and replays the current configuration only over the minutes since it took effect:
 the same configuration timeline the cost report bills by (inventory snapshots and the advisor's own
 actions, report/timeline.py) says when that was.
 """
@@ -30,7 +31,7 @@ from advisor.errors import InputError, LakeError
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.lake.recommendations import Row, lake_row
-from advisor.lake.views import ServiceRecord, services
+from advisor.lake.views import ServiceRecord, daily_costs, services
 from advisor.lake.writer import write
 from advisor.report.timeline import config_timeline
 
@@ -148,7 +149,10 @@ def recommend_service(
             rec = paused(frame, current, instance, region, settings)
         else:
             since = config_since(lake, service)
-            rec = recommend(frame, current, instance, region, settings, config_since=since)
+            bill = daily_costs(lake, arn)  # Cost Explorer's, for the model check
+            rec = recommend(
+                frame, current, instance, region, settings, observed_daily_cost=bill, config_since=since
+            )
         return ServiceRecommendation(name, arn, region, generated_at(frame, now), rec)
     except Exception as exc:  # one broken service must not stop the fleet
         return ServiceRecommendation(name, arn, region, error=f"{type(exc).__name__}: {exc}")

@@ -114,7 +114,7 @@ def test_without_cost_explorer_data_the_cost_row_says_so_and_why():
     assert given_none.modeled is None and given_none.error_pct is None
     assert given_none.note.startswith(NO_COST_DATA) and "ce:GetCostAndUsageWithResources" in given_none.note
     empty = check(planted_frame(), pd.Series(dtype=float)).row(COST)
-    assert empty.note.startswith(NO_COST_DATA) and "returned no App Runner cost" in empty.note
+    assert empty.note.startswith(NO_COST_DATA) and "holds no Cost Explorer cost" in empty.note
 
 
 def test_only_the_minutes_since_the_configuration_took_effect_are_replayed():
