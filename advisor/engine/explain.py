@@ -17,6 +17,7 @@ from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig
 from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.forecast import Forecast
+from advisor.engine.modelcheck import ModelCheck
 from advisor.engine.optimize import SizeOption
 from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel
 from advisor.pricing.apprunner import prices_estimated
@@ -144,6 +145,7 @@ class Recommendation:
     candidate: ScalingConfig | None = None  # on KEEP: the best configuration found, not worth the change
     candidate_after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> the candidate's outcome
     calibration: Calibration | None = field(default=None, repr=False)  # the model's fitted parameters
+    model_check: ModelCheck | None = field(default=None, repr=False)  # the model against what was observed
 
     @property
     def keep(self) -> bool:
@@ -217,6 +219,8 @@ class Recommendation:
             "candidate": None if self.candidate is None else config_dict(self.candidate, self.instance),
             "candidate_after": {k: v.to_dict() for k, v in self.candidate_after.items()},
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
+            "model_check": [] if self.model_check is None else self.model_check.rows_dicts(),
+            "model_check_summary": None if self.model_check is None else self.model_check.summary_dict(),
         }
 
     @classmethod
@@ -226,6 +230,7 @@ class Recommendation:
         current = d["current"]
         recommended = None if d["recommended"] is None else config_from_dict(d["recommended"])
         candidate = d.get("candidate")
+        check = d.get("model_check_summary")  # evidence written before the model check had none
         return cls(
             status=d["status"],
             current=config_from_dict(current),
@@ -252,6 +257,7 @@ class Recommendation:
             candidate_after={k: Outcome.from_dict(v) for k, v in d.get("candidate_after", {}).items()},
             # evidence written before calibration: the replay then uses the protocol's delays
             calibration=Calibration.from_dict(d["calibration"]) if d.get("calibration") else None,
+            model_check=None if check is None else ModelCheck.from_dicts(check, d["model_check"]),
         )
 
 

@@ -20,6 +20,7 @@ from advisor.engine.calibrate import calibrate
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
 from advisor.engine.forecast import Forecast, ForecastSettings, forecast
+from advisor.engine.modelcheck import ModelCheckSettings, model_check
 from advisor.engine.optimize import (
     OptimizationResult,
     Scenario,
@@ -58,6 +59,7 @@ class RecommendSettings:
     benefit: MinimumBenefit = field(default_factory=MinimumBenefit)  # below it: keep current
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    model_check: ModelCheckSettings = field(default_factory=ModelCheckSettings)  # its budget is `budget`
 
 
 def summarize_data(frame: pd.DataFrame) -> DataSummary:
@@ -315,8 +317,15 @@ def recommend(
     instance: InstanceSize,
     region: str = "us-east-1",
     settings: RecommendSettings = RecommendSettings(),
+    *,
+    observed_daily_cost: pd.Series | None = None,
+    config_since: pd.Timestamp | None = None,
 ) -> Recommendation:
-    """The configuration the profile picks for the service whose metrics are in `frame`, with its evidence."""
+    """The configuration the profile picks for the service whose metrics are in `frame`, with its evidence.
+
+    `observed_daily_cost` (Cost Explorer's bill per UTC day) and `config_since` (when `current` took
+    effect) feed the model check (engine/modelcheck.py): its large errors lower the confidence.
+    """
     profile = profile_named(settings.profile)
     data = summarize_data(frame)
     refused, rule = _data_rule(data, settings)
@@ -331,6 +340,17 @@ def recommend(
 
     calibration = calibrate(frame, current, instance, capacity)
     model = calibration.apply(capacity.scaling_model())
+    check = model_check(
+        frame,
+        current,
+        instance,
+        region,
+        model,
+        observed_daily_cost,
+        latency_limit_ms=capacity.latency_limit_ms,
+        since=config_since,
+        settings=replace(settings.model_check, budget=settings.budget),
+    )
     outlook = _outlook(frame, capacity, profile, settings)
     scenarios = outlook.scenarios
     knee = max(1, math.floor(capacity.knee))
@@ -368,13 +388,15 @@ def recommend(
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
     reasons += calibration.reasons()
+    confidence = _confidence(data, capacity, settings)
+    reasons += check.reasons(confidence)
     return Recommendation(
         status=explain.OK,
         current=current,
         instance=instance,
         region=region,
         profile=profile.name,
-        confidence=_confidence(data, capacity, settings),
+        confidence=check.lowered(confidence),
         data_rule=rule,
         data=data,
         reasons=reasons,
@@ -392,4 +414,5 @@ def recommend(
         candidate=best if keep else None,
         candidate_after=after if keep else {},
         calibration=calibration,
+        model_check=check,
     )

@@ -7,6 +7,11 @@ recommendation saw, so running it again on the same data replaces the row instea
 
 A paused service, or one with too little data, gets a row that says why and recommends nothing; a
 service whose recommendation fails is reported and the others still land.
+
+The engine's model check compares its bill with Cost Explorer's (`costs`, collected where the account
+allows it) and replays the current configuration only over the minutes since it took effect:
+the same configuration timeline the cost report bills by (inventory snapshots and the advisor's own
+actions, report/timeline.py) says when that was.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from advisor.apply.audit import read_actions
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
 from advisor.engine.recommender import RecommendSettings, recommend, refusal, summarize_data
 from advisor.errors import InputError, LakeError
 from advisor.lake.layout import Lake
-from advisor.lake.reader import wide_metrics
+from advisor.lake.reader import read_table, wide_metrics
 from advisor.lake.recommendations import Row, lake_row
-from advisor.lake.views import ServiceRecord, services
+from advisor.lake.views import ServiceRecord, daily_costs, services
 from advisor.lake.writer import write
+from advisor.report.timeline import config_timeline
 
 # Called after each service: (its name, services done, services in all); the CLI draws a progress bar.
 Progress = Callable[[str, int, int], None]
@@ -113,6 +120,23 @@ def generated_at(frame: pd.DataFrame, now: datetime) -> datetime:
     return pd.Timestamp(present.index[-1]).tz_convert(UTC).to_pydatetime()
 
 
+def config_since(lake: Lake | str | Path, service: ServiceRecord) -> pd.Timestamp | None:
+    """When the service's current configuration took effect, as far as the lake knows; None when nothing
+    says it ran another one (the whole history is then taken to be under it)."""
+    arn = service.service_arn
+    snapshots = read_table(lake, "services")
+    timeline = config_timeline(snapshots[snapshots["service_arn"] == arn], read_actions(lake, arn))
+    now = (service.scaling, service.instance)
+    if timeline is None or not timeline.configs or timeline.configs[-1] != now:
+        return None
+    since = None
+    for time, config in zip(reversed(timeline.times), reversed(timeline.configs), strict=True):
+        if config != now:
+            break
+        since = time
+    return None if since == timeline.times[0] and timeline.initial == now else since
+
+
 def recommend_service(
     lake: Lake | str | Path, row: Row, settings: RecommendSettings, now: datetime
 ) -> ServiceRecommendation:
@@ -124,7 +148,11 @@ def recommend_service(
         if service.status.upper() == "PAUSED":
             rec = paused(frame, current, instance, region, settings)
         else:
-            rec = recommend(frame, current, instance, region, settings)
+            since = config_since(lake, service)
+            bill = daily_costs(lake, arn)  # Cost Explorer's, for the model check
+            rec = recommend(
+                frame, current, instance, region, settings, observed_daily_cost=bill, config_since=since
+            )
         return ServiceRecommendation(name, arn, region, generated_at(frame, now), rec)
     except Exception as exc:  # one broken service must not stop the fleet
         return ServiceRecommendation(name, arn, region, error=f"{type(exc).__name__}: {exc}")

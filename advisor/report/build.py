@@ -18,12 +18,14 @@ from advisor.apply.audit import ActionRecord, read_actions
 from advisor.apply.state import ActionStatus, ConfigState
 from advisor.engine.calibrate import Calibration
 from advisor.engine.capacity import CapacityEstimate
+from advisor.engine.modelcheck import CheckRow
 from advisor.lake import recommendations as stored
 from advisor.lake import views as overview
 from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.lake.recommendations import StoredRecommendation
 from advisor.lake.views import ServiceRecord
+from advisor.presentation import modelcheck as check_cells
 from advisor.pricing.apprunner import MINUTES_PER_MONTH, prices_estimated
 from advisor.report.billing import Observed, WindowReplay, observe, replay_window
 from advisor.report.period import Period
@@ -120,6 +122,56 @@ class RiskLine:
 
 
 @dataclass(frozen=True)
+class CheckLine:
+    """One quantity of a service's model check (its latest recommendation's): modeled against observed."""
+
+    service_name: str
+    region: str
+    minutes: int  # replayed under the current configuration
+    row: CheckRow
+
+    @property
+    def quantity(self) -> str:
+        return self.row.quantity
+
+    @property
+    def unit(self) -> str:
+        return self.row.unit
+
+    @property
+    def modeled(self) -> float | None:
+        return self.row.modeled
+
+    @property
+    def observed(self) -> float | None:
+        return self.row.observed
+
+    @property
+    def error_pct(self) -> float | None:
+        return self.row.error_pct
+
+    @property
+    def off(self) -> bool:
+        return self.row.off
+
+    @property
+    def note(self) -> str:
+        return self.row.note
+
+    @property
+    def modeled_text(self) -> str:
+        return check_cells.amount(self.modeled, self.unit, prices_estimated(self.region))
+
+    @property
+    def observed_text(self) -> str:
+        return check_cells.amount(self.observed, self.unit)
+
+    @property
+    def verdict(self) -> str:
+        return check_cells.verdict(self.row)
+
+
+@dataclass(frozen=True)
 class ActionLine:
     """One apply or rollback in the period, with the savings predicted and those realized since."""
 
@@ -180,6 +232,7 @@ class Report:
     savings: list[Saving] = field(default_factory=list)
     kept: list[KeptLine] = field(default_factory=list)
     risks: list[RiskLine] = field(default_factory=list)
+    model_check: list[CheckLine] = field(default_factory=list)
     actions: list[ActionLine] = field(default_factory=list)
     gaps: list[DataGap] = field(default_factory=list)
     daily: list[DailyCost] = field(default_factory=list)
@@ -405,6 +458,18 @@ def _kept(inventory: list[ServiceRecord], recs: list[StoredRecommendation]) -> l
     return lines
 
 
+def _model_check(inventory: list[ServiceRecord], recs: list[StoredRecommendation]) -> list[CheckLine]:
+    """Each service's latest model check, a line per quantity (evidence older than the check has none)."""
+    by_arn = {r.service_arn: r for r in recs if r.evidence_json}
+    lines = []
+    for service in inventory:
+        rec = by_arn.get(service.service_arn)
+        check = None if rec is None else rec.evidence.model_check
+        if check is not None:
+            lines += [CheckLine(service.service_name, service.region, check.minutes, r) for r in check.rows]
+    return lines
+
+
 @dataclass(frozen=True)
 class _Change:
     """A change replayed on some demand, per month: what it saves and what the new configuration risks."""
@@ -571,6 +636,7 @@ def build_report(
         savings=_savings(inventory, recs, top),
         kept=_kept(inventory, recs),
         risks=sorted(filter(None, map(_risk, windows)), key=lambda r: -r.breach_minutes),
+        model_check=_model_check(inventory, recs),
         actions=_actions(lake, actions, by_arn, period, recs_all),
         gaps=[g for g in (_gap(w, period) for w in windows) if g is not None],
         daily=_daily(windows),

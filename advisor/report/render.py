@@ -25,6 +25,7 @@ import plotly.offline
 
 from advisor.errors import InputError
 from advisor.presentation import charts
+from advisor.presentation import modelcheck as check_cells
 from advisor.presentation.numbers import MISSING, count, money, percent, signed_money
 from advisor.report import images
 from advisor.report.build import Report
@@ -69,6 +70,10 @@ class Column:
     show: Callable[[Any], str] = plain
     numeric: bool = False
     wrap: bool = False  # long free text (notes, configurations) wraps; names and numbers never do
+    text: str | None = None  # an attribute holding the value already shown (units that vary by row)
+
+    def shown(self, row: Any) -> str:
+        return plain(getattr(row, self.text)) if self.text else self.show(getattr(row, self.key))
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,11 @@ class Section:
 
 def _c(key: str, header: str, show: Callable[[Any], str] = plain, wrap: bool = False) -> Column:
     return Column(key, header, show, numeric=show in (money, signed_money, count, percent), wrap=wrap)
+
+
+def _amount(key: str, header: str) -> Column:
+    """A number whose unit varies by row (dollars, hours, counts): shown from the row's `{key}_text`."""
+    return Column(key, header, numeric=True, text=f"{key}_text")
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -175,6 +185,25 @@ SECTIONS: tuple[Section, ...] = (
         "service ran; 4xx, 5xx and p99 latency as CloudWatch reported them.",
     ),
     Section(
+        "model_check",
+        "Model vs observed",
+        lambda r: r.model_check,
+        (
+            _c("service_name", "Service"),
+            _c("region", "Region"),
+            _c("quantity", "Quantity"),
+            _amount("modeled", "Modeled"),
+            _amount("observed", "Observed"),
+            Column("error_pct", "Error", check_cells.error, numeric=True),
+            _c("verdict", "Verdict", wrap=True),
+            _c("minutes", "Minutes replayed", count),
+        ),
+        "No stored recommendation carries a model check yet: run 'advisor recommend'.",
+        "Each service's current configuration replayed by the engine's model over the history since it took "
+        "effect, against what CloudWatch reported (ActiveInstances, 4xx above the service's baseline, p99 "
+        "above the latency limit) and what Cost Explorer billed; a quantity off lowers the confidence.",
+    ),
+    Section(
         "actions",
         "Actions applied in the period",
         lambda r: r.actions,
@@ -231,7 +260,7 @@ SECTIONS: tuple[Section, ...] = (
         "No metrics in the period.",
     ),
 )
-HTML_SECTIONS = ("services", "regions", "savings", "kept", "risks", "actions", "gaps")
+HTML_SECTIONS = ("services", "regions", "savings", "kept", "risks", "model_check", "actions", "gaps")
 
 
 def section(name: str) -> Section:
@@ -243,7 +272,7 @@ def raw_rows(sec: Section, report: Report) -> list[dict[str, Any]]:
 
 
 def shown_rows(sec: Section, report: Report) -> list[list[str]]:
-    return [[c.show(getattr(row, c.key)) for c in sec.columns] for row in sec.rows(report)]
+    return [[c.shown(row) for c in sec.columns] for row in sec.rows(report)]
 
 
 def summary(report: Report) -> dict[str, Any]:

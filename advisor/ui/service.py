@@ -10,10 +10,12 @@ import streamlit as st
 
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
+from advisor.engine.modelcheck import ModelCheck
 from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES
 from advisor.engine.whatif import replay_history
 from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
+from advisor.presentation import modelcheck as check_cells
 from advisor.presentation.numbers import KEEP_CURRENT, MISSING, money
 from advisor.pricing.apprunner import prices_estimated
 from advisor.ui import apply_panel, state
@@ -78,6 +80,9 @@ def render() -> None:
         )
     recommended = rec.recommended if rec else None
     _header(service, current, instance, rec, recommended)
+    # the check replays the current configuration whatever the profile; the stored one had the bill
+    stored_rec = stored.evidence if stored is not None and stored.evidence_json else None
+    _model_check(stored_rec.model_check if stored_rec else rec.model_check if rec else None, service.region)
 
     window = _window(metrics)  # above the tabs: it drives both the charts and the logs
     tabs = st.tabs(["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"])
@@ -144,6 +149,21 @@ def _header(
                     ],
                 }
             ).set_index("")
+        )
+
+
+def _model_check(check: ModelCheck | None, region: str) -> None:
+    """The model replaying the current configuration against CloudWatch and Cost Explorer."""
+    if check is None:
+        return
+    with st.expander(check_cells.TITLE, expanded=bool(check.off)):
+        if check.rows:
+            est = prices_estimated(region)
+            table = pd.DataFrame([check_cells.cells(r, est) for r in check.rows], columns=check_cells.COLUMNS)
+            st.table(table.set_index("quantity"))
+        span = f" ({check.first:%Y-%m-%d %H:%M} to {check.last:%Y-%m-%d %H:%M} UTC)" if check.first else ""
+        st.caption(
+            f"The current configuration replayed over {check.minutes:,} minutes{span}. {check.verdict}"
         )
 
 

@@ -245,3 +245,34 @@ def test_the_pipeline_reports_each_service_as_it_is_done(lake):
         progress=lambda *a: calls.append(a),
     )
     assert calls == [("paused-api", 1, 2), ("young-api", 2, 2)]
+
+
+def test_json_carries_the_model_check_of_the_current_configuration(json_run):
+    busy = next(item for item in json_run if item["service_name"] == "busy-api")
+    rows = {row["quantity"]: row for row in busy["model_check"]}
+    assert set(rows) == {"active instance hours", "throttled requests", "latency-breach minutes", "cost"}
+    hours = rows["active instance hours"]
+    assert hours["observed"] > 0 and hours["error_pct"] == pytest.approx(
+        100 * (hours["modeled"] - hours["observed"]) / hours["observed"]
+    )
+    assert rows["cost"]["observed"] is None and "no Cost Explorer data" in rows["cost"]["note"]
+    assert busy["model_check_summary"]["minutes"] == busy["data"]["minutes"]
+
+
+def test_explain_shows_the_model_against_what_was_observed(lake, json_run):
+    run = advisor("explain", "busy-api", "--lake", lake, env={"COLUMNS": "120"})
+    assert run.returncode == 0, run.stderr
+    assert "Model vs observed" in run.stdout and "active instance hours" in run.stdout
+    assert "latency-breach minutes" in run.stdout and "no Cost Explorer data" in run.stdout
+
+
+def test_the_check_starts_when_the_current_configuration_took_effect(tmp_path):
+    from advisor.lake.views import ServiceRecord
+    from advisor.recommend.pipeline import config_since
+
+    before, after = service_row(BUSY), service_row(BUSY)
+    after |= {"snapshot_time": SNAPSHOT + pd.Timedelta(days=1), "min_size": 3}
+    write(tmp_path, "services", pd.DataFrame([before]))
+    assert config_since(tmp_path, ServiceRecord.from_row(before)) is None  # nothing says it ran another
+    write(tmp_path, "services", pd.DataFrame([after]))
+    assert config_since(tmp_path, ServiceRecord.from_row(after)) == SNAPSHOT + pd.Timedelta(days=1)

@@ -167,3 +167,28 @@ def test_a_row_written_before_the_action_column_reads_as_change_or_none():
     changed = {"recommended_max_concurrency": 50, "recommended_min_size": 1, "recommended_max_size": 4}
     assert StoredRecommendation.from_row(base | current | changed).action == "change"
     assert StoredRecommendation.from_row(base | current).action == "none"
+
+
+def test_the_model_check_reads_back_from_the_evidence_as_the_engine_made_it(lake):
+    from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING
+    from advisor.engine.offline import metrics_from_trace
+    from advisor.engine.recommender import recommend
+
+    requests = flat(150, days=1)
+    bill = pd.Series([100.0], index=[requests.index[0]])  # far above the model's: the cost row is off
+    made = recommend(
+        metrics_from_trace(requests),
+        DEFAULT_SCALING,
+        DEFAULT_INSTANCE,
+        settings=FAST,
+        observed_daily_cost=bill,
+    )
+    store(lake, made)
+
+    [rec] = latest(lake, evidence=True)
+
+    check = rec.evidence.model_check
+    assert check == made.model_check and check.row("cost").observed == 100.0 and check.row("cost").off
+    assert rec.evidence.reasons == made.reasons and any(
+        "Cost Explorer billed $100.00" in r for r in made.reasons
+    )

@@ -78,3 +78,29 @@ def test_the_header_says_app_runner_is_closed_to_new_customers(rendered):
     for name in ("report.md", "report.html"):
         text = (out.directory / name).read_text()
         assert "closed to new customers on 2026-04-30" in text and "ECS Express Mode" in text
+
+
+def test_every_format_shows_each_services_model_check(rendered, sandbox_lake):
+    from advisor.lake.recommendations import latest
+
+    _, lake = sandbox_lake
+    report, out = rendered
+    stored = latest(lake, evidence=True)
+    checks = {r.service_name: r.evidence.model_check for r in stored if r.evidence.model_check}
+    assert len(checks) >= 3  # every service the engine recommended for (not a refusal)
+    expected = [(name, row.quantity) for name, c in sorted(checks.items()) for row in c.rows]
+    assert sorted((line.service_name, line.quantity) for line in report.model_check) == sorted(expected)
+    data = json.loads((out.directory / "report.json").read_text())
+    by_key = {(r["service_name"], r["quantity"]): r for r in data["model_check"]}
+    for name, check in checks.items():
+        for row in check.rows:
+            assert by_key[(name, row.quantity)]["error_pct"] == row.error_pct
+    markdown = (out.directory / "report.md").read_text()
+    assert "## Model vs observed" in markdown
+    hours = next(line for line in report.model_check if line.quantity == "active instance hours")
+    assert (
+        f"| {hours.service_name} | {hours.region} | active instance hours | {hours.modeled_text} |"
+        in markdown
+    )
+    page = (out.directory / "report.html").read_text()
+    assert 'id="model_check"' in page and "Model vs observed" in page

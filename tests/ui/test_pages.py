@@ -243,3 +243,24 @@ def test_realized_against_predicted_savings_after_the_clock_moves(sandbox_lake, 
     applied = table[table["status"] == "succeeded"]
     assert applied["realized_monthly_savings_usd"].notna().any()
     assert (applied["realized_minutes"] >= 120).any()
+
+
+def test_service_page_shows_the_model_against_what_was_observed(sandbox_lake):
+    from advisor.presentation.modelcheck import TITLE, cells
+
+    _, lake = sandbox_lake
+    arn = arn_of(lake, "checkout-api")
+    check = overview.service_detail(lake, arn).recommendation.evidence.model_check
+    at = run(service_page, service=arn)
+    assert not at.exception
+    [box] = [e for e in at.expander if e.label == TITLE]
+    [table] = [t.value for t in box.table]
+    assert list(table.index) == [r.quantity for r in check.rows]
+    for row in check.rows:
+        shown = table.loc[row.quantity]
+        assert shown["error"] == cells(row)["error"] and shown["error"][-1] in "%?"
+        assert shown["modeled"] == cells(row)["modeled"]
+    assert table.loc["cost", "modeled"].startswith(("$", "?")) and table.loc[
+        "active instance hours", "observed"
+    ].endswith(" h")
+    assert check.verdict in " ".join(c.value for c in box.caption)

@@ -15,6 +15,7 @@ from advisor.cli.formats.common import to_json
 from advisor.engine.bench import TraceResult
 from advisor.engine.explain import Recommendation
 from advisor.lake.recommendations import StoredRecommendation, lake_row
+from advisor.presentation import modelcheck as check_cells
 from advisor.presentation.numbers import KEEP_CURRENT, MISSING, money, percent, shortened
 from advisor.recommend.pipeline import FleetRecommendation, ServiceRecommendation
 from advisor.recommend.view import FleetTotal, FleetView, arrange, current_risks, total
@@ -318,6 +319,26 @@ def evidence_table(rec: Recommendation) -> Table:
     return table
 
 
+def model_check_table(rec: Recommendation) -> Table | None:
+    """The current configuration replayed by the model against what CloudWatch and Cost Explorer saw."""
+    check = rec.model_check
+    if check is None:
+        return None
+    table = Table(
+        title=f"{check_cells.TITLE} ({check.minutes:,} minutes under {rec.current})",
+        caption=check.verdict,
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for name in check_cells.COLUMNS:
+        table.add_column(name, justify="right" if name in ("modeled", "observed", "error") else "left")
+    for row in check.rows:
+        table.add_row(*check_cells.cells(row, rec.prices_estimate).values())
+    return table
+
+
 def print_explained(stored: StoredRecommendation) -> None:
     """`advisor explain`: the recommendation, every reason in full, and the replays behind it."""
     rec = stored.evidence
@@ -330,3 +351,6 @@ def print_explained(stored: StoredRecommendation) -> None:
         console.print(Text(f"- {reason}"), soft_wrap=True)
     if rec.before or rec.after:
         console.print(evidence_table(rec))
+    checked = model_check_table(rec)
+    if checked is not None:
+        console.print(checked, soft_wrap=True)
