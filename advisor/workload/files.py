@@ -13,10 +13,7 @@ from advisor.errors import InputError
 
 
 def read_data_file(path: Path, label: str, error: type[InputError]) -> pd.DataFrame:
-    """The rows of a .csv or .parquet file; `error(f"{label}: ...")` saying why it cannot be read.
-
-    CSV numbers are read with round-trip precision, so a file written from a frame reads back equal.
-    """
+    """The rows of a .csv or .parquet file; `error(f"{label}: ...")` saying why it cannot be read."""
     if not path.is_file():
         raise error(f"{label}: no such file")
     suffix = path.suffix.lower()
@@ -27,7 +24,7 @@ def read_data_file(path: Path, label: str, error: type[InputError]) -> pd.DataFr
     try:
         if suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, float_precision="round_trip")
+        return pd.read_csv(path)
     except Exception as exc:  # the parser's own words say what is wrong with the file
         raise error(f"{label}: cannot be read ({type(exc).__name__}: {exc})") from None
 

@@ -246,7 +246,8 @@ def recommend_cmd(
     settings = _recommend_settings(
         strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
     )
-    if from_trace is None and from_metrics is None:
+    source = from_metrics if from_metrics is not None else from_trace
+    if source is None:
         options.refuse_unused(ctx, TRACE_ONLY, "to --from-trace only (the lake has each service's metrics)")
         why = "to --from-trace and --from-metrics only (the lake has each service's own config, size, region)"
         options.refuse_unused(ctx, OFFLINE_ONLY, why)
@@ -268,18 +269,16 @@ def recommend_cmd(
         options.refuse_unused(
             ctx, TRACE_ONLY, "to --from-trace only (the file has the service's own metrics)"
         )
-        _render_one(
-            recommend_from_metrics(from_metrics, scaling, instance, region, settings), from_metrics, fmt
-        )
+        _render_one(recommend_from_metrics(source, scaling, instance, region, settings), source, fmt)
         return
     from advisor.engine.offline import recommend_from_trace
     from advisor.engine.telemetry import ServiceBehavior
     from advisor.workload.traces import read_trace
 
     behavior = ServiceBehavior(knee=_positive("--knee", knee), latency_s=_positive("--latency-s", latency_s))
-    requests = read_trace(from_trace)
+    requests = read_trace(source)
     rec = recommend_from_trace(requests, behavior, scaling, instance, region, settings, seed)
-    _render_one(rec, from_trace, fmt)
+    _render_one(rec, source, fmt)
 
 
 def _current(text: str) -> ScalingConfig:
