@@ -396,3 +396,8 @@ def test_current_tells_a_trace_what_it_runs(tmp_path, monkeypatch, capsys):
         "cpu": 1.0,
         "memory": 2.0,
     }
+
+
+def test_a_file_of_timestamps_only(tmp_path, monkeypatch, capsys):
+    message = from_metrics(write(minutes()[["timestamp"]], tmp_path / "m.csv"), monkeypatch, capsys)
+    assert message.endswith("no metric columns; a wide file has timestamp and one Metric_Stat column each")

@@ -98,33 +98,33 @@ def _long_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
             f"{', '.join(LONG_COLUMNS)} (or is wide: timestamp and one Metric_Stat column each)"
         )
     metrics, stats = table["metric"].astype(str), table["stat"].astype(str)
-    pairs = (metrics + "_" + stats).str.lower().map(_CANONICAL)
-    if pairs.isna().any():
-        unknown = sorted(set(metrics[pairs.isna()] + " " + stats[pairs.isna()]))
+    keys = (metrics + "_" + stats).str.lower()
+    known = keys.isin(_CANONICAL)
+    if not known.all():
+        unknown = sorted(set(metrics[~known] + " " + stats[~known]))
         raise InputError(f"{label}: unknown metric and statistic {', '.join(unknown)}; {_known()}")
-    return _rows(table["timestamp"], pairs, table["value"])
+    return _rows(table["timestamp"], keys, table["value"])
 
 
 def _wide_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
     columns = [c for c in table.columns if c != "timestamp" and str(c) not in SERVICE_COLUMNS]
+    if not columns:
+        raise InputError(
+            f"{label}: no metric columns; a wide file has timestamp and one Metric_Stat column each"
+        )
     canonical = {c: _CANONICAL.get(str(c).lower()) for c in columns}
     unknown = [str(c) for c, name in canonical.items() if name is None]
     if unknown:
         raise InputError(f"{label}: unknown column {', '.join(map(repr, unknown))}; {_known()}")
     long = table.melt(id_vars="timestamp", value_vars=columns, var_name="column").dropna(subset="value")
-    return _rows(long["timestamp"], long["column"].map(canonical), long["value"])
+    return _rows(long["timestamp"], long["column"].astype(str).str.lower(), long["value"])
 
 
-def _rows(timestamps: pd.Series, pairs: pd.Series, values: pd.Series) -> pd.DataFrame:
-    """Datapoint rows under App Runner's names, whatever the file's layout."""
-    return pd.DataFrame(
-        {
-            "timestamp": timestamps,
-            "metric": pairs.str[0].astype(str),
-            "stat": pairs.str[1].astype(str),
-            "value": values,
-        }
-    )
+def _rows(timestamps: pd.Series, keys: pd.Series, values: pd.Series) -> pd.DataFrame:
+    """Datapoint rows under App Runner's names (`keys`: lowercase Metric_Stat), whatever the layout."""
+    metric = keys.map({k: m for k, (m, _) in _CANONICAL.items()}).astype(str)
+    stat = keys.map({k: s for k, (_, s) in _CANONICAL.items()}).astype(str)
+    return pd.DataFrame({"timestamp": timestamps, "metric": metric, "stat": stat, "value": values})
 
 
 def _known() -> str:
