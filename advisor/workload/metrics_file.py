@@ -112,8 +112,7 @@ def _wide_rows(table: pd.DataFrame, label: str) -> pd.DataFrame:
         raise InputError(
             f"{label}: no metric columns; a wide file has timestamp and one Metric_Stat column each"
         )
-    canonical = {c: _CANONICAL.get(str(c).lower()) for c in columns}
-    unknown = [str(c) for c, name in canonical.items() if name is None]
+    unknown = [str(c) for c in columns if str(c).lower() not in _CANONICAL]
     if unknown:
         raise InputError(f"{label}: unknown column {', '.join(map(repr, unknown))}; {_known()}")
     long = table.melt(id_vars="timestamp", value_vars=columns, var_name="column").dropna(subset="value")
