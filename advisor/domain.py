@@ -79,6 +79,14 @@ class ScalingConfig:
         """From an AutoScalingConfiguration as DescribeAutoScalingConfiguration returns it."""
         return cls(description["MaxConcurrency"], description["MinSize"], description["MaxSize"])
 
+    @classmethod
+    def parse(cls, text: str) -> ScalingConfig:
+        """From the notation `str` writes, MaxConcurrency/MinSize/MaxSize: '100/1/25'."""
+        parts = text.split("/")
+        if len(parts) != 3:
+            raise ConfigError("configuration", text, "MaxConcurrency/MinSize/MaxSize, e.g. 100/1/25")
+        return cls(*(part.strip() for part in parts))  # type: ignore[arg-type]  # each part is checked
+
     def to_api(self) -> dict[str, int]:
         return {"MaxConcurrency": self.max_concurrency, "MinSize": self.min_size, "MaxSize": self.max_size}
 

@@ -162,6 +162,15 @@ def wide_metrics(
         columns=["service_arn", "metric", "stat", "period_s", "timestamp", "value"],
     )
     rows = rows[(rows["service_arn"] == service_arn) & (rows["period_s"] == period_s)]
+    return wide_frame(rows, start, end, period_s)
+
+
+def wide_frame(
+    rows: pd.DataFrame, start: datetime | None = None, end: datetime | None = None, period_s: int = 60
+) -> pd.DataFrame:
+    """Datapoints of one service (`timestamp`, `metric`, `stat`, `value`: one row per datapoint, no key
+    twice) as the engine's wide frame: what `wide_metrics` gives, for rows read from anywhere (a user's
+    own export: `workload.metrics_file`)."""
     wide = rows.assign(column=rows["metric"] + "_" + rows["stat"]).pivot(
         index="timestamp", columns="column", values="value"
     )

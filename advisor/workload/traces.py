@@ -13,6 +13,7 @@ import pandas as pd
 
 from advisor.domain import MAX_TRACE_DAYS
 from advisor.errors import TraceError
+from advisor.workload.files import read_data_file, utc_timestamps
 
 MINUTE = pd.Timedelta(minutes=1)
 
@@ -20,39 +21,7 @@ MINUTE = pd.Timedelta(minutes=1)
 def read_trace(path: str | Path) -> pd.Series:
     """Requests per minute of the trace file at `path` (UTC minute index), or a TraceError saying why not."""
     path = Path(path)
-    if not path.is_file():
-        raise TraceError(f"trace {path}: no such file")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix in (".csv", ".gz", ".txt"):
-            frame = pd.read_csv(path)
-        else:
-            raise TraceError(f"trace {path}: unknown file type {suffix!r}; use .csv or .parquet")
-    except TraceError:
-        raise
-    except Exception as exc:  # the parser's own words say what is wrong with the file
-        raise TraceError(f"trace {path}: cannot be read ({type(exc).__name__}: {exc})") from None
-    return per_minute(frame, name=str(path))
-
-
-def _timestamps(column: pd.Series, name: str) -> pd.DatetimeIndex:
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        # epoch numbers: seconds, or milliseconds when they are too large to be seconds
-        parsed = pd.to_datetime(
-            column, unit="ms" if column.abs().max() > 1e11 else "s", utc=True, errors="coerce"
-        )
-    else:
-        parsed = pd.to_datetime(column, utc=True, errors="coerce", format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        first = int(np.flatnonzero(bad.to_numpy())[0])
-        raise TraceError(
-            f"trace {name}: {int(bad.sum())} timestamps cannot be read as dates, "
-            f"first at row {first} ({column.iloc[first]!r})"
-        )
-    return pd.DatetimeIndex(parsed).as_unit("ns")
+    return per_minute(read_data_file(path, f"trace {path}", TraceError), name=str(path))
 
 
 def _counts(column: pd.Series, name: str) -> np.ndarray:
@@ -85,7 +54,7 @@ def per_minute(frame: pd.DataFrame, name: str = "trace") -> pd.Series:
         )
     if frame.empty:
         raise TraceError(f"trace {name}: has no rows")
-    stamps = _timestamps(frame["timestamp"], name)
+    stamps = utc_timestamps(frame["timestamp"], f"trace {name}", TraceError)
     counts = _counts(frame["requests"], name)
     steps = np.diff(stamps.asi8)
     if (steps < 0).any():

@@ -16,10 +16,12 @@ import typer
 
 from advisor.cli import options
 from advisor.cli.options import Format, check_format, format_option
+from advisor.domain import DEFAULT_SCALING, InstanceSize, ScalingConfig
 from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES, profile_named
-from advisor.errors import InputError
+from advisor.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    from advisor.engine.explain import Recommendation
     from advisor.engine.recommender import RecommendSettings
     from advisor.recommend.view import FleetView
     from advisor.settings import Advice
@@ -73,8 +75,10 @@ def _positive(name: str, value: float) -> float:
     return value
 
 
-# What a trace cannot tell and the lake can: the service's hidden truth, its size, region and noise.
-TRACE_ONLY = ("knee", "latency_s", "cpu", "memory", "region", "seed")
+# What only a trace needs told: the simulated service's hidden truth and its metrics' noise (a metrics
+# file and the lake hold the service's own). And what the lake knows of each service and a file does not.
+TRACE_ONLY = ("knee", "latency_s", "seed")
+OFFLINE_ONLY = ("current", "cpu", "memory", "region")
 
 
 def _advice(min_benefit: float | None, min_benefit_pct: float | None, max_size_limit: int | None) -> Advice:
@@ -177,7 +181,19 @@ def recommend_cmd(
         None,
         "--from-trace",
         help="Offline: a request trace (CSV or Parquet: timestamp, requests) treated as a service "
-        "running the current configuration. Without it: every service in the lake.",
+        "running the current configuration. Without it or --from-metrics: every service in the lake.",
+    ),
+    from_metrics: Path | None = typer.Option(
+        None,
+        "--from-metrics",
+        help="Offline: one service's own 1-minute CloudWatch metrics (CSV or Parquet; long: timestamp, "
+        "metric, stat, value; or wide: timestamp and Metric_Stat columns), e.g. exported with "
+        "'aws cloudwatch get-metric-data' (docs/from-metrics.md).",
+    ),
+    current: str = typer.Option(
+        str(DEFAULT_SCALING),
+        "--current",
+        help="Offline: the configuration the service runs, MaxConcurrency/MinSize/MaxSize.",
     ),
     lake: Path | None = options.LAKE,
     service: list[str] = typer.Option(
@@ -221,42 +237,66 @@ def recommend_cmd(
 ) -> None:
     """Recommend MaxConcurrency, MinSize and MaxSize from a service's metrics, with the evidence.
 
-    Without --from-trace: every service of the lake's latest inventory (or the --service ones),
-    printed and written to the lake's `recommendations` table (one row per service). --sort and the
-    filters choose what is shown; `advisor explain SERVICE` shows one recommendation whole.
+    Without --from-trace or --from-metrics: every service of the lake's latest inventory (or the
+    --service ones), printed and written to the lake's `recommendations` table (one row per service).
+    --sort and the filters choose what is shown; `advisor explain SERVICE` shows one recommendation whole.
+    With one of them: that one service, printed only (--current, --cpu, --memory, --region describe it).
     """
     advice = _advice(min_benefit, min_benefit_pct, max_size_limit)
     settings = _recommend_settings(
         strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
     )
-    if from_trace is None:
-        why = "to --from-trace only (the lake has each service's own size, region and metrics)"
-        options.refuse_unused(ctx, TRACE_ONLY, why)
+    source = from_metrics if from_metrics is not None else from_trace
+    if source is None:
+        options.refuse_unused(ctx, TRACE_ONLY, "to --from-trace only (the lake has each service's metrics)")
+        why = "to --from-trace and --from-metrics only (the lake has each service's own config, size, region)"
+        options.refuse_unused(ctx, OFFLINE_ONLY, why)
         view = _fleet_view(sort, min_savings, risk, confidence)
         _recommend_lake(lake, tuple(service), settings, fmt, view, progress)
         return
+    offline = "--from-trace" if from_metrics is None else "--from-metrics"
+    if from_trace is not None and from_metrics is not None:
+        raise InputError("--from-trace and --from-metrics: give one (a trace is simulated, metrics are read)")
     if lake is not None or service:
-        raise InputError("--lake and --service read the lake; they do not go with --from-trace")
+        raise InputError(f"--lake and --service read the lake; they do not go with {offline}")
     if sort != "name" or min_savings is not None or risk is not None or confidence is not None:
-        raise InputError(
-            "--sort, --min-savings, --risk and --confidence order a fleet: not with --from-trace"
+        raise InputError(f"--sort, --min-savings, --risk and --confidence order a fleet: not with {offline}")
+    scaling = _current(current)
+    instance = InstanceSize.parse(cpu, memory)
+    if from_metrics is not None:
+        from advisor.recommend.from_metrics import recommend_from_metrics
+
+        options.refuse_unused(
+            ctx, TRACE_ONLY, "to --from-trace only (the file has the service's own metrics)"
         )
-    from advisor.cli.formats import recommend as render_recommend
-    from advisor.domain import DEFAULT_SCALING, InstanceSize
+        _render_one(recommend_from_metrics(source, scaling, instance, region, settings), source, fmt)
+        return
     from advisor.engine.offline import recommend_from_trace
     from advisor.engine.telemetry import ServiceBehavior
     from advisor.workload.traces import read_trace
 
     behavior = ServiceBehavior(knee=_positive("--knee", knee), latency_s=_positive("--latency-s", latency_s))
-    instance = InstanceSize.parse(cpu, memory)
-    requests = read_trace(from_trace)
-    rec = recommend_from_trace(requests, behavior, DEFAULT_SCALING, instance, region, settings, seed)
+    requests = read_trace(source)
+    rec = recommend_from_trace(requests, behavior, scaling, instance, region, settings, seed)
+    _render_one(rec, source, fmt)
+
+
+def _current(text: str) -> ScalingConfig:
+    try:
+        return ScalingConfig.parse(text)
+    except ConfigError as exc:
+        raise InputError(f"--current {text}: {exc}") from None
+
+
+def _render_one(rec: Recommendation, source: Path, fmt: Format) -> None:
+    from advisor.cli.formats import recommend as render_recommend
+
     if fmt is Format.json:
-        print(render_recommend.recommendation_json(rec, str(from_trace)))
+        print(render_recommend.recommendation_json(rec, str(source)))
     elif fmt is Format.csv:
-        print(render_recommend.recommendation_csv(rec, str(from_trace)), end="")
+        print(render_recommend.recommendation_csv(rec, str(source)), end="")
     else:
-        render_recommend.print_wide(render_recommend.recommendation_table(rec, str(from_trace)))
+        render_recommend.print_wide(render_recommend.recommendation_table(rec, str(source)))
         print(render_recommend.reasons_text(rec))
 
 
