@@ -18,7 +18,7 @@ from advisor.engine import explain
 from advisor.engine.benefit import MinimumBenefit, Verdict, judge
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
-from advisor.engine.forecast import Forecast, ForecastSettings, forecast
+from advisor.engine.forecast import Forecast, ForecastSettings, forecast, hourly_means
 from advisor.engine.optimize import (
     OptimizationResult,
     Scenario,
@@ -50,6 +50,9 @@ class RecommendSettings:
     max_size_headroom: float = 0.2  # MaxSize covers the busiest minute seen or forecast, plus this
     surge_factor: float = 2.0  # a day whose busiest minute is this many times the median day's is a surge
     surge_max_days: int = 2  # a one-off event lasts at most a day, so it touches at most two UTC days
+    # An episode is over when every day since has been quieter by this factor (busy hours) ...
+    decline_factor: float = 1.5
+    decline_min_days: int = 3  # ... for at least this many days: a weekend alone is not a decline
     right_size: bool = True
     # MaxSize the grid may go up to: App Runner's default quota (25); an account with a raised quota
     # (Service Quotas) may set more, and the recommendation then goes up to it.
@@ -174,6 +177,48 @@ def surge_reason(surge: list[pd.Timestamp], demand: pd.Series) -> str:
     )
 
 
+def level_over(demand: pd.Series, settings: RecommendSettings) -> list[pd.Timestamp]:
+    """The UTC days of an episode that is over: traffic fell after it and has stayed lower since.
+
+    An episode longer than a one-off surge (a launch week, a campaign, a migration's double traffic) has
+    a level of its own while it lasts; once the busy hours of every day since, for at least
+    `decline_min_days` (more than a weekend), are `decline_factor` times quieter, that level is history.
+    Only an episode longer than `surge_max_days`: a day or two of news-driven traffic is a surge, and
+    surges recur unless `one_off_surge` finds just the one.
+    Replayed, its sudden rises would size the warm pool (MinSize) for traffic that has gone, and its hours
+    would set the forecast's level: its days are set aside as a one-off surge's are, and MaxSize still
+    covers its busiest minute should it return. The busy days must be one run: busy days that recur (a
+    weekly peak) are the service's cycle, not an episode.
+    """
+    recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
+    hours = hourly_means(recent)
+    busy = hours.groupby(_days(hours.index)).quantile(settings.forecast.busy_quantile)
+    if len(busy) < settings.confident_days:
+        return []
+    since = float(busy.iloc[-settings.decline_min_days :].max())
+    over = busy.index[(busy > settings.decline_factor * since).to_numpy()]
+    if over.empty or not since > 0:
+        return []
+    if len(over) - 1 != int((over[-1] - over[0]) / pd.Timedelta(days=1)):
+        return []  # not one run of consecutive days: a cycle, not an episode
+    if len(over) <= settings.surge_max_days:
+        return []  # a surge, which one_off_surge sets aside only when it is the one in the history
+    return list(over)
+
+
+def decline_reason(over: list[pd.Timestamp], demand: pd.Series) -> str:
+    days = f"{over[0]:%Y-%m-%d}" + (f" to {over[-1]:%Y-%m-%d}" if len(over) > 1 else "")
+    hours = hourly_means(demand)
+    after = hours[hours.index >= over[-1] + pd.Timedelta(days=1)]
+    during = hours[_days(hours.index).isin(over)]
+    ratio = float(during.max() / after.max()) if after.max() > 0 else math.inf
+    return (
+        f"Traffic fell after {days} UTC (busiest hour x{ratio:.1f} the {len(after) / 24:.0f} days since) "
+        "and has stayed lower: that level is over, so neither the forecast nor the warm pool is sized for "
+        "it; MaxSize still covers its busiest minute should it return."
+    )
+
+
 def _scenarios(
     demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings
 ) -> list[Scenario]:
@@ -250,6 +295,7 @@ class _Outlook:
     scenarios: list[Scenario]
     peak: float  # concurrent requests: the busiest minute seen (surge included) or forecast
     surge_note: str | None
+    decline_note: str | None = None
 
 
 def _outlook(
@@ -261,10 +307,15 @@ def _outlook(
     surge_note = surge_reason(surge, demand) if surge else None
     if surge:
         demand = demand[~_days(demand.index).isin(surge)]
+    over = level_over(demand, settings)
+    decline_note = decline_reason(over, demand) if over else None
+    if over:
+        demand = demand[~_days(demand.index).isin(over)]
     fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
     fc = forecast(demand, fc_settings, recent_days=settings.history_days)
     scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
-    return _Outlook(fc, scenarios, max(fc.peak(profile.forecast_quantile), seen_peak), surge_note)
+    peak = max(fc.peak(profile.forecast_quantile), seen_peak)
+    return _Outlook(fc, scenarios, peak, surge_note, decline_note)
 
 
 def _reasons(
@@ -291,6 +342,8 @@ def _reasons(
     ]
     if outlook.surge_note:
         reasons.insert(2, outlook.surge_note)
+    if outlook.decline_note:
+        reasons.insert(2, outlook.decline_note)
     if not result.feasible:
         reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
     if sized:
@@ -315,6 +368,8 @@ def _keep_reasons(
     ]
     if outlook.surge_note:
         reasons.insert(3, outlook.surge_note)
+    if outlook.decline_note:
+        reasons.insert(3, outlook.decline_note)
     return reasons
 
 
