@@ -8,6 +8,7 @@ the service's current configuration, instance size and region. The lake reader, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -17,6 +18,7 @@ from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.engine import explain
 from advisor.engine.benefit import MinimumBenefit, Verdict, judge
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
+from advisor.engine.consolidate import PathSettings, consolidation_path
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
 from advisor.engine.forecast import Forecast, ForecastSettings, forecast, hourly_means
 from advisor.engine.optimize import (
@@ -60,6 +62,7 @@ class RecommendSettings:
     benefit: MinimumBenefit = field(default_factory=MinimumBenefit)  # below it: keep current
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    path: PathSettings = field(default_factory=PathSettings)
 
 
 def summarize_data(frame: pd.DataFrame) -> DataSummary:
@@ -373,6 +376,21 @@ def _keep_reasons(
     return reasons
 
 
+def _path(
+    capacity: CapacityEstimate,
+    result: OptimizationResult,
+    model: ScalingModel,
+    scenarios: list[Scenario],
+    instance: InstanceSize,
+    region: str,
+    search: Callable[[ScalingModel, float], OptimizationResult],
+    settings: RecommendSettings,
+) -> list[explain.PathStep]:
+    """The stepwise consolidation when the extrapolation cap held the knee back; else []."""
+    demand = next(s.demand for s in scenarios if s.name == result.cost_scenario)
+    return consolidation_path(capacity, result, model, demand, instance, region, search, settings.path)
+
+
 def recommend(
     frame: pd.DataFrame,
     current: ScalingConfig,
@@ -396,19 +414,23 @@ def recommend(
     model = capacity.scaling_model()
     outlook = _outlook(frame, capacity, profile, settings)
     scenarios = outlook.scenarios
-    knee = max(1, math.floor(capacity.knee))
-    result = optimize(
-        scenarios,
-        model,
-        instance,
-        region,
-        settings.budget,
-        profile,
-        cost_scenario="forecast",
-        max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
-        max_size_limit=settings.max_size_limit,
-        max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
-    )
+
+    def search(model: ScalingModel, knee: float) -> OptimizationResult:
+        return optimize(
+            scenarios,
+            model,
+            instance,
+            region,
+            settings.budget,
+            profile,
+            cost_scenario="forecast",
+            # never ask an instance for more than its knee
+            max_concurrency=range(1, min(max(1, math.floor(knee)), 200) + 1),
+            max_size_limit=settings.max_size_limit,
+            max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
+        )
+
+    result = search(model, capacity.knee)
     best = result.best
     before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}
     after = {s.name: _outcome(best, s, instance, region, model) for s in scenarios}
@@ -423,6 +445,7 @@ def recommend(
     chosen = before if keep else after
     money = explain.money_reason(before["forecast"], after["forecast"], allowed)
     sized = explain.sizing_reason(sizing, instance, chosen["forecast"].monthly_cost_usd)
+    path = [] if keep else _path(capacity, result, model, scenarios, instance, region, search, settings)
     if keep:
         reasons = _keep_reasons(capacity, outlook, verdict, rule, profile, settings)
         reasons += [sized] if sized else []
@@ -430,6 +453,9 @@ def recommend(
         reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings)
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
+        if path:
+            projected = capacity.projected_knee or path[-1].knee
+            reasons.insert(reasons.index(money) + 1, explain.path_reason(path, projected))
     return Recommendation(
         status=explain.OK,
         current=current,
@@ -453,4 +479,5 @@ def recommend(
         action=verdict.action,
         candidate=best if keep else None,
         candidate_after=after if keep else {},
+        path=path,
     )
