@@ -93,6 +93,8 @@ class CapacityEstimate:
     reason: str = ""  # the finding in words (explain.capacity_finding), written by the recommender
     extrapolated: bool = False  # the knee lies beyond what was seen (not observed, extrapolated)
     cpu_extrapolated_knee: float | None = None  # where the CPU line reaches the limit (uncapped)
+    # where the CPU (or a rising latency) line reaches its limit, uncapped: a stepwise consolidation's end
+    projected_knee: float | None = None
     unloaded_basis: str = "least-loaded minutes"  # how L0 was read
     unloaded_uncertain: bool = False  # the service never ran unloaded: L0 is an estimate, say so
 
@@ -123,6 +125,7 @@ class CapacityEstimate:
             "reason": self.reason,
             "extrapolated": self.extrapolated,
             "cpu_extrapolated_knee": self.cpu_extrapolated_knee,
+            "projected_knee": self.projected_knee,
             "unloaded_basis": self.unloaded_basis,
             "unloaded_uncertain": self.unloaded_uncertain,
             "points": _records(self.points),
@@ -153,6 +156,7 @@ class CapacityEstimate:
             reason=d["reason"],
             extrapolated=d["extrapolated"],
             cpu_extrapolated_knee=d["cpu_extrapolated_knee"],
+            projected_knee=d.get("projected_knee"),  # evidence from before stepwise paths has none
             unloaded_basis=d["unloaded_basis"],
             unloaded_uncertain=d["unloaded_uncertain"],
         )
@@ -262,7 +266,7 @@ def _highest_within(grid: np.ndarray, fitted: np.ndarray, limit: float) -> float
     return float(k0 + (k1 - k0) * (limit - y0) / (y1 - y0)) if y1 > y0 else float(k0)
 
 
-def _seen_up_to(k: np.ndarray, support: int) -> float:
+def seen_up_to(k: np.ndarray, support: int) -> float:
     """The highest k with at least `support` minutes at or above it: seen often enough to trust."""
     ordered = np.sort(k)
     return float(ordered[max(0, len(ordered) - support)])
@@ -358,6 +362,7 @@ class _Extrapolation:
     knee: float
     limited_by: str
     cpu_knee: float | None  # where the CPU line reaches the limit, uncapped
+    projected: float  # where the CPU or the latency line reaches its limit first, uncapped
 
 
 def _crossing(line: tuple[float, float] | None, limit: float) -> float | None:
@@ -394,12 +399,13 @@ def _extrapolate(
     latency_knee = _crossing(_linear(k, p99, pinned=np.inf), latency_limit)
     if latency_knee is not None:
         candidates["latency (extrapolated)"] = latency_knee
+    projected = min(candidates.values())
     cap = settings.extrapolation_cap * seen
     candidates[f"the extrapolation cap ({settings.extrapolation_cap:g}x the most seen)"] = cap
     limited_by, knee = min(candidates.items(), key=lambda item: item[1])
     if knee <= seen:
         return None
-    return _Extrapolation(float(knee), limited_by, float(cpu_knee))
+    return _Extrapolation(float(knee), limited_by, float(cpu_knee), float(projected))
 
 
 @dataclass(frozen=True)
@@ -450,7 +456,7 @@ def estimate_capacity(
     cpu = points["cpu_pct"].to_numpy()
     unloaded = _unloaded(points, settings)
     latency_limit = settings.slo_factor * unloaded.p99_ms
-    seen = _seen_up_to(k, settings.support)
+    seen = seen_up_to(k, settings.support)
     curves = _Curves.fit(k, p99, cpu, seen, settings.curve_points)
     cpu_line = _linear(k, cpu)
     found = _observed_knees(curves, cpu_line, latency_limit, settings)
@@ -485,6 +491,7 @@ def estimate_capacity(
         settings=settings,
         extrapolated=extrapolation is not None,
         cpu_extrapolated_knee=None if extrapolation is None else extrapolation.cpu_knee,
+        projected_knee=None if extrapolation is None else extrapolation.projected,
         unloaded_basis=unloaded.basis,
         unloaded_uncertain=unloaded.uncertain,
     )

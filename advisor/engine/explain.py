@@ -121,6 +121,61 @@ def config_from_dict(d: dict[str, Any]) -> ScalingConfig:
 
 
 @dataclass(frozen=True)
+class PathStep:
+    """One step of a stepwise consolidation (engine/consolidate.py), and what must be seen before it."""
+
+    config: ScalingConfig
+    knee: float  # the per-instance capacity this step assumes
+    monthly_cost_usd: float  # on the forecast replay, at this step's capacity
+    breach_minutes: int
+    # before this step (None for the first: the history is its evidence): instances must have run at
+    # `needs_concurrency` concurrent requests each for `support_minutes`, p99 under `needs_p99_ms` and
+    # CPU under `needs_cpu_pct`
+    needs_concurrency: float | None
+    needs_p99_ms: float | None
+    needs_cpu_pct: float | None
+    support_minutes: int
+    review_after_days: float | None  # days of data at this setting before the next review (None: the end)
+
+    @property
+    def evidence(self) -> str:
+        if self.needs_concurrency is None:
+            return "the history so far"
+        return (
+            f"instances at {self.needs_concurrency:.0f}+ concurrent requests each for {self.support_minutes} "
+            f"minutes with p99 under {self.needs_p99_ms:.0f} ms and CPU under {self.needs_cpu_pct:.0f}%"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": config_dict(self.config),
+            "knee": self.knee,
+            "monthly_cost_usd": self.monthly_cost_usd,
+            "breach_minutes": self.breach_minutes,
+            "evidence": self.evidence,
+            "needs_concurrency": self.needs_concurrency,
+            "needs_p99_ms": self.needs_p99_ms,
+            "needs_cpu_pct": self.needs_cpu_pct,
+            "support_minutes": self.support_minutes,
+            "review_after_days": self.review_after_days,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PathStep:
+        return cls(
+            config=config_from_dict(d["config"]),
+            knee=d["knee"],
+            monthly_cost_usd=d["monthly_cost_usd"],
+            breach_minutes=d["breach_minutes"],
+            needs_concurrency=d["needs_concurrency"],
+            needs_p99_ms=d["needs_p99_ms"],
+            needs_cpu_pct=d["needs_cpu_pct"],
+            support_minutes=d["support_minutes"],
+            review_after_days=d["review_after_days"],
+        )
+
+
+@dataclass(frozen=True)
 class Recommendation:
     status: str  # OK, INSUFFICIENT_DATA or NO_TRAFFIC
     current: ScalingConfig
@@ -146,6 +201,7 @@ class Recommendation:
     candidate_after: dict[str, Outcome] = field(default_factory=dict)  # scenario -> the candidate's outcome
     calibration: Calibration | None = field(default=None, repr=False)  # the model's fitted parameters
     model_check: ModelCheck | None = field(default=None, repr=False)  # the model against what was observed
+    path: list[PathStep] = field(default_factory=list)  # a stepwise consolidation: this step first; or []
 
     @property
     def keep(self) -> bool:
@@ -221,6 +277,7 @@ class Recommendation:
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "model_check": [] if self.model_check is None else self.model_check.rows_dicts(),
             "model_check_summary": None if self.model_check is None else self.model_check.summary_dict(),
+            "path": [s.to_dict() for s in self.path],
         }
 
     @classmethod
@@ -258,6 +315,7 @@ class Recommendation:
             # evidence written before calibration: the replay then uses the protocol's delays
             calibration=Calibration.from_dict(d["calibration"]) if d.get("calibration") else None,
             model_check=None if check is None else ModelCheck.from_dicts(check, d["model_check"]),
+            path=[PathStep.from_dict(s) for s in d.get("path", [])],  # evidence from before paths has none
         )
 
 
@@ -414,4 +472,22 @@ def sizing_reason(options: list[SizeOption], instance: InstanceSize, current_cos
     return (
         f"Right-sizing: {best.instance} with {best.config} would cost ${best.monthly_cost_usd:,.2f}/month "
         f"({saving:.0%} less; knee {best.knee:.0f}, {best.basis}); it needs a redeploy, so it is not applied."
+    )
+
+
+def path_reason(path: list[PathStep], projected_knee: float) -> str:
+    """The stepwise consolidation in one paragraph: this step, each next one with its evidence, the end
+    (where the CPU line, or a rising latency line, says capacity runs out: `projected_knee`)."""
+    first, end = path[0], path[-1]
+    nexts = "; ".join(
+        f"then {s.config} (${s.monthly_cost_usd:,.2f}/month, capacity {s.knee:.0f}) once the data show "
+        f"{s.evidence}"
+        for s in path[1:]
+    )
+    return (
+        f"Consolidation in steps: capacity far beyond the load seen is unproven, so this step is "
+        f"{first.config} (${first.monthly_cost_usd:,.2f}/month); review after "
+        f"{first.review_after_days:g} days of data at it; {nexts}. Projected end state, if capacity holds "
+        f"to where the CPU line reaches its limit ({projected_knee:.0f} concurrent requests per instance): "
+        f"{end.config} at about ${end.monthly_cost_usd:,.2f}/month."
     )

@@ -8,6 +8,7 @@ the service's current configuration, instance size and region. The lake reader, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -18,8 +19,9 @@ from advisor.engine import explain
 from advisor.engine.benefit import MinimumBenefit, Verdict, judge
 from advisor.engine.calibrate import calibrate
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
+from advisor.engine.consolidate import PathSettings, consolidation_path
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
-from advisor.engine.forecast import Forecast, ForecastSettings, forecast
+from advisor.engine.forecast import Forecast, ForecastSettings, forecast, hourly_means
 from advisor.engine.modelcheck import ModelCheckSettings, model_check
 from advisor.engine.optimize import (
     OptimizationResult,
@@ -52,6 +54,9 @@ class RecommendSettings:
     max_size_headroom: float = 0.2  # MaxSize covers the busiest minute seen or forecast, plus this
     surge_factor: float = 2.0  # a day whose busiest minute is this many times the median day's is a surge
     surge_max_days: int = 2  # a one-off event lasts at most a day, so it touches at most two UTC days
+    # An episode is over when every day since has been quieter by this factor (busy hours) ...
+    decline_factor: float = 1.5
+    decline_min_days: int = 3  # ... for at least this many days: a weekend alone is not a decline
     right_size: bool = True
     # MaxSize the grid may go up to: App Runner's default quota (25); an account with a raised quota
     # (Service Quotas) may set more, and the recommendation then goes up to it.
@@ -60,6 +65,7 @@ class RecommendSettings:
     capacity: CapacitySettings = field(default_factory=CapacitySettings)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
     model_check: ModelCheckSettings = field(default_factory=ModelCheckSettings)  # its budget is `budget`
+    path: PathSettings = field(default_factory=PathSettings)
 
 
 def summarize_data(frame: pd.DataFrame) -> DataSummary:
@@ -166,6 +172,48 @@ def surge_reason(surge: list[pd.Timestamp], demand: pd.Series) -> str:
     )
 
 
+def level_over(demand: pd.Series, settings: RecommendSettings) -> list[pd.Timestamp]:
+    """The UTC days of an episode that is over: traffic fell after it and has stayed lower since.
+
+    An episode longer than a one-off surge (a launch week, a campaign, a migration's double traffic) has
+    a level of its own while it lasts; once the busy hours of every day since, for at least
+    `decline_min_days` (more than a weekend), are `decline_factor` times quieter, that level is history.
+    Only an episode longer than `surge_max_days`: a day or two of news-driven traffic is a surge, and
+    surges recur unless `one_off_surge` finds just the one.
+    Replayed, its sudden rises would size the warm pool (MinSize) for traffic that has gone, and its hours
+    would set the forecast's level: its days are set aside as a one-off surge's are, and MaxSize still
+    covers its busiest minute should it return. The busy days must be one run: busy days that recur (a
+    weekly peak) are the service's cycle, not an episode.
+    """
+    recent = demand[demand.index > demand.index[-1] - pd.Timedelta(days=settings.history_days)]
+    hours = hourly_means(recent)
+    busy = hours.groupby(_days(hours.index)).quantile(settings.forecast.busy_quantile)
+    if len(busy) < settings.confident_days:
+        return []
+    since = float(busy.iloc[-settings.decline_min_days :].max())
+    over = busy.index[(busy > settings.decline_factor * since).to_numpy()]
+    if over.empty or not since > 0:
+        return []
+    if len(over) - 1 != int((over[-1] - over[0]) / pd.Timedelta(days=1)):
+        return []  # not one run of consecutive days: a cycle, not an episode
+    if len(over) <= settings.surge_max_days:
+        return []  # a surge, which one_off_surge sets aside only when it is the one in the history
+    return list(over)
+
+
+def decline_reason(over: list[pd.Timestamp], demand: pd.Series) -> str:
+    days = f"{over[0]:%Y-%m-%d}" + (f" to {over[-1]:%Y-%m-%d}" if len(over) > 1 else "")
+    hours = hourly_means(demand)
+    after = hours[hours.index >= over[-1] + pd.Timedelta(days=1)]
+    during = hours[_days(hours.index).isin(over)]
+    ratio = float(during.max() / after.max()) if after.max() > 0 else math.inf
+    return (
+        f"Traffic fell after {days} UTC (busiest hour x{ratio:.1f} the {len(after) / 24:.0f} days since) "
+        "and has stayed lower: that level is over, so neither the forecast nor the warm pool is sized for "
+        "it; MaxSize still covers its busiest minute should it return."
+    )
+
+
 def _scenarios(
     demand: pd.Series, fc: Forecast, quantile: float, settings: RecommendSettings
 ) -> list[Scenario]:
@@ -242,6 +290,7 @@ class _Outlook:
     scenarios: list[Scenario]
     peak: float  # concurrent requests: the busiest minute seen (surge included) or forecast
     surge_note: str | None
+    decline_note: str | None = None
 
 
 def _outlook(
@@ -253,10 +302,15 @@ def _outlook(
     surge_note = surge_reason(surge, demand) if surge else None
     if surge:
         demand = demand[~_days(demand.index).isin(surge)]
+    over = level_over(demand, settings)
+    decline_note = decline_reason(over, demand) if over else None
+    if over:
+        demand = demand[~_days(demand.index).isin(over)]
     fc_settings = replace(settings.forecast, horizon_days=settings.horizon_days)
     fc = forecast(demand, fc_settings, recent_days=settings.history_days)
     scenarios = _scenarios(demand, fc, profile.forecast_quantile, settings)
-    return _Outlook(fc, scenarios, max(fc.peak(profile.forecast_quantile), seen_peak), surge_note)
+    peak = max(fc.peak(profile.forecast_quantile), seen_peak)
+    return _Outlook(fc, scenarios, peak, surge_note, decline_note)
 
 
 def _reasons(
@@ -284,6 +338,8 @@ def _reasons(
     ]
     if outlook.surge_note:
         reasons.insert(2, outlook.surge_note)
+    if outlook.decline_note:
+        reasons.insert(2, outlook.decline_note)
     if not result.feasible:
         reasons.insert(0, "No configuration fits the error budget: this one has the fewest breach minutes.")
     if sized:
@@ -308,7 +364,24 @@ def _keep_reasons(
     ]
     if outlook.surge_note:
         reasons.insert(3, outlook.surge_note)
+    if outlook.decline_note:
+        reasons.insert(3, outlook.decline_note)
     return reasons
+
+
+def _path(
+    capacity: CapacityEstimate,
+    result: OptimizationResult,
+    model: ScalingModel,
+    scenarios: list[Scenario],
+    instance: InstanceSize,
+    region: str,
+    search: Callable[[ScalingModel, float], OptimizationResult],
+    settings: RecommendSettings,
+) -> list[explain.PathStep]:
+    """The stepwise consolidation when the extrapolation cap held the knee back; else []."""
+    demand = next(s.demand for s in scenarios if s.name == result.cost_scenario)
+    return consolidation_path(capacity, result, model, demand, instance, region, search, settings.path)
 
 
 def recommend(
@@ -353,19 +426,23 @@ def recommend(
     )
     outlook = _outlook(frame, capacity, profile, settings)
     scenarios = outlook.scenarios
-    knee = max(1, math.floor(capacity.knee))
-    result = optimize(
-        scenarios,
-        model,
-        instance,
-        region,
-        settings.budget,
-        profile,
-        cost_scenario="forecast",
-        max_concurrency=range(1, min(knee, 200) + 1),  # never ask an instance for more than its knee
-        max_size_limit=settings.max_size_limit,
-        max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
-    )
+
+    def search(model: ScalingModel, knee: float) -> OptimizationResult:
+        return optimize(
+            scenarios,
+            model,
+            instance,
+            region,
+            settings.budget,
+            profile,
+            cost_scenario="forecast",
+            # never ask an instance for more than its knee
+            max_concurrency=range(1, min(max(1, math.floor(knee)), 200) + 1),
+            max_size_limit=settings.max_size_limit,
+            max_size_peak=outlook.peak * (1 + settings.max_size_headroom),
+        )
+
+    result = search(model, capacity.knee)
     best = result.best
     before = {s.name: _outcome(current, s, instance, region, model) for s in scenarios}
     after = {s.name: _outcome(best, s, instance, region, model) for s in scenarios}
@@ -380,6 +457,7 @@ def recommend(
     chosen = before if keep else after
     money = explain.money_reason(before["forecast"], after["forecast"], allowed)
     sized = explain.sizing_reason(sizing, instance, chosen["forecast"].monthly_cost_usd)
+    path = [] if keep else _path(capacity, result, model, scenarios, instance, region, search, settings)
     if keep:
         reasons = _keep_reasons(capacity, outlook, verdict, rule, profile, settings)
         reasons += [sized] if sized else []
@@ -387,6 +465,9 @@ def recommend(
         reasons = _reasons(capacity, outlook, result, money, sized, rule, allowed, profile, settings, model)
         if verdict.basis == "risk":
             reasons.insert(reasons.index(money), verdict.reason)
+        if path:
+            projected = capacity.projected_knee or path[-1].knee
+            reasons.insert(reasons.index(money) + 1, explain.path_reason(path, projected))
     reasons += calibration.reasons()
     confidence = _confidence(data, capacity, settings)
     reasons += check.reasons(confidence)
@@ -415,4 +496,5 @@ def recommend(
         candidate_after=after if keep else {},
         calibration=calibration,
         model_check=check,
+        path=path,
     )
