@@ -207,7 +207,7 @@ def _capacity_tab(metrics, rec: Recommendation | None) -> None:
     else:
         st.info("No capacity estimate yet: it needs a recommendation with enough loaded minutes.")
     if fc is not None and len(metrics):
-        from advisor.engine.recommender import demand_from_metrics
+        from advisor.engine.telemetry import demand_from_metrics
 
         latency = (capacity.unloaded_latency_s if capacity else None) or 0.25
         demand = demand_from_metrics(metrics, latency)
