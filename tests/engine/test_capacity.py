@@ -93,7 +93,8 @@ def test_too_little_loaded_data_is_refused(diurnal_3d):
 
 
 def _quiet_service_metrics():
-    """admin-tool of the sandbox fleet: a request every ten seconds or so, 14 days of it."""
+    """admin-tool of the sandbox fleet's traffic (a request every ten seconds or so, 14 days of it) on the
+    protocol's model."""
     import pandas as pd
 
     from advisor.engine.simulate import demand_from_requests, simulate
@@ -102,11 +103,10 @@ def _quiet_service_metrics():
 
     service = next(s for s in default_fleet(8) if s.name == "admin-tool")
     requests = service.requests(pd.Timestamp("2026-03-04", tz="UTC"), 14 * 1440, 7)
-    demand = demand_from_requests(requests, service.behavior.latency_s)
-    replay = simulate(
-        demand, service.config, service.instance, service.region, service.behavior.scaling_model()
-    )
-    return synthesize_metrics(requests, replay, service.behavior)
+    behavior = ServiceBehavior(knee=30, latency_s=0.12)  # the protocol model's admin-tool
+    demand = demand_from_requests(requests, behavior.latency_s)
+    replay = simulate(demand, service.config, service.instance, service.region, behavior.scaling_model())
+    return synthesize_metrics(requests, replay, behavior)
 
 
 def test_a_quiet_service_is_told_what_is_really_missing_with_the_real_counts():

@@ -1,8 +1,10 @@
 """The sandbox fleet's situations, recommended for from their metrics alone and scored against the truth.
 
-Each template of advisor/sandbox/fleet.py hides a ServiceBehavior (its knee, its unloaded latency). Its
-traffic is replayed under its current configuration with that true model, turned into CloudWatch-like
-metrics, and recommended for exactly as a real service would be. The recommendation is then replayed
+Each template of advisor/sandbox/fleet.py gives its traffic and configuration; its capacity here is the
+protocol's model with the knee and unloaded latency below (the sandbox's own world, which the engine's
+model only approximates, is checked end to end by tests/test_closed_loop_world.py). The traffic is
+replayed under the current configuration with that true model, turned into CloudWatch-like metrics,
+and recommended for exactly as a real service would be. The recommendation is then replayed
 on the same demand under the *true* model: that is the score, never the recommender's own estimate.
 A week of history keeps the folder fast while covering one weekly cycle.
 """
@@ -21,9 +23,21 @@ from advisor.engine.explain import KEEP, OK, Recommendation
 from advisor.engine.optimize import allowed_breaches
 from advisor.engine.recommender import recommend
 from advisor.engine.simulate import ScalingModel, demand_from_requests, evaluate_grid, simulate
-from advisor.engine.telemetry import synthesize_metrics
+from advisor.engine.telemetry import ServiceBehavior, synthesize_metrics
 from advisor.sandbox.fleet import FleetService, default_fleet
 
+# The protocol-model capacity of each template (knee, unloaded latency), as the fleet had it before the
+# sandbox got its own world.
+BEHAVIORS = {
+    "orders-api": ServiceBehavior(knee=60, latency_s=0.08),
+    "shop-web": ServiceBehavior(knee=70, latency_s=0.2),
+    "b2b-portal": ServiceBehavior(knee=120, latency_s=0.3, memory_base_pct=45),
+    "webhook-receiver": ServiceBehavior(knee=40, latency_s=0.15),
+    "admin-tool": ServiceBehavior(knee=30, latency_s=0.12),
+    "catalog-svc": ServiceBehavior(knee=90, latency_s=0.1),
+    "checkout-api": ServiceBehavior(knee=50, latency_s=0.25),
+    "legacy-reports": ServiceBehavior(knee=80, latency_s=0.5),
+}
 DAYS = 7
 SEED = 7
 START = pd.Timestamp("2026-03-04", tz="UTC")
@@ -60,10 +74,11 @@ def situation(name: str) -> Situation:
     minutes = DAYS * 1440
     requests = service.requests(START, minutes, SEED)
     index = pd.date_range(START, periods=minutes, freq="1min", name="timestamp")
-    demand = pd.Series(demand_from_requests(requests, service.behavior.latency_s), index=index)
-    truth = service.behavior.scaling_model()
+    behavior = BEHAVIORS[name]
+    demand = pd.Series(demand_from_requests(requests, behavior.latency_s), index=index)
+    truth = behavior.scaling_model()
     replay = simulate(demand, service.config, service.instance, service.region, truth)
-    metrics = synthesize_metrics(requests, replay, service.behavior)
+    metrics = synthesize_metrics(requests, replay, behavior)
     rec = recommend(metrics, service.config, service.instance, service.region)
     assert rec.status == OK, rec.reasons
     situation = Situation(service, demand, truth, rec, Score(0.0, 0), Score(0.0, 0))
@@ -105,8 +120,8 @@ def test_the_under_provisioned_service_stops_breaching_at_a_sane_cost():
     assert s.recommended.breach_minutes < s.current.breach_minutes
     assert s.recommended.breach_minutes <= s.allowed
     # it always ran past its knee: the unloaded latency must not be read from loaded minutes
-    assert capacity.unloaded_latency_s == pytest.approx(s.service.behavior.latency_s, rel=0.1)
-    assert capacity.knee == pytest.approx(s.service.behavior.slo_concurrency, rel=0.05)
+    assert capacity.unloaded_latency_s == pytest.approx(BEHAVIORS[s.service.name].latency_s, rel=0.1)
+    assert capacity.knee == pytest.approx(BEHAVIORS[s.service.name].slo_concurrency, rel=0.05)
     # the forecast's upper level costs something, an inflated demand would cost far more
     assert s.recommended.monthly_cost_usd <= 1.5 * hindsight_cheapest(s).monthly_cost_usd
 
@@ -119,7 +134,7 @@ def test_the_recommendation_fits_the_error_budget_against_the_true_model(name):
     assert s.recommended.breach_minutes <= s.allowed
     # the optimizer never asks an instance past its SLO point (a kept current configuration may: it is
     # what the service runs, within budget by the first assertion)
-    assert s.recommendation.best_found.max_concurrency <= np.floor(s.service.behavior.slo_concurrency)
+    assert s.recommendation.best_found.max_concurrency <= np.floor(BEHAVIORS[s.service.name].slo_concurrency)
 
 
 def test_orders_api_keeps_its_defaults_when_the_change_would_save_nothing():
