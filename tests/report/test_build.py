@@ -23,15 +23,21 @@ from .conftest import DELETED_AT, START, add_action, add_service, ref, traffic
 
 def engine_cost(lake, period: Period) -> dict[str, float]:
     """Each service's cost in `period`, recomputed here straight from the engine's what-if replay."""
-    capacities = {r.service_arn: r.evidence.capacity for r in latest(lake, evidence=True)}
+    evidence = {r.service_arn: r.evidence for r in latest(lake, evidence=True)}
     costs = {}
     for service in overview.service_records(lake):
         metrics = wide_metrics(lake, service.service_arn, period.start, period.end)
         if metrics.get("Requests_Sum") is None or metrics["Requests_Sum"].isna().all():
             costs[service.service_name] = 0.0
             continue
+        stored = evidence.get(service.service_arn)
         result = replay_history(
-            metrics, service.scaling, service.instance, service.region, capacities.get(service.service_arn)
+            metrics,
+            service.scaling,
+            service.instance,
+            service.region,
+            stored.capacity if stored else None,
+            stored.calibration if stored else None,
         )
         costs[service.service_name] = result.summary.cost_usd
     return costs
