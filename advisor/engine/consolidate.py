@@ -80,13 +80,13 @@ def consolidation_path(
     steps = [_step(first, capacity.knee, None, capacity)]
     seen, knee = capacity.max_observed_concurrency, capacity.knee
     while knee < projected and len(steps) < settings.max_steps:
-        step_model = model_with_slo_concurrency(model, math.floor(knee))
+        step_model = model_with_slo_concurrency(model, max(1, math.floor(knee)))
         replay = simulate(demand, steps[-1].config, instance, region, step_model).per_minute
         reached = seen_up_to(replay["per_instance_concurrency"].to_numpy(), capacity.settings.support)
         if reached <= seen * (1 + settings.min_gain):
             break  # this step would not load the instances more: nothing new to learn from it
         seen, knee = reached, min(projected, cap * reached)
-        result = search(model_with_slo_concurrency(model, math.floor(knee)), knee)
+        result = search(model_with_slo_concurrency(model, max(1, math.floor(knee))), knee)
         if result.best == steps[-1].config:
             break
         steps[-1] = replace(steps[-1], review_after_days=settings.review_days)

@@ -44,7 +44,9 @@ def staircase_day(latency_s: float, seed: int) -> pd.Series:
         start = 420 + 60 * hour
         rpm[start : start + 60] = level * CONFIG.max_concurrency * 60 / latency_s * rng.uniform(0.95, 1.0)
     index = pd.date_range("2026-01-01", periods=1440, freq="1min", tz="UTC", name="timestamp")
-    return pd.Series(rpm, index=index, name="requests")
+    # a trace counts requests, and counts of independent arrivals are Poisson around the rate (3 a minute
+    # exactly, every minute, would be a clock, with no gaps longer than the linger)
+    return pd.Series(rng.poisson(rpm).astype(float), index=index, name="requests")
 
 
 def fleet() -> list[FleetService]:
