@@ -71,7 +71,10 @@ def test_the_knee_option_moves_max_concurrency_with_it(diurnal_3d):
 def test_a_week_of_data_gives_a_confident_recommendation_with_evidence():
     requests = scaled(per_minute(generate("diurnal", days=8, seed=5)))
     rec = recommend_from_trace(requests, settings=RecommendSettings())
-    assert rec.status == OK and rec.confidence == "high"
+    # a week of data is high confidence; the model check may lower it one step when the minute model's
+    # 429 estimate is off by more than the error budget (this trace sits at that edge), and then says so
+    lowered = any(r.startswith("Model check (confidence high -> medium)") for r in rec.reasons)
+    assert rec.status == OK and rec.confidence == ("medium" if lowered else "high")
     data = rec.to_dict()
     for key in ("recommended", "current", *CHARTED):
         assert key in data
