@@ -232,8 +232,9 @@ class MigrateSettings:
 
     @property
     def task_start_min(self) -> int:
-        """Whole minutes before a launched task serves (a part-minute start serves from the next minute)."""
-        return math.ceil(self.task_start_s / 60)
+        """Whole minutes before a launched task serves: a part minute counts whole, and a task launched in
+        a minute serves from the next one at the earliest (as App Runner's replay's new instances do)."""
+        return max(1, math.ceil(self.task_start_s / 60))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

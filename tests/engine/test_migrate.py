@@ -284,3 +284,34 @@ def test_without_a_recommendation_it_recommends_itself(busy):
     assert itself.targets["app_runner"].monthly_cost_usd == pytest.approx(
         mine.targets["app_runner"].monthly_cost_usd
     )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quiet_minutes_skipped_in_one_step_replay_as_the_plain_loop(seed, monkeypatch):
+    """Target tracking skips runs of minutes where no alarm can act; minute by minute gives the same."""
+    from advisor.engine import migrate
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(200, 3000))
+    rpm = np.full(n, rng.uniform(50, 3000))
+    for _ in range(int(rng.integers(1, 6))):  # bursts and lulls
+        start = int(rng.integers(0, n))
+        rpm[start : start + int(rng.integers(1, 300))] *= rng.uniform(0.05, 8)
+    rpm = rng.poisson(rpm).astype(float)
+    metric = ("REQUEST_COUNT_PER_TARGET", "AVERAGE_CPU")[seed % 2]
+    target = int(rng.integers(100, 2000)) if seed % 2 == 0 else int(rng.integers(20, 90))
+    low = int(rng.integers(1, 4))
+    scaling = EcsScaling(metric, target, low, low + int(rng.integers(0, 30)), 300, int(rng.choice([0, 300])))
+    settings = MigrateSettings(
+        task_start_s=int(rng.choice([60, 210, 400])),
+        metric_delay_min=int(rng.integers(0, 3)),
+        scale_in_datapoints=int(rng.integers(1, 16)),
+        deployments_per_month=float(rng.choice([0, 400])),
+    )
+    base, slope, cap = (0.0, 1.0, np.inf) if seed % 2 == 0 else (0.0, 0.02, 100.0)
+    deploying = migrate._windows(n, settings)
+    skipping = migrate._track(rpm, base, slope, cap, scaling, deploying, settings)
+    monkeypatch.setattr(migrate, "_QUIET_BLOCK", 0)  # never a quiet run: every minute in the loop
+    plain = migrate._track(rpm, base, slope, cap, scaling, deploying, settings)
+    for got, want in zip(skipping, plain, strict=True):
+        np.testing.assert_array_equal(got, want)
