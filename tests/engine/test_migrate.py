@@ -315,3 +315,19 @@ def test_quiet_minutes_skipped_in_one_step_replay_as_the_plain_loop(seed, monkey
     plain = migrate._track(rpm, base, slope, cap, scaling, deploying, settings)
     for got, want in zip(skipping, plain, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_cpu_tracking_chases_a_capped_metric_longer_than_requests_per_target():
+    """Express's default policy on the same burst: CPU is 8.57 % per concurrent request (80 % at 9.33), so
+    one task reads 100 % (capped) and scales out to ceil(1 x 100 / 60) = 2 at minute 63 (ready at 67);
+    two tasks read 89.3 %, seen at 68: ceil(2 x 89.3 / 60) = 3, ready at 72. Breaches 60..71: 12 minutes,
+    where requests per target (uncapped: ceil(5,000 / 2,000) = 3 at once) take 7."""
+    load = burst_load(1000, 5000)
+    settings = MigrateSettings(deployments_per_month=0)
+    frame = simulate_ecs(
+        load, TaskSize(1024, 2048), EcsScaling("AVERAGE_CPU", 60, 1, 20), US_EAST_1, settings
+    )
+    assert frame["metric"].iloc[61] == pytest.approx(100.0)
+    assert frame["tasks"].iloc[63] == 2 and frame["tasks"].iloc[68] == 3
+    assert frame["ready"].iloc[71] == 2 and frame["ready"].iloc[72] == 3
+    assert int(frame["breach"].sum()) == 12
