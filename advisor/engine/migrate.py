@@ -969,20 +969,23 @@ def break_even(
     low, high = settings.break_even_scales
     exponents = np.arange(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)
     grid = sorted({low, high, *(10.0**exponents)})
-    cheaper = [gap(s) > 0 for s in grid]  # True: `against` is cheaper there
+    gaps = [gap(s) for s in grid]
+    cheaper = [g > 0 for g in gaps]  # True: `against` is cheaper there
     changes = [k for k in range(len(grid) - 1) if cheaper[k] != cheaper[k + 1]]
     if not changes:
         who = name if cheaper[0] else "App Runner"
         return BreakEven(None, None, name, f"{who} is cheaper from x{low:g} to x{high:g} this traffic")
     nearest = min(changes, key=lambda k: abs(math.log(grid[k]) + math.log(grid[k + 1])))
     lo, hi = math.log(grid[nearest]), math.log(grid[nearest + 1])
-    for _ in range(7):  # x1.02 on the scale: 'about' is what a break-even means
+    g_lo, g_hi = gaps[nearest], gaps[nearest + 1]
+    for _ in range(4):  # then a straight line through the bracket's ends: 'about' is what it means
         mid = (lo + hi) / 2
-        if (gap(math.exp(mid)) > 0) == cheaper[nearest + 1]:
-            hi = mid
+        g_mid = gap(math.exp(mid))
+        if (g_mid > 0) == (g_hi > 0):
+            hi, g_hi = mid, g_mid
         else:
-            lo = mid
-    s = math.exp((lo + hi) / 2)
+            lo, g_lo = mid, g_mid
+    s = math.exp(lo + (hi - lo) * g_lo / (g_lo - g_hi))
     above = name if cheaper[nearest + 1] else "App Runner"
     reason = (
         f"at about {mean_rpm * s:,.0f} requests a minute on average (x{s:.2f} this service's traffic) "

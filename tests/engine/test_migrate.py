@@ -26,6 +26,7 @@ from advisor.engine.migrate import (
     simulate_ecs,
 )
 from advisor.engine.offline import metrics_from_trace
+from advisor.engine.optimize import profile_named
 from advisor.engine.recommender import recommend
 from advisor.engine.simulate import ScalingModel
 from advisor.errors import InputError
@@ -99,7 +100,7 @@ def test_busy_service_is_cheaper_on_fargate_and_express_line_by_line(busy):
     assert express.monthly_cost_usd < ar.monthly_cost_usd
     assert fargate.monthly_cost_usd <= express.monthly_cost_usd
     assert valid_task_size(fargate.config["cpu_units"], fargate.config["memory_mb"])
-    budget = rec.budget * 0.9  # the balanced profile's share of the error budget
+    budget = rec.budget * profile_named(rec.profile).budget_share  # the profile's share of the budget
     assert all(o.breach_minutes <= int(budget * o.minutes) for o in (ar, express, fargate))
     assert whatif.recommendation == "move"
     assert any("saves $" in reason for reason in whatif.reasons)
