@@ -18,6 +18,9 @@ checks). The ALB queues rather than refusing, so there are no 429s: a minute bre
 share of the concurrency passes the model's objective, or when its CPU would pass 100 % (the demand is
 more than the ready tasks can serve at all).
 
+Stretches of minutes where no alarm can act go by in one vectorized step (`_quiet_run`); the result is
+the minute-by-minute loop's (tests/engine/test_migrate.py holds them equal).
+
 Every fact the reference marks unverified is a field of `MigrateSettings`.
 """
 
