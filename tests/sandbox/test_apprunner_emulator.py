@@ -164,7 +164,7 @@ def test_a_seeded_setup_is_described_in_botocores_shape(client, emulator, confor
 
 
 def test_a_setup_app_runner_would_refuse_is_refused(emulator):
-    with pytest.raises(AppRunnerError, match="healthCheckConfiguration.protocol"):
+    with pytest.raises(AppRunnerError, match=r"healthCheckConfiguration\.protocol"):
         emulator.add_service(REGION, "odd-api", setup={"HealthCheckConfiguration": {"Protocol": "GRPC"}})
 
 
