@@ -40,8 +40,8 @@ def validate_express_request(request: dict[str, Any]) -> list[str]:
 
 
 def _report_lines(report: str) -> list[str]:
-    """botocore's report is a header line, then one line per problem."""
-    return [line.strip() for line in report.splitlines()[1:] if line.strip()]
+    """botocore's report is one line per problem (its exception adds the header)."""
+    return [line.strip() for line in report.splitlines() if line.strip()]
 
 
 def _range_problems(request: dict[str, Any], shape: Any) -> list[str]:
