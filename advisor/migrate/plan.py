@@ -539,8 +539,8 @@ def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
         steps.append(
             PlanStep(
                 "Put the tasks in the VPC connector's subnets",
-                f"networkConfiguration uses the subnets and security groups of {inv.vpc_connector_arn}"
-                f"{_listed(inv)}. Private subnets give no public IP: "
+                f"networkConfiguration uses the subnets and security groups of {inv.vpc_connector_arn} "
+                f"({_listed(inv)}). Private subnets give no public IP: "
                 "add a NAT gateway ($0.045 an hour plus $0.045 a GB) or VPC endpoints for ECR, "
                 "CloudWatch Logs and Secrets Manager, or the tasks cannot pull their image.",
                 "App Runner's VPC connector sent outbound traffic into your VPC; in ECS the tasks live in "
@@ -551,9 +551,9 @@ def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
         steps.append(
             PlanStep(
                 "Put the tasks in public subnets of the VPC connector's VPC",
-                f"Use public subnets in the VPC of {inv.vpc_connector_arn} (its own subnets and "
-                f"groups{_listed(inv)} may be private ones) and the connector's security groups, so the "
-                "databases that admit them admit the tasks.",
+                f"Use public subnets in the VPC of {inv.vpc_connector_arn} ({_listed(inv)}: its own "
+                "subnets are likely private) with the connector's security groups, so the databases "
+                "that admit the connector admit the tasks.",
                 "App Runner kept the service public while its VPC connector sent outbound traffic into "
                 "your VPC; Express makes the ALB internal in private subnets, so a public service needs "
                 "public ones.",
@@ -572,10 +572,10 @@ def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
 
 
 def _listed(inv: ServiceInventory) -> str:
-    """The connector's subnets and groups in words, when the inventory has them."""
+    """The connector's subnets and groups in words, or where to read them."""
     if not inv.vpc_subnets:
-        return " (aws apprunner describe-vpc-connector)"
-    return f" ({', '.join(inv.vpc_subnets)}; {', '.join(inv.vpc_security_groups)})"
+        return "aws apprunner describe-vpc-connector lists them"
+    return f"{', '.join(inv.vpc_subnets)}; {', '.join(inv.vpc_security_groups)}"
 
 
 def _domain_steps(inv: ServiceInventory) -> list[PlanStep]:
