@@ -113,8 +113,11 @@ class ServiceInventory:
 
     @property
     def vpc_key(self) -> str:
-        """The network the service reaches: its VPC connector, or "default" (Express's default VPC)."""
-        return self.vpc_connector_arn or "default"
+        """Services with the same key can share one Express ALB: the same network (the VPC connector,
+        or "default", Express's default VPC) and the same scheme (a private service's ALB is internal,
+        a separate load balancer from the internet-facing one)."""
+        network = self.vpc_connector_arn or "default"
+        return f"{network} internal" if self.private else network
 
     @property
     def private(self) -> bool:
