@@ -310,12 +310,6 @@ def _health_path(inv: ServiceInventory) -> str:
 
 # -- CloudFormation --------------------------------------------------------------------------------------
 
-_CFN_LIST_ITEMS = {
-    "environment": ("Name", "Value"),
-    "secrets": ("Name", "ValueFrom"),
-    "tags": ("Key", "Value"),
-}
-
 
 def _template(inv: ServiceInventory, request: Mapping[str, Any]) -> dict[str, Any]:
     """The request as AWS::ECS::ExpressGatewayService, its placeholders as the template's parameters."""
