@@ -62,7 +62,7 @@ def test_a_service_without_data_is_its_own_row_and_the_fleet_goes_on(lake_copy):
     fleet = migrate_lake(lake_copy)
     by_name = {o.service_name: o for o in fleet.outcomes}
     assert by_name["empty-api"].whatif is None
-    assert "no what-if" in by_name["empty-api"].error
+    assert "no traffic" in by_name["empty-api"].error
     others = [o for n, o in by_name.items() if n != "empty-api" and o.whatif is not None]
     assert others
     assert fleet.totals()["app_runner"] == pytest.approx(
