@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 from rich import box
@@ -52,7 +52,7 @@ def _csv_rows(o: ServiceMigration) -> list[dict]:
     rows = []
     for name in TARGETS:
         t = w.targets[name]
-        lines = {f"cost_{_slug(line.component)}_usd": line.usd for line in t.cost_lines}
+        lines: dict[str, Any] = {f"cost_{_slug(line.component)}_usd": line.usd for line in t.cost_lines}
         rows.append(
             head
             | {
@@ -72,8 +72,11 @@ def _csv_rows(o: ServiceMigration) -> list[dict]:
 
 def fleet_csv(fleet: FleetMigration) -> str:
     """One row per service and target; each cost line is a column (blank where a target has none)."""
-    rows = [row for o in fleet.outcomes for row in _csv_rows(o)]
-    return pd.DataFrame(rows).to_csv(index=False)
+    frame = pd.DataFrame([row for o in fleet.outcomes for row in _csv_rows(o)])
+    for whole in ("breach_minutes", "minutes"):  # not 12.0 where a skipped row has none
+        if whole in frame:
+            frame[whole] = frame[whole].astype("Int64")
+    return frame.to_csv(index=False)
 
 
 # (header, justify, no_wrap): short headers and whole dollars, so that the table fits 80 columns.
