@@ -265,12 +265,23 @@ def _request(inv: ServiceInventory, config: Mapping[str, Any]) -> dict[str, Any]
     if inv.instance_role_arn:
         request["taskRoleArn"] = inv.instance_role_arn
     if inv.needs_vpc:
-        where = "the VPC connector's VPC" if inv.vpc_connector_arn else "the VPC your clients are in"
+        # Express makes the ALB internet-facing in public subnets, internal in private ones (§1)
+        kind, where = _subnets(inv)
         request["networkConfiguration"] = {
-            "subnets": [f"<private subnet id in {where}, AZ a>", f"<private subnet id in {where}, AZ b>"],
-            "securityGroups": [f"<security group id in {where}>"],
+            "subnets": [f"<{kind} subnet id in {where}, AZ a>", f"<{kind} subnet id in {where}, AZ b>"],
+            "securityGroups": [
+                f"<security group id of {inv.vpc_connector_arn}>"
+                if inv.vpc_connector_arn
+                else f"<security group id in {where}>"
+            ],
         }
     return request
+
+
+def _subnets(inv: ServiceInventory) -> tuple[str, str]:
+    """Which subnets the tasks need ("public" or "private") and in which VPC."""
+    where = "the VPC connector's VPC" if inv.vpc_connector_arn else "the VPC your clients are in"
+    return ("private" if inv.private else "public"), where
 
 
 def _image(inv: ServiceInventory) -> str:
@@ -349,7 +360,7 @@ def _template(inv: ServiceInventory, request: Mapping[str, Any]) -> dict[str, An
     if "networkConfiguration" in request:
         properties["NetworkConfiguration"] = {
             "Subnets": parameter(
-                "Subnets", "List<AWS::EC2::Subnet::Id>", "private subnets, two AZs at least"
+                "Subnets", "List<AWS::EC2::Subnet::Id>", f"{_subnets(inv)[0]} subnets, two AZs at least"
             ),
             "SecurityGroups": parameter(
                 "SecurityGroups", "List<AWS::EC2::SecurityGroup::Id>", "the tasks' security groups"
@@ -515,7 +526,7 @@ def _runtime_steps(inv: ServiceInventory) -> list[PlanStep]:
 
 def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
     steps = []
-    if inv.vpc_connector_arn:
+    if inv.vpc_connector_arn and inv.private:
         steps.append(
             PlanStep(
                 "Put the tasks in the VPC connector's subnets",
@@ -523,8 +534,20 @@ def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
                 "describe-vpc-connector) in networkConfiguration. Private subnets give no public IP: "
                 "add a NAT gateway ($0.045 an hour plus $0.045 a GB) or VPC endpoints for ECR, "
                 "CloudWatch Logs and Secrets Manager, or the tasks cannot pull their image.",
-                "App Runner's VPC connector sent outbound traffic into your VPC while App Runner kept the "
-                "service itself reachable; in ECS the tasks live in the subnets.",
+                "App Runner's VPC connector sent outbound traffic into your VPC; in ECS the tasks live in "
+                "its subnets.",
+            )
+        )
+    elif inv.vpc_connector_arn:
+        steps.append(
+            PlanStep(
+                "Put the tasks in public subnets of the VPC connector's VPC",
+                f"Use public subnets of the VPC that {inv.vpc_connector_arn} reaches (aws apprunner "
+                "describe-vpc-connector names its subnets; pick public ones in the same VPC) and the "
+                "connector's security groups, so the databases that admit them admit the tasks.",
+                "App Runner kept the service public while its VPC connector sent outbound traffic into "
+                "your VPC; Express makes the ALB internal in private subnets, so a public service needs "
+                "public ones.",
             )
         )
     if inv.private:
