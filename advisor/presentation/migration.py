@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from advisor.presentation.numbers import MISSING, count, shortened
+from advisor.pricing.apprunner import prices_estimated
+from advisor.pricing.ecs import ecs_prices_for
 
 if TYPE_CHECKING:
     from advisor.engine.migrate import BreakEven, MigrationWhatIf
@@ -28,6 +30,11 @@ def break_even_text(b: BreakEven | None) -> str:
         return f"none ({shortened(b.reason, 60)})" if b.reason else "none in range"
     scale = "" if b.scale is None else f" ({b.scale:.2g}× now)"
     return f"{b.requests_per_minute:,.0f} req/min{scale} vs {TARGET_LABELS.get(b.against, b.against)}"
+
+
+def prices_estimate(region: str) -> bool:
+    """Whether any rate behind the region's three costs is one AWS does not publish (docs/pricing.md)."""
+    return prices_estimated(region) or ecs_prices_for(region).estimated
 
 
 def verdict_reason(w: MigrationWhatIf) -> str:
@@ -62,6 +69,7 @@ class MigrationLine:
     reason: str
     total: bool = False
     break_even_scale: float | None = None  # the break-even traffic as a multiple of today's
+    prices_estimate: bool = False  # App Runner's or ECS's rates for the region are estimates
 
     @property
     def breach_text(self) -> str:
@@ -97,6 +105,7 @@ def _line(name: str, region: str, w: MigrationWhatIf) -> MigrationLine:
         w.recommendation,
         verdict_reason(w),
         break_even_scale=w.break_even.scale,
+        prices_estimate=prices_estimate(region),
     )
 
 
@@ -118,6 +127,7 @@ def total_line(fleet: FleetMigration) -> MigrationLine:
         f"{moved} to move",
         "",
         total=True,
+        prices_estimate=any(prices_estimate(w.region) for w in done),
     )
 
 

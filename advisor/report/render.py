@@ -243,6 +243,7 @@ SECTIONS: tuple[Section, ...] = (
             _c("breach_minutes", "Breach min. (App Runner / Express / Fargate)", migration_cells.breach_text),
             Column("break_even_scale", "Break-even (× traffic)", numeric=True, text="break_even_multiple"),
             _c("recommendation", "Verdict"),
+            _c("prices_estimate", "Prices", prices),
         ),
         "No stored recommendation to start from: run 'advisor recommend', then the next report prices a "
         "move.",

@@ -15,7 +15,7 @@ from advisor.cli.formats.common import to_json
 from advisor.engine.migrate import TARGETS
 from advisor.migrate.pipeline import FleetMigration, ServiceMigration
 from advisor.presentation.migration import TARGET_LABELS, MigrationLine, fleet_lines
-from advisor.presentation.numbers import MISSING, shortened
+from advisor.presentation.numbers import ESTIMATE, MISSING, shortened
 
 REASON_WIDTH = 70
 
@@ -91,13 +91,13 @@ _COLUMNS = (
 )
 
 
-def _dollars(value: float | None) -> str:
-    return MISSING if value is None else f"${value:,.0f}"
+def _dollars(value: float | None, estimate: bool) -> str:
+    return MISSING if value is None else f"{ESTIMATE if estimate else ''}${value:,.0f}"
 
 
 def _row(line: MigrationLine) -> list[str]:
     name = line.service_name if line.total else f"{line.service_name}\n[dim]{line.region}[/dim]"
-    costs = [_dollars(getattr(line, f"{t}_usd")) for t in TARGET_LABELS]
+    costs = [_dollars(getattr(line, f"{t}_usd"), line.prices_estimate) for t in TARGET_LABELS]
     return [name, *costs, line.breach_text.replace(" ", ""), line.break_even_multiple, line.recommendation]
 
 
@@ -130,6 +130,8 @@ def fleet_table(fleet: FleetMigration, totals: bool) -> Group:
                 overflow="ellipsis",
             )
         )
+    if any(line.prices_estimate for line in lines):
+        why.append(Text("≈$: priced from rates AWS does not publish for the region (docs/pricing.md)"))
     return Group(table, *why)
 
 
