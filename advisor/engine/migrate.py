@@ -18,6 +18,9 @@ checks). The ALB queues rather than refusing, so there are no 429s: a minute bre
 share of the concurrency passes the model's objective, or when its CPU would pass 100 % (the demand is
 more than the ready tasks can serve at all).
 
+Stretches of minutes where no alarm can act go by in one vectorized step (`_quiet_run`); the result is
+the minute-by-minute loop's (tests/engine/test_migrate.py holds them equal).
+
 Every fact the reference marks unverified is a field of `MigrateSettings`.
 """
 
@@ -172,6 +175,7 @@ class MigrateSettings:
     # Shares of a task's requests per minute at the latency objective that the Fargate search tries as targets
     fargate_target_shares: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
     fargate_min_tasks: tuple[int, ...] = (1, 2, 3, 5, 8)  # minimum task counts the search tries, in order
+    fargate_sizes_tried: int = 3  # the task sizes with the lowest floors (the tasks demand needs) replayed
     min_saving_usd: float = 5.0  # a move must save at least this much a month ...
     min_saving_share: float = 0.1  # ... and this share of App Runner's cost, to be worth the work
     break_even_scales: tuple[float, float] = (0.01, 100.0)  # the traffic multiples searched
@@ -218,6 +222,10 @@ class MigrateSettings:
             raise InputError(
                 f"max_task_cpu_units={self.max_task_cpu_units!r} is invalid: allowed one of "
                 f"{', '.join(map(str, FARGATE_SIZES))}"
+            )
+        if self.fargate_sizes_tried < 1:
+            raise InputError(
+                f"fargate_sizes_tried={self.fargate_sizes_tried!r} is invalid: allowed 1 or more"
             )
         if not self.fargate_min_tasks or not all(m >= 1 for m in self.fargate_min_tasks):
             raise InputError("fargate_min_tasks must be one or more task counts, each at least 1")
@@ -807,8 +815,9 @@ def tuned_fargate(
 ) -> TargetOutcome:
     """Plain ECS on Fargate as the advisor would set it up: the task right-sized, the policy searched.
 
-    Every valid CPU size up to `max_task_cpu_units` with the least memory that holds the service's use at
-    the objective, the architecture of the settings; for each, minimum task counts from
+    The `fargate_sizes_tried` valid CPU sizes up to `max_task_cpu_units` whose floors are lowest, each with
+    the least memory that holds the service's use at the objective, the architecture of the settings; for
+    each, minimum task counts from
     `fargate_min_tasks` and requests-per-target targets at `fargate_target_shares` of what a task takes at
     the objective. The cheapest whose breach minutes stay within `allowed` wins; none does: the fewest
     breaches. A (size, minimum) whose floor (the tasks the demand needs, never fewer than the minimum)
@@ -864,11 +873,11 @@ def tuned_fargate(
         return breaches <= allowed
 
     def search(task: TaskSize, minimum: int) -> None:
-        """The highest target share that fits (a lower one adds tasks): bisected, as breaches only fall
-        with the share; none fits when the lowest does not."""
-        if not trial(task, minimum, shares[-1]):
+        """The highest target share that fits (a lower one adds tasks): the highest first, then the
+        lowest (none fits when it does not), then bisected between, as breaches only fall with the share."""
+        if trial(task, minimum, shares[0]) or len(shares) == 1 or not trial(task, minimum, shares[-1]):
             return
-        fits, fails = len(shares) - 1, -1
+        fits, fails = len(shares) - 1, 0
         while fits - fails > 1:
             mid = (fits + fails) // 2
             if trial(task, minimum, shares[mid]):
@@ -881,7 +890,7 @@ def tuned_fargate(
 
     if seed is not None:
         replay(replace(seed[0], architecture=settings.architecture), seed[1])
-    by_floor = sorted(sizes, key=lambda pair: floor(pair[0], pair[1], 1))
+    by_floor = sorted(sizes, key=lambda pair: floor(pair[0], pair[1], 1))[: settings.fargate_sizes_tried]
     for task, needed in by_floor:
         if feasible_below(floor(task, needed, 1)):
             break  # this size's floor already costs more than a set-up that fits

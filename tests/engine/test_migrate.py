@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -332,3 +333,24 @@ def test_cpu_tracking_chases_a_capped_metric_longer_than_requests_per_target():
     assert frame["tasks"].iloc[63] == 2 and frame["tasks"].iloc[68] == 3
     assert frame["ready"].iloc[71] == 2 and frame["ready"].iloc[72] == 3
     assert int(frame["breach"].sum()) == 12
+
+
+def test_memory_tracking_reads_the_instance_memory_on_the_task():
+    """Memory 30 % of 2 GB idle plus 0.25 % per concurrent request: on a 4 GB task half those shares. At
+    1,000 requests a minute (4.17 concurrent on one task) that is (30 + 0.25 x 4.17) / 2 = 15.5 %."""
+    load = replace(burst_load(1000, 1000), memory_base_pct=30.0, memory_per_request_pct=0.25)
+    scaling = EcsScaling("AVERAGE_MEMORY", 60, 1, 4)
+    frame = simulate_ecs(load, TaskSize(1024, 4096), scaling, US_EAST_1, MigrateSettings())
+    assert frame["metric"].iloc[10] == pytest.approx((30 + 0.25 * 1000 / 60 * 0.25) / 2)
+    with pytest.raises(InputError, match="AVERAGE_MEMORY scaling needs the service's memory evidence"):
+        simulate_ecs(burst_load(1000, 1000), TaskSize(1024, 4096), scaling, US_EAST_1, MigrateSettings())
+
+
+def test_a_region_without_published_ecs_prices_is_an_estimate_on_every_target(idle):
+    whatif = migrate_whatif(idle, DEFAULT_SCALING, DEFAULT_INSTANCE, region="ap-northeast-1")
+    for outcome in whatif.targets.values():
+        assert "prices are an estimate for the region" in outcome.notes
+    # Tokyo's App Runner memory is $0.009 per GB-hour: the idle instance's 2 GB cost 2 x 0.009 x 720
+    got = lines(whatif.targets["app_runner"])
+    memory = got["App Runner provisioned memory (idle instances)"] + got["App Runner active memory"]
+    assert memory == pytest.approx(2 * 0.009 * HOURS, rel=1e-3)

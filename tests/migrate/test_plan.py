@@ -240,6 +240,12 @@ def test_a_public_service_with_a_connector_stays_public_in_public_subnets(whatif
     assert all(s.startswith("<private subnet") for s in private["subnets"])
 
 
+def test_services_share_an_alb_only_in_the_same_network_and_scheme():
+    public_in_vpc = replace(IN_A_VPC, publicly_accessible=True)
+    assert PLAIN.vpc_key == WITH_DOMAINS.vpc_key == "default"
+    assert len({PLAIN.vpc_key, public_in_vpc.vpc_key, IN_A_VPC.vpc_key}) == 3  # internal ALB apart
+
+
 def test_a_code_service_needs_a_dockerfile_first_and_keeps_its_http_check(whatif):
     found = titles(FROM_CODE, whatif)
     assert found[1] == "Write a Dockerfile and a build pipeline first"
