@@ -71,7 +71,10 @@ def test_break_even_labels_each_side_with_the_cheaper_platform():
     fig = charts.break_even(100.0, 1000.0, "app_runner", "fargate")
     left, right = fig.layout.shapes
     assert (left.x0, left.x1, right.x0, right.x1) == (10.0, 1000.0, 1000.0, 10000.0)
-    assert [a.text for a in fig.layout.annotations] == ["App Runner cheaper", "ECS on Fargate (tuned) cheaper"]
+    assert [a.text for a in fig.layout.annotations] == [
+        "App Runner cheaper",
+        "ECS on Fargate (tuned) cheaper",
+    ]
     marks = {t.name: t.x[0] for t in fig.data}
     assert marks == {"break-even": 1000.0, "this service": 100.0}
 
