@@ -41,6 +41,7 @@ Statement = dict[str, Any]
 # action -> the resource types it can be scoped to (an action not listed takes only "*")
 RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "apprunner:DescribeService": ("service",),
+    "apprunner:DescribeCustomDomains": ("service",),
     "apprunner:ListOperations": ("service",),
     "apprunner:UpdateService": ("service",),
     "apprunner:DescribeAutoScalingConfiguration": ("autoscalingconfiguration",),

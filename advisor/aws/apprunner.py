@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.aws.calls import aws_call, paginate
 from advisor.domain import InstanceSize, QuotaWarning, ScalingConfig, ServiceRef
-from advisor.platform.base import ListedService, Operation, Revision, RevisionSummary, Service
+from advisor.platform.base import (
+    ListedService,
+    Operation,
+    Revision,
+    RevisionSummary,
+    Service,
+    ServiceSetup,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_apprunner import AppRunnerClient
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
 LIST_SERVICES_PAGE = 20  # MaxResults 1-20
 LIST_OPERATIONS_PAGE = 20  # MaxResults 1-20
 LIST_CONFIGS_PAGE = 100  # MaxResults 1-100
+CUSTOM_DOMAINS_PAGE = 5  # MaxResults 1-5
 
 Item = Mapping[str, Any]  # one API record: the typed boto3 TypedDicts fit, and so do the tests' dicts
 
@@ -49,6 +57,41 @@ def _service(item: Item) -> Service:
         **vars(_listed(item)),
         instance=InstanceSize.parse(instance.get("Cpu", "1024"), instance.get("Memory", "2048")),
         scaling=_revision_summary(config) if config else None,
+        setup=_setup(item),
+    )
+
+
+def _setup(item: Item) -> ServiceSetup:
+    """What DescribeService says of the source, runtime, health check and network (names, not values)."""
+    source = item.get("SourceConfiguration") or {}
+    image = source.get("ImageRepository") or {}
+    code = source.get("CodeRepository") or {}
+    runtime = image.get("ImageConfiguration") or (
+        (code.get("CodeConfiguration") or {}).get("CodeConfigurationValues") or {}
+    )
+    health = item.get("HealthCheckConfiguration") or {}
+    network = item.get("NetworkConfiguration") or {}
+    egress = network.get("EgressConfiguration") or {}
+    ingress = network.get("IngressConfiguration") or {}
+    observability = item.get("ObservabilityConfiguration") or {}
+    port = runtime.get("Port")
+    return ServiceSetup(
+        source_type="code" if code else "image",
+        image_identifier=image.get("ImageIdentifier"),
+        image_repository_type=image.get("ImageRepositoryType"),
+        code_repository_url=code.get("RepositoryUrl"),
+        port=int(port) if port else None,
+        env_names=tuple(sorted(runtime.get("RuntimeEnvironmentVariables") or {})),
+        secret_names=tuple(sorted(runtime.get("RuntimeEnvironmentSecrets") or {})),
+        start_command=bool(runtime.get("StartCommand")),
+        health_check_protocol=health.get("Protocol"),
+        health_check_path=health.get("Path"),
+        instance_role_arn=(item.get("InstanceConfiguration") or {}).get("InstanceRoleArn"),
+        egress_type=egress.get("EgressType"),
+        vpc_connector_arn=egress.get("VpcConnectorArn"),
+        publicly_accessible=ingress.get("IsPubliclyAccessible"),
+        observability_enabled=observability.get("ObservabilityEnabled"),
+        kms_key=bool((item.get("EncryptionConfiguration") or {}).get("KmsKey")),
     )
 
 
@@ -93,6 +136,19 @@ def list_services(client: AppRunnerClient) -> list[ListedService]:
 @aws_call("apprunner:DescribeService")
 def describe_service(client: AppRunnerClient, service_arn: str) -> Service:
     return _service(client.describe_service(ServiceArn=service_arn)["Service"])
+
+
+@aws_call("apprunner:DescribeCustomDomains")
+def describe_custom_domains(client: AppRunnerClient, service_arn: str) -> list[str]:
+    """The domain names linked to a service, every page (at most five a page)."""
+    items = paginate(
+        client,
+        "describe_custom_domains",
+        "CustomDomains",
+        ServiceArn=service_arn,
+        MaxResults=CUSTOM_DOMAINS_PAGE,
+    )
+    return [str(item["DomainName"]) for item in items]
 
 
 @aws_call("apprunner:DescribeAutoScalingConfiguration")

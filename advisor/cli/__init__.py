@@ -16,7 +16,18 @@ try:  # typer 0.2x ships its own copy of click; older ones use click itself
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError  # type: ignore[assignment]
 
-from advisor.cli.commands import apply, collect, demo, explain, lake, recommend, report, sandbox, simulate
+from advisor.cli.commands import (
+    apply,
+    collect,
+    demo,
+    explain,
+    lake,
+    migrate,
+    recommend,
+    report,
+    sandbox,
+    simulate,
+)
 from advisor.errors import AdvisorError, InputError
 
 app = typer.Typer(
@@ -38,6 +49,7 @@ app.add_typer(sandbox.sandbox_app, name="sandbox")
 app.command("collect")(collect.collect_cmd)
 app.command("recommend")(recommend.recommend_cmd)
 app.command("explain")(explain.explain_cmd)
+app.command("migrate-whatif")(migrate.migrate_whatif_cmd)
 app.command("bench")(recommend.bench_cmd)
 app.command("apply")(apply.apply_cmd)
 app.command("rollback")(apply.rollback_cmd)

@@ -1,7 +1,8 @@
 """Inventory: which services exist, how each is sized and scaled, as one `services` row per service per day.
 
-A described service names its scaling revision but not its numbers, so each service costs three calls
-through the platform: the region's listing (shared), the service, its revision.
+A described service names its scaling revision but not its numbers, and not its custom domains, so each
+service costs four calls through the platform: the region's listing (shared), the service, its revision,
+its domains (one page holds five).
 
 A snapshot is keyed by the UTC day it was taken (`snapshot_time` is that day's midnight): a second
 collection the same day replaces the row with what it saw, so collecting twice, or resuming a killed
@@ -11,7 +12,7 @@ run, leaves the same lake. Configuration changes inside a day are in `operations
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, time
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import pandas as pd
 from advisor.lake.layout import Lake
 from advisor.lake.schema import SERVICES
 from advisor.lake.writer import WriteResult, write
-from advisor.platform.base import ListedService, Platform, Revision, Service
+from advisor.platform.base import ListedService, Platform, Revision, Service, ServiceSetup
 
 GONE_STATUSES = frozenset({"DELETED"})
+SETUP_COLUMNS = tuple(f.name for f in fields(ServiceSetup))  # the same names in the `services` table
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,13 @@ class ServiceTarget:
 
 @dataclass(frozen=True)
 class ServiceState:
-    """A described service: its size and its scaling revision (None when it has no configuration)."""
+    """A described service: its size, its scaling revision (None when it has no configuration) and the
+    custom domains linked to it."""
 
     target: ServiceTarget
     service: Service
     revision: Revision | None
+    custom_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,12 @@ def list_region(platform: Platform, account_id: str, names: Sequence[str] = ()) 
 
 
 def describe(platform: Platform, target: ServiceTarget) -> ServiceState:
-    """The service, then the revision it is bound to (the service names it without its numbers)."""
+    """The service, then the revision it is bound to (the service names it without its numbers), then its
+    custom domains (DescribeService does not list them)."""
     service = platform.describe_service(target.arn)
     revision = platform.describe_revision(service.scaling.arn) if service.scaling is not None else None
-    return ServiceState(target, service, revision)
+    domains = tuple(platform.custom_domains(target.arn))
+    return ServiceState(target, service, revision, domains)
 
 
 def snapshot_time(now: datetime) -> datetime:
@@ -114,9 +120,21 @@ def snapshot_frame(states: Iterable[ServiceState], now: datetime) -> pd.DataFram
                 "service_url": service.url,
                 "created_at": service.created_at,
                 "updated_at": service.updated_at,
+                **_setup_columns(service.setup),
+                "custom_domains": ",".join(state.custom_domains),
             }
         )
     return pd.DataFrame(rows, columns=SERVICES.columns.names)
+
+
+def _setup_columns(setup: ServiceSetup | None) -> dict[str, object]:
+    """The setup's columns of a `services` row (all null when the platform does not describe it)."""
+    if setup is None:
+        return {}
+    columns = {name: getattr(setup, name) for name in SETUP_COLUMNS}
+    columns["env_names"] = ",".join(setup.env_names)
+    columns["secret_names"] = ",".join(setup.secret_names)
+    return columns
 
 
 def land_snapshot(lake: Lake | str | Path, states: Sequence[ServiceState], now: datetime) -> WriteResult:

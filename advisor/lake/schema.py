@@ -72,6 +72,25 @@ SERVICES = Table(
         ("service_url", pa.string()),
         ("created_at", TIMESTAMP),
         ("updated_at", TIMESTAMP),
+        # The setup a migration must reproduce; null in snapshots taken before it was collected. Lists are
+        # comma-separated names (never values): "" is "none", null is "not known".
+        ("source_type", pa.string()),  # image | code
+        ("image_identifier", pa.string()),
+        ("image_repository_type", pa.string()),  # ECR | ECR_PUBLIC
+        ("code_repository_url", pa.string()),
+        ("port", pa.int32()),
+        ("env_names", pa.string()),
+        ("secret_names", pa.string()),
+        ("start_command", pa.bool_()),  # the service overrides the image's start command
+        ("health_check_protocol", pa.string()),  # TCP | HTTP
+        ("health_check_path", pa.string()),
+        ("instance_role_arn", pa.string()),
+        ("egress_type", pa.string()),  # DEFAULT | VPC
+        ("vpc_connector_arn", pa.string()),
+        ("publicly_accessible", pa.bool_()),
+        ("custom_domains", pa.string()),
+        ("observability_enabled", pa.bool_()),
+        ("kms_key", pa.bool_()),
     ),
     partition_by=("snapshot_date",),
     key=("service_arn", "snapshot_time"),

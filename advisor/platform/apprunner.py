@@ -170,6 +170,10 @@ class AppRunnerPlatform:
         return self.describe_service(live[0].arn)
 
     @_translated
+    def custom_domains(self, service_arn: str) -> list[str]:
+        return ar.describe_custom_domains(self.client, service_arn)
+
+    @_translated
     def operations(self, service_arn: str, limit: int | None = None) -> list[Operation]:
         return ar.list_operations(self.client, service_arn, limit=limit)
 

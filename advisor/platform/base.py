@@ -53,11 +53,39 @@ class Revision(RevisionSummary):
 
 
 @dataclass(frozen=True)
+class ServiceSetup:
+    """How a service is built, reached and wired: what a move to another platform must reproduce.
+
+    Environment variables and secrets are kept by name only: their values are the user's, and a plan
+    needs only to say which ones to carry over.
+    """
+
+    source_type: str  # "image" (a container image) or "code" (the platform builds from a repository)
+    image_identifier: str | None
+    image_repository_type: str | None  # ECR or ECR_PUBLIC
+    code_repository_url: str | None
+    port: int | None
+    env_names: tuple[str, ...]
+    secret_names: tuple[str, ...]
+    start_command: bool  # the service overrides the image's start command
+    health_check_protocol: str | None  # TCP or HTTP
+    health_check_path: str | None
+    instance_role_arn: str | None
+    egress_type: str | None  # DEFAULT (public internet) or VPC (through a VPC connector)
+    vpc_connector_arn: str | None
+    publicly_accessible: bool | None  # False: reachable only through a VPC interface endpoint
+    observability_enabled: bool | None  # tracing (X-Ray) on
+    kms_key: bool  # encrypted with the user's own KMS key
+
+
+@dataclass(frozen=True)
 class Service(ListedService):
-    """A described service: its instance size and the revision its scaling is bound to (None: none)."""
+    """A described service: its instance size, the revision its scaling is bound to (None: none), and its
+    setup (None: the backend does not describe it)."""
 
     instance: InstanceSize
     scaling: RevisionSummary | None
+    setup: ServiceSetup | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,10 @@ class Platform(Protocol):
     def describe_revision(self, revision_arn: str) -> Revision: ...
     def revisions(self, name: str | None = None) -> list[RevisionSummary]:
         """Every ACTIVE revision (of one name, or of all names), oldest first within a name."""
+        ...
+
+    def custom_domains(self, service_arn: str) -> list[str]:
+        """The domain names linked to a service (its own URL aside)."""
         ...
 
     def services_using(self, revision_arn: str) -> list[str]: ...

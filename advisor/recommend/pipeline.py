@@ -137,22 +137,27 @@ def config_since(lake: Lake | str | Path, service: ServiceRecord) -> pd.Timestam
     return None if since == timeline.times[0] and timeline.initial == now else since
 
 
+def recommend_record(
+    lake: Lake | str | Path, service: ServiceRecord, frame: pd.DataFrame, settings: RecommendSettings
+) -> Recommendation:
+    """The engine's recommendation for one service of the lake, from its wide metrics `frame`: what
+    `advisor recommend` stores, and what `advisor migrate-whatif` starts from when nothing stored is fresh."""
+    current, instance, region = service.scaling, service.instance, service.region
+    if service.status.upper() == "PAUSED":
+        return paused(frame, current, instance, region, settings)
+    since = config_since(lake, service)
+    bill = daily_costs(lake, service.service_arn)  # Cost Explorer's, for the model check
+    return recommend(frame, current, instance, region, settings, observed_daily_cost=bill, config_since=since)
+
+
 def recommend_service(
     lake: Lake | str | Path, row: Row, settings: RecommendSettings, now: datetime
 ) -> ServiceRecommendation:
     name, arn, region = str(row["service_name"]), str(row["service_arn"]), str(row["region"])
     try:
         service = ServiceRecord.from_row(row)
-        current, instance = service.scaling, service.instance
         frame = wide_metrics(lake, arn)
-        if service.status.upper() == "PAUSED":
-            rec = paused(frame, current, instance, region, settings)
-        else:
-            since = config_since(lake, service)
-            bill = daily_costs(lake, arn)  # Cost Explorer's, for the model check
-            rec = recommend(
-                frame, current, instance, region, settings, observed_daily_cost=bill, config_since=since
-            )
+        rec = recommend_record(lake, service, frame, settings)
         return ServiceRecommendation(name, arn, region, generated_at(frame, now), rec)
     except Exception as exc:  # one broken service must not stop the fleet
         return ServiceRecommendation(name, arn, region, error=f"{type(exc).__name__}: {exc}")

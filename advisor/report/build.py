@@ -25,7 +25,9 @@ from advisor.lake.layout import Lake
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.lake.recommendations import StoredRecommendation
 from advisor.lake.views import ServiceRecord
+from advisor.migrate.pipeline import migrate_lake
 from advisor.presentation import modelcheck as check_cells
+from advisor.presentation.migration import MigrationLine, fleet_lines
 from advisor.pricing.apprunner import MINUTES_PER_MONTH, prices_estimated
 from advisor.report.billing import Observed, WindowReplay, observe, replay_window
 from advisor.report.period import Period
@@ -237,6 +239,7 @@ class Report:
     gaps: list[DataGap] = field(default_factory=list)
     daily: list[DailyCost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    migration: list[MigrationLine] = field(default_factory=list)  # "Move to ECS?": services, then total
 
     @property
     def change_usd(self) -> float | None:
@@ -603,6 +606,15 @@ def _notes(inventory: list[ServiceRecord], windows: list[_ServiceWindow], period
     return notes
 
 
+def _migration(lake, inventory: list[ServiceRecord], now: datetime) -> list[MigrationLine]:
+    """`advisor migrate-whatif --all` from the stored recommendations (none made anew: a report reads
+    the lake); empty when no service has one to start from."""
+    if not any(s.status != "DELETED" for s in inventory):
+        return []
+    fleet = migrate_lake(lake, stored_only=True, now=now)
+    return fleet_lines(fleet) if any(o.whatif for o in fleet.outcomes) else []
+
+
 def build_report(
     lake: Lake | str | Path,
     period: Period,
@@ -613,6 +625,7 @@ def build_report(
 ) -> Report:
     """Every section of the report for `period`, from the lake alone (no AWS call)."""
     slo = slo or Slo()
+    now = now or datetime.now(UTC)
     inventory = overview.service_records(lake)
     snapshots, actions = read_table(lake, "services"), read_actions(lake)
     recs_all = stored.read_recommendations(lake)
@@ -625,7 +638,7 @@ def build_report(
     costs = [_cost(w) for w in windows]
     by_arn = {w.service.service_arn: w for w in windows}
     return Report(
-        generated_at=now or datetime.now(UTC),
+        generated_at=now,
         lake=str(Lake.of(lake).root),
         period=period,
         previous=period.previous(),
@@ -641,4 +654,5 @@ def build_report(
         gaps=[g for g in (_gap(w, period) for w in windows) if g is not None],
         daily=_daily(windows),
         notes=_notes(inventory, windows, period),
+        migration=_migration(lake, inventory, now),
     )

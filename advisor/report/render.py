@@ -25,6 +25,7 @@ import plotly.offline
 
 from advisor.errors import InputError
 from advisor.presentation import charts
+from advisor.presentation import migration as migration_cells
 from advisor.presentation import modelcheck as check_cells
 from advisor.presentation.numbers import MISSING, count, money, percent, signed_money
 from advisor.report import images
@@ -230,6 +231,28 @@ SECTIONS: tuple[Section, ...] = (
         "replay: predicted on the 14 days before the change, realized on the demand since.",
     ),
     Section(
+        "migration",
+        "Move to ECS?",
+        lambda r: r.migration,
+        (
+            _c("service_name", "Service"),
+            _c("region", "Region"),
+            _c("app_runner_usd", "App Runner per month", money),
+            _c("ecs_express_usd", "ECS Express per month", money),
+            _c("fargate_usd", "Fargate per month", money),
+            _c("breach_minutes", "Breach min. (App Runner / Express / Fargate)", migration_cells.breach_text),
+            _c("break_even", "Break-even", wrap=True),
+            _c("recommendation", "Verdict"),
+            _c("reason", "Why", wrap=True),
+        ),
+        "No stored recommendation to start from: run 'advisor recommend', then the next report prices a "
+        "move.",
+        "Each service's collected demand replayed on App Runner (the recommended configuration), ECS Express "
+        "(as it would be set up) and ECS on Fargate (tuned), with the same capacity model and SLO: monthly "
+        "cost, breach minutes over the replayed history, the traffic at which App Runner and the cheaper ECS "
+        "target cost the same. Line by line and the plan: advisor migrate-whatif --service NAME --plan DIR.",
+    ),
+    Section(
         "gaps",
         "Data gaps",
         lambda r: r.gaps,
@@ -260,7 +283,17 @@ SECTIONS: tuple[Section, ...] = (
         "No metrics in the period.",
     ),
 )
-HTML_SECTIONS = ("services", "regions", "savings", "kept", "risks", "model_check", "actions", "gaps")
+HTML_SECTIONS = (
+    "services",
+    "regions",
+    "savings",
+    "kept",
+    "risks",
+    "model_check",
+    "actions",
+    "migration",
+    "gaps",
+)
 
 
 def section(name: str) -> Section:

@@ -11,8 +11,10 @@ traffic is a user's own trace.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,75 @@ from advisor.errors import InputError
 from advisor.sandbox.params import CPU_SHAPES, LATENCY_SHAPES, WorldParams
 from advisor.workload.traces import read_trace
 from advisor.workload.traffic import TrafficShape, generate, shape
+
+
+@dataclass(frozen=True)
+class AppSetup:
+    """How a sandbox service is built and wired, beyond size and scaling: what a migration plan must carry
+    over (custom domains, a VPC connector, secrets, private ingress, a source-code build)."""
+
+    source: str = "image"  # image | code (App Runner builds it from a GitHub repository)
+    runtime: str = "PYTHON_3"  # a code service's managed runtime
+    port: int = 8080
+    env: tuple[str, ...] = ()  # variable names; the sandbox makes up their values
+    secrets: tuple[str, ...] = ()  # names of variables read from Secrets Manager
+    start_command: str | None = None
+    health_path: str | None = None  # None: App Runner's TCP check; a path: an HTTP check there
+    instance_role: bool = False
+    vpc_connector: bool = False
+    private: bool = False  # reachable only through a VPC interface endpoint
+    custom_domains: tuple[str, ...] = ()
+    observability: bool = False
+    kms: bool = False
+
+    def members(self, account: str, region: str, name: str) -> dict[str, Any]:
+        """The Service-shape members App Runner would describe (laid over the console's defaults)."""
+        arn = f"arn:aws:{{}}:{region}:{account}:{{}}"
+        runtime: dict[str, Any] = {"Port": str(self.port)}
+        if self.env:
+            runtime["RuntimeEnvironmentVariables"] = {v: f"{v.lower()}-value" for v in self.env}
+        if self.secrets:
+            runtime["RuntimeEnvironmentSecrets"] = {
+                v: arn.format("secretsmanager", f"secret:{name}/{v.lower()}-AbCdEf") for v in self.secrets
+            }
+        if self.start_command:
+            runtime["StartCommand"] = self.start_command
+        if self.source == "code":
+            source: dict[str, Any] = {
+                "CodeRepository": {
+                    "RepositoryUrl": f"https://github.com/example/{name}",
+                    "SourceCodeVersion": {"Type": "BRANCH", "Value": "main"},
+                    "CodeConfiguration": {
+                        "ConfigurationSource": "API",
+                        "CodeConfigurationValues": {"Runtime": self.runtime, **runtime},
+                    },
+                },
+                "AuthenticationConfiguration": {
+                    "ConnectionArn": arn.format("apprunner", f"connection/github/{'0' * 31}1")
+                },
+            }
+        else:
+            source = {"ImageRepository": {"ImageConfiguration": runtime}}
+        members: dict[str, Any] = {
+            "SourceConfiguration": source,
+            "HealthCheckConfiguration": {"Protocol": "HTTP", "Path": self.health_path}
+            if self.health_path
+            else {"Protocol": "TCP"},
+            "NetworkConfiguration": {"IngressConfiguration": {"IsPubliclyAccessible": not self.private}},
+            "ObservabilityConfiguration": {"ObservabilityEnabled": self.observability},
+        }
+        if self.vpc_connector:
+            members["NetworkConfiguration"]["EgressConfiguration"] = {
+                "EgressType": "VPC",
+                "VpcConnectorArn": arn.format("apprunner", f"vpcconnector/{name}-vpc/1/{'0' * 31}2"),
+            }
+        if self.instance_role:
+            members["InstanceConfiguration"] = {"InstanceRoleArn": f"arn:aws:iam::{account}:role/{name}-task"}
+        if self.kms:
+            members["EncryptionConfiguration"] = {
+                "KmsKey": arn.format("kms", f"key/{uuid.uuid5(uuid.NAMESPACE_DNS, name)}")
+            }
+        return members
 
 
 @dataclass(frozen=True)
@@ -38,6 +109,7 @@ class FleetService:
     trace: pd.Series | None = None  # requests per minute, used instead of `traffic`
     status: str = "RUNNING"
     tags: tuple[tuple[str, str], ...] = ()
+    app: AppSetup = AppSetup()
 
     def requests(self, start: pd.Timestamp, minutes: int, seed: int) -> np.ndarray:
         """Requests per minute for `minutes` minutes from `start` (a trace is laid end to end from start)."""
@@ -68,6 +140,9 @@ def _templates() -> list[FleetService]:
             "a steady JSON API on App Runner's defaults",
             traffic=shape("steady", mean_rpm=30_000),
             tags=(("team", "orders"), ("env", "prod")),
+            app=AppSetup(env=("LOG_LEVEL", "DB_HOST"), secrets=("DB_PASSWORD",), health_path="/healthz",
+                         instance_role=True, custom_domains=("api.orders.example.com",),
+                         observability=True),
         ),
         FleetService(
             "shop-web",
@@ -81,6 +156,9 @@ def _templates() -> list[FleetService]:
             "a web shop with a strong daily cycle and busy weekends",
             traffic=shape("diurnal", mean_rpm=9_000),
             tags=(("team", "storefront"), ("env", "prod")),
+            app=AppSetup(source="code", runtime="NODEJS_18", port=3000, env=("NODE_ENV",),
+                         start_command="npm start", health_path="/",
+                         custom_domains=("shop.example.com", "www.shop.example.com")),
         ),
         FleetService(
             "b2b-portal",
@@ -94,6 +172,8 @@ def _templates() -> list[FleetService]:
             "a weekday business app, quiet at night and weekends",
             traffic=shape("weekday", mean_rpm=6_000),
             tags=(("team", "b2b"), ("env", "prod")),
+            app=AppSetup(env=("TENANT_TABLE",), secrets=("DB_PASSWORD", "SSO_CLIENT_SECRET"),
+                         instance_role=True, vpc_connector=True, kms=True),
         ),
         FleetService(
             "webhook-receiver",
@@ -106,6 +186,7 @@ def _templates() -> list[FleetService]:
             "an event-driven webhook receiver with sharp bursts",
             traffic=shape("bursty", mean_rpm=2_500),
             tags=(("team", "integrations"), ("env", "prod")),
+            app=AppSetup(secrets=("WEBHOOK_SIGNING_KEY",), health_path="/ping"),
         ),
         FleetService(
             "admin-tool",
@@ -118,6 +199,7 @@ def _templates() -> list[FleetService]:
             "a low-traffic internal tool",
             traffic=shape("low", mean_rpm=8),
             tags=(("team", "platform"), ("env", "internal")),
+            app=AppSetup(port=80, vpc_connector=True, private=True),
         ),
         FleetService(
             "catalog-svc",
@@ -130,6 +212,8 @@ def _templates() -> list[FleetService]:
             "over-provisioned: MinSize 10 where 2 instances would do",
             traffic=shape("steady", mean_rpm=45_000, daily_swing=0.4),
             tags=(("team", "catalog"), ("env", "prod")),
+            app=AppSetup(env=("CACHE_TTL_S",), health_path="/health", custom_domains=tuple(
+                f"catalog.{country}.example.com" for country in ("jp", "kr", "sg", "au", "in", "tw"))),
         ),
         FleetService(
             "checkout-api",
@@ -142,6 +226,8 @@ def _templates() -> list[FleetService]:
             "under-provisioned: MaxSize 2 and MaxConcurrency above its knee, throttles",
             traffic=shape("diurnal", mean_rpm=42_000),
             tags=(("team", "payments"), ("env", "prod")),
+            app=AppSetup(secrets=("STRIPE_API_KEY",), health_path="/healthz", instance_role=True,
+                         custom_domains=("pay.example.com",), observability=True),
         ),
         FleetService(
             "legacy-reports",
@@ -154,6 +240,7 @@ def _templates() -> list[FleetService]:
             traffic=shape("low", mean_rpm=3),
             status="PAUSED",
             tags=(("team", "finance"), ("env", "prod")),
+            app=AppSetup(source="code", runtime="PYTHON_311", start_command="python -m reports"),
         ),
     ]  # fmt: skip
 

@@ -138,6 +138,8 @@ class World:
             status=spec.status,
             tags=dict(spec.tags),
             created_at=created.timestamp(),
+            setup=spec.app.members(self.emulator.account_id, spec.region, spec.name),
+            custom_domains=spec.app.custom_domains,
         )
         minutes = int(self.days * 1440) + WARM_UP_MINUTES + AHEAD_DAYS * 1440
         paused_from = (

@@ -107,6 +107,7 @@ def test_every_aws_call_site_declares_its_iam_action(module, name, function, fun
 def test_the_read_policy_is_exactly_what_the_code_calls():
     assert required_actions() == [
         "apprunner:DescribeAutoScalingConfiguration",
+        "apprunner:DescribeCustomDomains",
         "apprunner:DescribeService",
         "apprunner:ListAutoScalingConfigurations",
         "apprunner:ListOperations",

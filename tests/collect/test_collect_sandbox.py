@@ -138,6 +138,28 @@ def test_inventory_rows_carry_the_scaling_numbers_describe_service_leaves_out(bo
     assert set(services["account_id"]) == {"123456789012"}
 
 
+def test_inventory_rows_carry_the_setup_a_migration_must_reproduce(box, first):
+    """Source, runtime names (never values), health check, network and custom domains, per service."""
+    services = read_table(first[0], "services").set_index("service_name")
+    for live in box.world.services:
+        row, app = services.loc[live.spec.name], live.spec.app
+        assert row["source_type"] == app.source and row["port"] == app.port
+        assert row["env_names"] == ",".join(sorted(app.env))
+        assert row["secret_names"] == ",".join(sorted(app.secrets))
+        assert row["custom_domains"] == ",".join(sorted(app.custom_domains))
+        assert row["health_check_protocol"] == ("HTTP" if app.health_path else "TCP")
+        assert row["egress_type"] == ("VPC" if app.vpc_connector else "DEFAULT")
+        assert pd.isna(row["vpc_connector_arn"]) != app.vpc_connector
+        assert row["publicly_accessible"] == (not app.private)
+        assert (row["observability_enabled"], row["kms_key"]) == (app.observability, app.kms)
+        assert pd.isna(row["instance_role_arn"]) != app.instance_role
+        assert row["start_command"] == bool(app.start_command)
+    assert "-value" not in "".join(services["env_names"])  # names only: the values stay in App Runner
+    code = services.loc["shop-web"]
+    assert pd.isna(code["image_identifier"]) and code["code_repository_url"].endswith("/shop-web")
+    assert services.loc["orders-api"]["image_repository_type"] == "ECR"
+
+
 def test_paused_service_is_inventoried_and_its_history_collected(box, first):
     lake, summary = first
     paused = next(s for s in summary.services if s.name == "legacy-reports")
@@ -168,6 +190,7 @@ def test_summary_counts_calls_by_operation_within_the_limits(first):
     )
     assert summary.calls["cloudwatch-logs:FilterLogEvents"] == 16  # two groups, one page each
     assert summary.calls["apprunner:DescribeService"] == 8
+    assert summary.calls["apprunner:DescribeCustomDomains"] == 9  # catalog-svc's six domains: two pages
 
 
 def test_collecting_twice_changes_nothing(box, first, tmp_path):

@@ -14,6 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from advisor.sandbox.apprunner import AppRunnerEmulator, service_model
+from advisor.sandbox.apprunner.errors import AppRunnerError
+from advisor.sandbox.fleet import AppSetup
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -81,6 +83,7 @@ def _conformance_calls(client, service: dict[str, Any]) -> dict[str, Callable[[]
     return {
         "ListServices": lambda: client.list_services(MaxResults=20),
         "DescribeService": lambda: client.describe_service(ServiceArn=arn),
+        "DescribeCustomDomains": lambda: client.describe_custom_domains(ServiceArn=arn),
         "CreateAutoScalingConfiguration": create_config,
         "ListAutoScalingConfigurations": lambda: client.list_auto_scaling_configurations(LatestOnly=False),
         "DescribeAutoScalingConfiguration": lambda: describe_config(client, new["arn"]),
@@ -139,6 +142,40 @@ def test_deleted_revision_description_conforms(client, conforms):
     conforms("DeleteAutoScalingConfiguration")
     describe_config(client, arn)
     assert conforms("DescribeAutoScalingConfiguration")["AutoScalingConfiguration"]["Status"] == "INACTIVE"
+
+
+def test_a_seeded_setup_is_described_in_botocores_shape(client, emulator, conforms):
+    """A code-built service with secrets, a VPC connector and private ingress, as DescribeService shows it."""
+    app = AppSetup(source="code", runtime="NODEJS_18", port=3000, secrets=("DB_PASSWORD",),
+                   vpc_connector=True, private=True, health_path="/healthz")  # fmt: skip
+    seeded = emulator.add_service(
+        REGION, "shop-web", setup=app.members(emulator.account_id, REGION, "shop-web")
+    )
+    described = client.describe_service(ServiceArn=seeded["ServiceArn"])["Service"]
+    conforms("DescribeService")
+    source = described["SourceConfiguration"]
+    assert "ImageRepository" not in source and "AccessRoleArn" not in source["AuthenticationConfiguration"]
+    values = source["CodeRepository"]["CodeConfiguration"]["CodeConfigurationValues"]
+    assert (values["Runtime"], values["Port"]) == ("NODEJS_18", "3000")
+    assert list(values["RuntimeEnvironmentSecrets"]) == ["DB_PASSWORD"]
+    assert described["NetworkConfiguration"]["EgressConfiguration"]["EgressType"] == "VPC"
+    assert described["NetworkConfiguration"]["IngressConfiguration"] == {"IsPubliclyAccessible": False}
+    assert described["HealthCheckConfiguration"]["Path"] == "/healthz"
+
+
+def test_a_setup_app_runner_would_refuse_is_refused(emulator):
+    with pytest.raises(AppRunnerError, match=r"healthCheckConfiguration\.protocol"):
+        emulator.add_service(REGION, "odd-api", setup={"HealthCheckConfiguration": {"Protocol": "GRPC"}})
+
+
+def test_custom_domains_come_in_pages_of_five(client, emulator, conforms):
+    domains = [f"d{i}.example.com" for i in range(7)]
+    arn = emulator.add_service(REGION, "catalog-svc", custom_domains=domains)["ServiceArn"]
+    first = client.describe_custom_domains(ServiceArn=arn, MaxResults=5)
+    conforms("DescribeCustomDomains")
+    second = client.describe_custom_domains(ServiceArn=arn, MaxResults=5, NextToken=first["NextToken"])
+    names = [d["DomainName"] for d in first["CustomDomains"] + second["CustomDomains"]]
+    assert (len(first["CustomDomains"]), names, "NextToken" in second) == (5, sorted(domains), False)
 
 
 def test_the_output_validator_catches_broken_responses(client, service, endpoint, output_errors):

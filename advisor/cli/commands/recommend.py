@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from advisor.engine.explain import Recommendation
     from advisor.engine.recommender import RecommendSettings
     from advisor.recommend.view import FleetView
-    from advisor.settings import Advice
+    from advisor.settings import Advice, Slo
 
 # The table's order and filters (they narrow what is shown, in every format; the lake gets every row).
 # Spelled out here so that `--help` does not import the pipeline; tests hold them equal to recommend.view.
@@ -81,7 +81,9 @@ TRACE_ONLY = ("knee", "latency_s", "seed")
 OFFLINE_ONLY = ("current", "cpu", "memory", "region")
 
 
-def _advice(min_benefit: float | None, min_benefit_pct: float | None, max_size_limit: int | None) -> Advice:
+def advice_settings(
+    min_benefit: float | None, min_benefit_pct: float | None, max_size_limit: int | None
+) -> Advice:
     """The [advice] settings (config file, else defaults) with the flags a user gave laid over them."""
     base = options.settings().advice
     flags: dict[str, Any] = {
@@ -100,7 +102,7 @@ def _advice(min_benefit: float | None, min_benefit_pct: float | None, max_size_l
         raise InputError(message) from None
 
 
-def _recommend_settings(
+def recommend_settings(
     strategy: str, budget: float, horizon_days: float, right_size: bool, advice: Advice | None = None
 ) -> RecommendSettings:
     from advisor.engine.benefit import MinimumBenefit
@@ -120,6 +122,12 @@ def _recommend_settings(
         max_size_limit=advice.max_size_limit,
         benefit=MinimumBenefit(advice.min_savings_usd, advice.min_savings_pct),
     )
+
+
+def with_slo(recommend: RecommendSettings, slo: Slo) -> RecommendSettings:
+    """`recommend` with the [slo] settings over its capacity model: what the lake's services are held to."""
+    capacity = replace(recommend.capacity, slo_factor=slo.latency_factor, cpu_limit_pct=slo.max_cpu_percent)
+    return replace(recommend, capacity=capacity)
 
 
 def _trace_files(directory: Path) -> list[Path]:
@@ -150,13 +158,7 @@ def _recommend_lake(
     from advisor.recommend.pipeline import recommend_lake
 
     settings = options.settings(lake)
-    slo = settings.slo
-    recommend = replace(
-        recommend,
-        capacity=replace(
-            recommend.capacity, slo_factor=slo.latency_factor, cpu_limit_pct=slo.max_cpu_percent
-        ),
-    )
+    recommend = with_slo(recommend, settings.slo)
     with ServiceBar("recommend", enabled=progress) as bar:
         fleet = recommend_lake(settings.lake, services, recommend, progress=bar.advance)
     if fmt is Format.json:
@@ -242,8 +244,8 @@ def recommend_cmd(
     --sort and the filters choose what is shown; `advisor explain SERVICE` shows one recommendation whole.
     With one of them: that one service, printed only (--current, --cpu, --memory, --region describe it).
     """
-    advice = _advice(min_benefit, min_benefit_pct, max_size_limit)
-    settings = _recommend_settings(
+    advice = advice_settings(min_benefit, min_benefit_pct, max_size_limit)
+    settings = recommend_settings(
         strategy_named(strategy, old_profile), budget, horizon_days, right_size, advice
     )
     source = from_metrics if from_metrics is not None else from_trace
@@ -261,7 +263,7 @@ def recommend_cmd(
         raise InputError(f"--lake and --service read the lake; they do not go with {offline}")
     if sort != "name" or min_savings is not None or risk is not None or confidence is not None:
         raise InputError(f"--sort, --min-savings, --risk and --confidence order a fleet: not with {offline}")
-    scaling = _current(current)
+    scaling = parse_current(current)
     instance = InstanceSize.parse(cpu, memory)
     if from_metrics is not None:
         from advisor.recommend.from_metrics import recommend_from_metrics
@@ -281,7 +283,7 @@ def recommend_cmd(
     _render_one(rec, source, fmt)
 
 
-def _current(text: str) -> ScalingConfig:
+def parse_current(text: str) -> ScalingConfig:
     try:
         return ScalingConfig.parse(text)
     except ConfigError as exc:
@@ -313,7 +315,7 @@ def bench_cmd(
     from advisor.workload.traces import read_trace
 
     check_format(fmt, Format.table, Format.json)
-    recommend = _recommend_settings(strategy_named(strategy, old_profile), 0.001, 7.0, right_size=False)
+    recommend = recommend_settings(strategy_named(strategy, old_profile), 0.001, 7.0, right_size=False)
     settings = BenchSettings(model=ScalingModel(), recommend=recommend)
     results = [run_trace(path.name, read_trace(path), settings) for path in _trace_files(traces)]
     if fmt is Format.json:

@@ -10,7 +10,7 @@ import string
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import count
 from typing import Any
 
@@ -47,6 +47,7 @@ from advisor.sandbox.apprunner.validation import (
     check_seed,
     check_source_kind,
     instance_config,
+    seeded_config,
     validate_input,
 )
 from advisor.sandbox.wire import (
@@ -75,6 +76,7 @@ class AppRunnerEmulator:
     OPERATIONS = (
         "ListServices",
         "DescribeService",
+        "DescribeCustomDomains",
         "ListAutoScalingConfigurations",
         "DescribeAutoScalingConfiguration",
         "CreateAutoScalingConfiguration",
@@ -157,6 +159,24 @@ class AppRunnerEmulator:
 
     def _op_describe_service(self, state: Region, params: dict, now: float, op: str) -> dict[str, Any]:
         return {"Service": self._service_view(state, self._service(state, params["ServiceArn"]))}
+
+    def _op_describe_custom_domains(self, state: Region, params: dict, now: float, op: str) -> dict[str, Any]:
+        """Every linked domain ACTIVE (its certificate validated long ago), in name order."""
+        svc = self._service(state, params["ServiceArn"])
+        items = [
+            (domain, {"DomainName": domain, "EnableWWWSubdomain": False, "Status": "ACTIVE"})
+            for domain in sorted(svc.custom_domains)
+        ]
+        page, token = _page(items, params, op)
+        return drop_none(
+            {
+                "DNSTarget": svc.url,
+                "ServiceArn": svc.arn,
+                "CustomDomains": page,
+                "VpcDNSTargets": [],
+                "NextToken": token,
+            }
+        )
 
     def _op_update_service(self, state: Region, params: dict, now: float, op: str) -> dict[str, Any]:
         svc = self._service(state, params["ServiceArn"])
@@ -513,10 +533,15 @@ class AppRunnerEmulator:
         status: str = "RUNNING",
         tags: dict[str, str] | None = None,
         created_at: float | None = None,
+        setup: dict[str, Any] | None = None,
+        custom_domains: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Seed a service as if it had been created earlier; returns its Service shape.
 
-        Raises ConfigError (a ValueError) for values App Runner would refuse, and AppRunnerError when a new
+        `setup` holds Service-shape members (SourceConfiguration, HealthCheckConfiguration,
+        NetworkConfiguration, ...) laid over the console's defaults, checked as CreateService would check
+        them; a CodeRepository replaces the default image. Raises ConfigError (a ValueError) for values
+        App Runner would refuse, and AppRunnerError for a setup it would refuse or when a new
         configuration revision would break a quota.
         """
         size, scaling = InstanceSize.parse(cpu, memory), ScalingConfig(max_concurrency, min_size, max_size)
@@ -529,6 +554,8 @@ class AppRunnerEmulator:
                 raise ValueError(f"A service named {name!r} already exists in {region}")
             rev = self._config_for_seed(state, name, scaling, at)
             svc = self._new_service(state, name, size, rev, status, at)
+            svc.config = seeded_config(svc.config, setup or {}, name)
+            svc.custom_domains = list(custom_domains)
             svc.tags = dict(tags or {})
             state.services[svc.arn] = svc
             return self._service_view(state, svc)

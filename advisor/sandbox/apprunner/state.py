@@ -111,6 +111,7 @@ class Service:
     seq: int
     config: dict[str, Any]
     tags: dict[str, str] = field(default_factory=dict)
+    custom_domains: list[str] = field(default_factory=list)
     operations: list[Operation] = field(default_factory=list)
     pending: Operation | None = None
 

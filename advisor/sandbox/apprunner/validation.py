@@ -15,7 +15,7 @@ from advisor.domain import (
     InstanceSize,
 )
 from advisor.errors import ConfigError
-from advisor.sandbox.apprunner.errors import INVALID_REQUEST, SERIALIZATION, AppRunnerError
+from advisor.sandbox.apprunner.errors import INVALID_REQUEST, SERIALIZATION, AppRunnerError, service_model
 from advisor.sandbox.apprunner.state import merge
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -148,6 +148,20 @@ def check_source_kind(current: dict[str, Any], update: dict[str, Any]) -> None:
             raise AppRunnerError(
                 INVALID_REQUEST, f"This service deploys from an {other}: it can't use a {kind}."
             )
+
+
+def seeded_config(default: dict[str, Any], setup: dict[str, Any], name: str) -> dict[str, Any]:
+    """A seeded service's configuration: `setup` over the defaults, valid as a CreateService request."""
+    config = merge(default, setup)
+    source = setup.get("SourceConfiguration", {})
+    if "CodeRepository" in source:  # a code service has no image, and reaches GitHub by a connection
+        config["SourceConfiguration"].pop("ImageRepository", None)
+        config["SourceConfiguration"]["AuthenticationConfiguration"] = source.get(
+            "AuthenticationConfiguration", {}
+        )
+    request = {k: v for k, v in config.items() if k != "AutoScalingConfigurationArn"}
+    validate_input(service_model().operation_model("CreateService"), {"ServiceName": name, **request})
+    return config
 
 
 _SEED_STATUSES = ("RUNNING", "PAUSED", "CREATE_FAILED", "DELETE_FAILED")

@@ -1,0 +1,239 @@
+"""`advisor migrate-whatif` on the lake: each service's demand replayed on App Runner, ECS Express and
+Fargate (engine/migrate.py), with the plan that would move it (migrate/plan.py), one row per service.
+
+A what-if starts from the service's recommendation (its capacity model, calibration and the configuration
+the advisor recommends). The stored one is reused when it was made from the lake's current data (its
+`generated_at` is the service's newest metric minute, recommend/pipeline.py); otherwise the engine
+recommends again, as `advisor recommend` would, without writing anything.
+
+Services moved together share an Application Load Balancer: one per region and VPC, up to 25 services
+on each (reference/ecs-express.md), so the ALB's hourly charge is split between them unless the caller
+fixes the share. One service's failure is its own row, not the fleet's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from advisor.domain import InstanceSize, ScalingConfig
+from advisor.engine import recommender
+from advisor.engine.explain import OK, Recommendation
+from advisor.engine.migrate import TARGETS, MigrateSettings, MigrationWhatIf, migrate_whatif
+from advisor.engine.recommender import RecommendSettings
+from advisor.errors import InputError
+from advisor.lake import recommendations as stored
+from advisor.lake.layout import Lake
+from advisor.lake.reader import wide_metrics
+from advisor.lake.views import ServiceRecord, service_inventory
+from advisor.migrate.plan import ExpressPlan, ServiceInventory, express_plan
+from advisor.recommend.pipeline import generated_at, inventory, recommend_record, select
+
+MAX_SERVICES_PER_ALB = 25  # an ALB's rules and target groups (reference/ecs-express.md §ALB)
+
+# Called after each service: (its name, services done, services in all); the CLI draws a progress bar.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ServiceMigration:
+    """One service's what-if and plan, or the error that stopped it."""
+
+    service_name: str
+    service_arn: str
+    region: str
+    whatif: MigrationWhatIf | None = None
+    plan: ExpressPlan | None = None
+    error: str | None = None
+    reused: bool = False  # started from the stored recommendation (not recommended again)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class FleetMigration:
+    lake: Path | None  # None: an offline file's service
+    outcomes: list[ServiceMigration] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ServiceMigration]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def totals(self) -> dict[str, float]:
+        """Monthly USD per target over the services that have a what-if (a failed one adds nothing)."""
+        done = [o.whatif for o in self.outcomes if o.whatif is not None]
+        return {t: sum(w.targets[t].monthly_cost_usd for w in done) for t in TARGETS}
+
+
+def stored_recommendation(
+    lake: Lake | str | Path, service: ServiceRecord, frame: pd.DataFrame, now: datetime, *, fresh: bool = True
+) -> Recommendation | None:
+    """The service's stored recommendation for the configuration it runs; with `fresh`, only when it
+    was made from exactly this data (its newest metric minute); else None."""
+    rec = stored.find(lake, service.service_arn, stored.LATEST, evidence=True)
+    if rec is None or rec.evidence_json is None:
+        return None
+    if fresh and pd.Timestamp(rec.generated_at) != pd.Timestamp(generated_at(frame, now)):
+        return None
+    evidence = rec.evidence
+    same = evidence.current == service.scaling and evidence.instance == service.instance
+    return evidence if same else None
+
+
+def migrate_service(
+    lake: Lake | str | Path,
+    service: ServiceRecord,
+    settings: MigrateSettings = MigrateSettings(),
+    *,
+    recommend: RecommendSettings = RecommendSettings(),
+    details: ServiceInventory | None = None,
+    stored_only: bool = False,
+    now: datetime | None = None,
+) -> ServiceMigration:
+    """One service of the lake through the migration what-if and the Express plan.
+
+    `stored_only` (the report's way): start from the latest stored recommendation even when newer
+    data came in since, and recommend nothing anew (a service without one says so)."""
+    name, arn, region = service.service_name, service.service_arn, service.region
+    try:
+        if service.status.upper() == "PAUSED":
+            raise InputError("paused: it serves no traffic, so there is nothing to replay elsewhere")
+        frame = wide_metrics(lake, arn)
+        rec = stored_recommendation(lake, service, frame, now or datetime.now(UTC), fresh=not stored_only)
+        reused = rec is not None
+        if rec is None and stored_only:
+            raise InputError("no stored recommendation for its configuration: run 'advisor recommend'")
+        if rec is None:
+            rec = recommend_record(lake, service, frame, recommend)
+        whatif = migrate_whatif(  # a refused recommendation: the engine replays the current config, noted
+            frame, service.scaling, service.instance, region, recommendation=rec, settings=settings
+        )
+    except Exception as exc:  # one broken service must not stop the fleet
+        return ServiceMigration(name, arn, region, error=f"{type(exc).__name__}: {exc}")
+    try:
+        plan = express_plan(details or service_inventory(lake, arn), whatif)
+    except Exception as exc:  # the what-if stands; only the plan failed
+        return ServiceMigration(name, arn, region, whatif, error=f"plan: {type(exc).__name__}: {exc}")
+    return ServiceMigration(name, arn, region, whatif, plan, reused=reused)
+
+
+def alb_groups(inventories: list[ServiceInventory]) -> dict[str, int]:
+    """Each service's ALB share (by ARN): the services moved together in its region and VPC, in runs of
+    at most 25 per load balancer (a 26th service in a VPC starts a second one)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for inv in inventories:
+        groups.setdefault((inv.region, inv.vpc_key), []).append(inv.arn)
+    shares = {}
+    for arns in groups.values():
+        for start in range(0, len(arns), MAX_SERVICES_PER_ALB):
+            run = arns[start : start + MAX_SERVICES_PER_ALB]
+            shares.update(dict.fromkeys(run, len(run)))
+    return shares
+
+
+def migrate_lake(
+    lake: Lake | str | Path,
+    names: tuple[str, ...] = (),
+    settings: MigrateSettings = MigrateSettings(),
+    *,
+    alb_services: int | None = None,
+    recommend: RecommendSettings = RecommendSettings(),
+    stored_only: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> FleetMigration:
+    """Every selected service (by name or ARN; all but deleted ones by default) through the what-if.
+
+    `alb_services` fixes how many services share each ALB; None shares it between the services moved
+    together (these) per region and VPC. `stored_only`: as `migrate_service`'s."""
+    root = Lake.existing(lake).root
+    now = now or datetime.now(UTC)
+    chosen = select(inventory(lake), tuple(names), root)
+    records = [ServiceRecord.from_row(row) for row in chosen.to_dict("records")]
+    inventories = {r.service_arn: _inventory(lake, r.service_arn) for r in records}
+    shares = alb_groups([i for i in inventories.values() if i is not None])
+    outcomes = []
+    for done, record in enumerate(records, start=1):
+        share = alb_services or shares.get(record.service_arn, 1)
+        mine = replace(settings, alb_services=share)
+        details = inventories[record.service_arn]
+        outcome = migrate_service(
+            lake, record, mine, recommend=recommend, details=details, stored_only=stored_only, now=now
+        )
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(record.service_name, done, len(records))
+    return FleetMigration(root, outcomes)
+
+
+def _inventory(lake: Lake | str | Path, arn: str) -> ServiceInventory | None:
+    """The service's inventory, or None when it does not parse (its row then says why, from the plan)."""
+    try:
+        return service_inventory(lake, arn)
+    except Exception:
+        return None
+
+
+def migrate_offline(
+    frame: pd.DataFrame,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    region: str,
+    settings: MigrateSettings = MigrateSettings(),
+    recommend: RecommendSettings = RecommendSettings(),
+) -> MigrationWhatIf:
+    """A file's service (a trace's synthesized metrics, or exported CloudWatch metrics) through the
+    what-if. A file the recommender refuses (too short, no traffic) is bad input: the file is the thing
+    to fix, where a lake's service gets the engine's replay of its current configuration, noted."""
+    rec = recommender.recommend(frame, current, instance, region, recommend)
+    if rec.status != OK:
+        raise InputError(f"no what-if: {rec.data_rule}")
+    return migrate_whatif(frame, current, instance, region, recommendation=rec, settings=settings)
+
+
+def offline_fleet(
+    source: str,
+    frame: pd.DataFrame,
+    current: ScalingConfig,
+    instance: InstanceSize,
+    region: str,
+    settings: MigrateSettings = MigrateSettings(),
+    recommend: RecommendSettings = RecommendSettings(),
+) -> FleetMigration:
+    """The file's one service as a fleet of one (named for the file), so it renders as the lake's do."""
+    whatif = migrate_offline(frame, current, instance, region, settings, recommend)
+    return FleetMigration(None, [ServiceMigration(source, "", region, whatif)])
+
+
+PLAN_FILES = ("express-request.json", "cloudformation.json", "steps.md")
+
+
+def write_plans(fleet: FleetMigration, directory: Path) -> list[Path]:
+    """Each planned service's request, template and steps under DIR/REGION/SERVICE/ (names repeat
+    across regions); the files written."""
+    written = []
+    for o in fleet.outcomes:
+        if o.plan is None:
+            continue
+        folder = directory / o.region / o.service_name
+        folder.mkdir(parents=True, exist_ok=True)
+        texts = (
+            json.dumps(o.plan.request, indent=2) + "\n",
+            json.dumps(o.plan.cloudformation, indent=2) + "\n",
+            o.plan.to_markdown(),
+        )
+        for name, text in zip(PLAN_FILES, texts, strict=True):
+            (folder / name).write_text(text)
+            written.append(folder / name)
+    return written
