@@ -403,26 +403,64 @@ def _target_label(target: str) -> str:
     return TARGET_LABELS.get(target, target)
 
 
+# One hue per kind of charge (matched by a word of the cost line's component), shades within it; the
+# charges every platform pays alike (logs, data out) in warm colours at the bottom of each stack
+_COMPONENT_HUES = (
+    ("App Runner", ("#495057", "#868e96", "#adb5bd", "#ced4da")),
+    ("Fargate", ("#2b8a3e", "#69db7c", "#b2f2bb")),
+    ("ALB", ("#1864ab", "#4dabf7", "#a5d8ff")),
+    ("IPv4", ("#5f3dc4", "#9775fa", "#d0bfff")),
+)
+_SHARED_HUES = ("#e67700", "#ffa94d", "#ffd8a8", "#fff3bf")
+
+
+def _shared_components(targets: dict[str, dict[str, Any]], components: list[str]) -> list[str]:
+    """The components every target pays to the cent: the common base the differences stand on."""
+
+    def usd(target: str, component: str) -> float | None:
+        found = [c["usd"] for c in targets[target]["cost_lines"] if c["component"] == component]
+        return round(found[0], 2) if found else None
+
+    return [c for c in components if len({usd(t, c) for t in targets}) == 1 and usd(next(iter(targets)), c)]
+
+
+def _component_colors(components: list[str], shared: list[str]) -> dict[str, str]:
+    colors = {c: _SHARED_HUES[i % len(_SHARED_HUES)] for i, c in enumerate(shared)}
+    used: dict[str, int] = {}
+    for i, component in enumerate(c for c in components if c not in shared):
+        word, hues = next(((w, h) for w, h in _COMPONENT_HUES if w in component), ("", SERVICE_COLORS))
+        colors[component] = hues[used.get(word, 0) % len(hues)] if word else hues[i % len(hues)]
+        used[word] = used.get(word, 0) + 1
+    return colors
+
+
 def migration_costs(targets: dict[str, dict[str, Any]]) -> go.Figure:
     """Each target's monthly cost as a stack of its components, one bar per target.
 
     `targets` is `MigrationWhatIf.to_dict()["targets"]`: per target `monthly_cost_usd` and `cost_lines`
-    ({component, usd, detail}); one colour per component, the same component the same colour on every bar.
+    ({component, usd, detail}). One colour per component, the same on every bar; what every target pays
+    alike at the bottom, so the bars differ only above it; a component zero everywhere is left out.
     """
     names = list(targets)
     components: list[str] = []
     for outcome in targets.values():
-        components += [c["component"] for c in outcome["cost_lines"] if c["component"] not in components]
+        components += [
+            c["component"]
+            for c in outcome["cost_lines"]
+            if c["component"] not in components and c["usd"] > 0.005
+        ]
+    shared = _shared_components(targets, components)
+    colors = _component_colors(components, shared)
     x = [_target_label(t) for t in names]
     fig = go.Figure()
-    for i, component in enumerate(components):
+    for component in [*shared, *(c for c in components if c not in shared)]:
         lines = [{c["component"]: c for c in targets[t]["cost_lines"]}.get(component) for t in names]
         fig.add_trace(
             go.Bar(
                 x=x,
                 y=[line["usd"] if line else 0.0 for line in lines],
                 name=component,
-                marker_color=SERVICE_COLORS[i % len(SERVICE_COLORS)],
+                marker_color=colors[component],
                 customdata=[line.get("detail", "") if line else "" for line in lines],
                 hovertemplate=f"{component}: $%{{y:,.2f}}<br>%{{customdata}}<extra>%{{x}}</extra>",
             )
@@ -436,9 +474,9 @@ def migration_costs(targets: dict[str, dict[str, Any]]) -> go.Figure:
             yanchor="bottom",
         )
     fig.update_layout(
-        **{**LAYOUT, "hovermode": "closest", "margin": {**LAYOUT["margin"], "t": 90}},
+        **{**LAYOUT, "hovermode": "closest", "legend": {"orientation": "v", "x": 1.02, "y": 1}},
         barmode="stack",
-        height=420,
+        height=440,
         title="Monthly cost on each platform, by component",
     )
     fig.update_yaxes(title_text="USD per month", tickprefix="$")

@@ -55,6 +55,17 @@ def test_cost_stacks_have_one_trace_per_component_and_one_bar_per_platform():
     assert [a.text for a in fig.layout.annotations] == ["<b>$56.94</b>", "<b>$64.67</b>", "<b>$40.00</b>"]
 
 
+def test_what_every_platform_pays_alike_is_the_base_and_zero_lines_are_left_out():
+    same = {"component": "data transfer out", "usd": 5.0, "detail": ""}
+    zero = {"component": "App Runner deployments", "usd": 0.0, "detail": ""}
+    targets = {
+        t: {**o, "cost_lines": [*o["cost_lines"], same] + ([zero] if t == "app_runner" else [])}
+        for t, o in TARGETS.items()
+    }
+    fig = charts.migration_costs(targets)
+    assert [t.name for t in fig.data] == ["data transfer out", "compute", "load balancer", "public IPv4"]
+
+
 def test_breach_bars_mark_the_platforms_over_the_budget():
     fig = charts.migration_breaches(TARGETS, budget_minutes=5)
     [bars] = fig.data
