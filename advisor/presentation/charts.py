@@ -532,14 +532,15 @@ def break_even(
     low, high = min(points) / 10, max(points) * 10
     if break_even_rpm:
         for x0, x1, target in ((low, break_even_rpm, cheaper_below), (break_even_rpm, high, cheaper_above)):
-            fig.add_vrect(
-                x0=x0,
-                x1=x1,
-                fillcolor=TARGET_COLORS.get(target, "#adb5bd"),
-                opacity=0.12,
-                line_width=0,
-                annotation_text=f"{_target_label(target)} cheaper",
-                annotation_position="top left" if x0 == low else "top right",
+            color = TARGET_COLORS.get(target, "#adb5bd")
+            fig.add_vrect(x0=x0, x1=x1, fillcolor=color, opacity=0.12, line_width=0)
+            fig.add_annotation(  # on a log axis an annotation's x is the log of the value (a shape's is not)
+                x=math.log10(math.sqrt(x0 * x1)),
+                y=0.9,
+                yref="paper",
+                text=f"{_target_label(target)} cheaper",
+                showarrow=False,
+                font={"color": color, "size": 13},
             )
         fig.add_trace(
             go.Scatter(
@@ -564,13 +565,16 @@ def break_even(
         )
     )
     fig.update_layout(
-        **{**LAYOUT, "hovermode": "closest", "legend": {**LAYOUT["legend"], "y": 1.15}},
+        **{**LAYOUT, "hovermode": "closest"},
         height=220,
         showlegend=False,
         title="Mean traffic: this service against the break-even",
     )
     fig.update_xaxes(
-        type="log", range=[math.log10(low), math.log10(high)], title_text="requests per minute (mean)"
+        type="log",
+        range=[math.log10(low), math.log10(high)],
+        dtick=1,
+        title_text="requests per minute (mean)",
     )
     fig.update_yaxes(visible=False, range=[-1, 1])
     return fig
@@ -593,7 +597,7 @@ def fleet_migration(services: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_layout(
-        **{**LAYOUT, "hovermode": "closest"},
+        **{**LAYOUT, "hovermode": "closest", "margin": {"l": 60, "r": 20, "t": 90, "b": 40}},
         barmode="group",
         height=max(280, 26 * len(targets) * len(services) + 110),
         title="Monthly cost per service on each platform",

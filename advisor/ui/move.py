@@ -1,33 +1,41 @@
 """Move off App Runner? The service page's "Move?" tab and the fleet's migration page: what each service
 would cost and risk on ECS Express and on ECS with Fargate, replayed from its own history
-(advisor.migrate), and the plan to get there. The numbers are the engine's; this module only lays them out."""
+(advisor.migrate), and the plan to get there. The numbers are the engine's; this module lays them out."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from advisor.engine.migrate import TARGETS, MigrateSettings, MigrationWhatIf
+from advisor.engine.migrate import MOVE, MOVE_TUNED, STAY, TARGETS, MigrateSettings, MigrationWhatIf
 from advisor.engine.optimize import allowed_breaches
-from advisor.engine.recommender import RecommendSettings
 from advisor.migrate.pipeline import FleetMigration, ServiceMigration, migrate_lake, migrate_service
 from advisor.presentation import charts
 from advisor.presentation.charts import TARGET_LABELS
-from advisor.presentation.numbers import money, signed_money
+from advisor.presentation.numbers import money, percent, signed_money
 from advisor.pricing.apprunner import prices_estimated
 from advisor.pricing.ecs import ecs_prices_for
 from advisor.ui import state
 
 ALB_MAX_SERVICES = 25  # Express shares one ALB among up to 25 services of a VPC (reference §1)
-RECOMMENDATION_WORDS = {
-    "stay": "Stay on App Runner",
-    "move": "Move",
-    "move with these settings": "Move, with these settings",
+ALB_HELP = (
+    "Express puts up to 25 services of one VPC behind one load balancer; its hourly charge and its "
+    "addresses are split among them."
+)
+TOGETHER = "moved together"  # the fleet's ALB share left to the pipeline: per region and VPC
+# The platform each verdict moves to: Express as App Runner's settings map, or the advisor's tuned Fargate
+ADVISED = {STAY: "app_runner", MOVE: "ecs_express", MOVE_TUNED: "fargate"}
+HEADLINES = {
+    STAY: "Stay on App Runner",
+    MOVE: "Move to ECS Express",
+    MOVE_TUNED: "Move to ECS on Fargate, with the advisor's task size and scaling",
 }
+ADVICE = {STAY: "stay", MOVE: "move to Express", MOVE_TUNED: "move to Fargate (tuned)"}
 
 
 @st.cache_data(show_spinner="Replaying this service on ECS Express and on Fargate ...", max_entries=32)
@@ -37,29 +45,22 @@ def service_migration(lake: str, lake_version: str, arn: str, settings: MigrateS
 
 
 @st.cache_data(show_spinner="Replaying every service on ECS Express and on Fargate ...", max_entries=8)
-def fleet_migration(lake: str, lake_version: str, settings: MigrateSettings) -> FleetMigration:
-    return migrate_lake(lake, (), settings)
+def fleet_migration(
+    lake: str, lake_version: str, settings: MigrateSettings, alb_services: int | None
+) -> FleetMigration:
+    """The fleet's what-ifs; `alb_services` None: each ALB shared by the services moved together."""
+    return migrate_lake(lake, (), settings, alb_services=alb_services)
 
 
-def _settings(prefix: str, alb_default: int) -> MigrateSettings:
-    """The few settings that move the answer most, adjustable; the rest stay the engine's defaults."""
+def _network(prefix: str, cols: Sequence[Any]) -> MigrateSettings:
+    """The network and CPU choices that move an ECS bill most; the rest stay the engine's defaults."""
     defaults = MigrateSettings()
-    cols = st.columns(3)
-    alb = cols[0].number_input(
-        "Services sharing the ALB",
-        min_value=1,
-        max_value=ALB_MAX_SERVICES,
-        value=min(max(alb_default, 1), ALB_MAX_SERVICES),
-        key=f"{prefix}_alb",
-        help="Express puts up to 25 services of one VPC behind one load balancer; its hourly charge and "
-        "addresses are split among them. Count the services you would move together.",
-    )
     public_ip = cols[1].toggle(
         "A public IPv4 address per task",
         value=defaults.public_ip_per_task,
         key=f"{prefix}_public_ip",
-        help="Express's default network (public subnets) gives every task one, billed $0.005 an hour; "
-        "private subnets need none (but a NAT gateway for the way out).",
+        help="Express's default network (public subnets) gives every task one, $0.005 an hour; private "
+        "subnets need none (but a NAT gateway for the way out).",
     )
     arm = cols[2].toggle(
         "Graviton (ARM64) tasks",
@@ -67,36 +68,44 @@ def _settings(prefix: str, alb_default: int) -> MigrateSettings:
         key=f"{prefix}_arm",
         help="Fargate on ARM costs about 20% less; the image must be built for arm64.",
     )
-    return replace(
-        defaults,
-        alb_services=int(alb),
-        public_ip_per_task=public_ip,
-        architecture="ARM64" if arm else "X86_64",
-    )
+    return replace(defaults, public_ip_per_task=public_ip, architecture="ARM64" if arm else "X86_64")
 
 
-def _words(recommendation: str) -> str:
-    return RECOMMENDATION_WORDS.get(recommendation, recommendation)
+def _estimated(region: str) -> bool:
+    return prices_estimated(region) or ecs_prices_for(region).estimated
 
 
-def render_tab(lake: str, version: str, arn: str, budget: float | None, mean_rpm: float) -> None:
-    """The service page's "Move?" tab. `budget`: the recommendation's error budget (share of minutes);
-    `mean_rpm`: the service's mean requests a minute, where the engine finds no break-even to derive it."""
+def render_tab(lake: str, version: str, arn: str, budget: float, mean_rpm: float) -> None:
+    """The service page's "Move?" tab. `budget`: the share of minutes the recommendation's profile may
+    breach (the engine's budget for the what-if); `mean_rpm`: the service's mean requests a minute, for
+    the break-even marker when the engine finds no break-even to derive it from."""
     st.caption(
-        "The same demand replayed on App Runner (the configuration the advisor recommends), on ECS Express "
-        "Mode and on ECS with Fargate tuned by the advisor, with the same capacity model of this service."
+        "This service's own history replayed on App Runner (as the advisor recommends configuring it), on "
+        "ECS Express Mode (App Runner's settings mapped) and on ECS with Fargate (task size and scaling "
+        "chosen by the advisor), with the same capacity model."
     )
-    settings = _settings("move", 1)
+    cols = st.columns(3)
+    alb = cols[0].number_input(
+        "Services sharing the ALB",
+        min_value=1,
+        max_value=ALB_MAX_SERVICES,
+        value=1,
+        key="move_alb",
+        help=f"{ALB_HELP} Count the services you would move together, this one included.",
+    )
+    settings = replace(_network("move", cols), alb_services=int(alb))
     result = service_migration(lake, version, arn, settings)
     if result.whatif is None:
         st.warning(f"No migration what-if for {result.service_name}: {result.error}")
         return
     whatif = result.whatif
     data = whatif.to_dict()
-    estimated = prices_estimated(whatif.region) or ecs_prices_for(whatif.region).estimated
-    _verdict(whatif)
-    _costs(data, estimated)
-    _breaches(data, budget if budget is not None else RecommendSettings().budget)
+    _verdict(whatif, _estimated(whatif.region))
+    _costs(data, _estimated(whatif.region))
+    _breaches(data, budget)
+    with st.expander("Why", expanded=True):
+        for reason in whatif.reasons:
+            st.markdown(f"- {reason}")
     _break_even(whatif, data, mean_rpm)
     _settings_used(whatif, data)
     if result.plan is not None:
@@ -105,17 +114,17 @@ def render_tab(lake: str, version: str, arn: str, budget: float | None, mean_rpm
         st.info(f"No plan: {result.error}")
 
 
-def _verdict(whatif: MigrationWhatIf) -> None:
-    headline = _words(whatif.recommendation)
-    if whatif.recommendation != "stay":
-        cheapest = min(
-            (t for t in TARGETS if t != "app_runner"), key=lambda t: whatif.targets[t].monthly_cost_usd
-        )
-        headline = f"{headline} to {TARGET_LABELS[cheapest]}"
-    box = st.success if whatif.recommendation != "stay" else st.info
-    box(f"**{headline}**")
-    for reason in whatif.reasons:
-        st.markdown(f"- {reason}")
+def _verdict(whatif: MigrationWhatIf, estimated: bool) -> None:
+    here = whatif.targets["app_runner"].monthly_cost_usd
+    target = ADVISED.get(whatif.recommendation, "app_runner")
+    if whatif.recommendation == STAY:
+        st.info(f"**{HEADLINES[STAY]}**: no ECS set-up saves enough within the error budget.")
+        return
+    saving = here - whatif.targets[target].monthly_cost_usd
+    st.success(
+        f"**{HEADLINES.get(whatif.recommendation, whatif.recommendation)}**: "
+        f"saves {money(saving, estimated)} a month within the error budget."
+    )
 
 
 def _costs(data: dict[str, Any], estimated: bool) -> None:
@@ -142,7 +151,7 @@ def _costs(data: dict[str, Any], estimated: bool) -> None:
         for t, o in targets.items()
         for line in o["cost_lines"]
     ]
-    with st.expander("Every cost line"):
+    with st.expander("Every cost line, and how it was priced"):
         st.dataframe(
             pd.DataFrame(lines),
             hide_index=True,
@@ -158,45 +167,59 @@ def _breaches(data: dict[str, Any], budget: float) -> None:
     st.plotly_chart(charts.migration_breaches(targets, allowed), width="stretch", key="move_breaches")
     over = [TARGET_LABELS.get(t, t) for t, o in targets.items() if o["breach_minutes"] > allowed]
     st.caption(
-        f"Error budget: {budget:.1%} of the {minutes:,} minutes replayed = {allowed:,} minutes. "
+        f"Error budget: {percent(budget, 2)} of the {minutes:,} minutes replayed = {allowed:,} minutes. "
         + (f"Over it: {', '.join(over)}." if over else "Every platform stays within it.")
     )
 
 
 def _break_even(whatif: MigrationWhatIf, data: dict[str, Any], mean_rpm: float) -> None:
     be = whatif.break_even
-    st.markdown(f"**Break-even against {TARGET_LABELS.get(be.against, be.against)}.** {be.reason}")
+    against = TARGET_LABELS.get(be.against, be.against)
     if be.requests_per_minute and be.scale:
         mean_rpm = be.requests_per_minute / be.scale  # the engine's own mean, not a re-count
-    if not mean_rpm or mean_rpm <= 0:
-        return
     costs = {t: o["monthly_cost_usd"] for t, o in data["targets"].items()}
     cheaper_now = "app_runner" if costs["app_runner"] <= costs[be.against] else be.against
     other = be.against if cheaper_now == "app_runner" else "app_runner"
-    below_now = be.requests_per_minute is None or mean_rpm < be.requests_per_minute
-    below, above = (cheaper_now, other) if below_now else (other, cheaper_now)
-    st.plotly_chart(
-        charts.break_even(mean_rpm, be.requests_per_minute, below, above),
-        width="stretch",
-        key="move_break_even",
-    )
+    st.markdown("**Break-even**")
+    if be.requests_per_minute is None or be.scale is None:
+        low, high = whatif.settings.break_even_scales
+        st.markdown(
+            f"{TARGET_LABELS[cheaper_now]} is cheaper than {TARGET_LABELS[other]} at any traffic from "
+            f"{low:g}× to {high:g}× this service's: no break-even in that range."
+        )
+        below = above = cheaper_now
+    else:
+        below_now = mean_rpm < be.requests_per_minute
+        below, above = (cheaper_now, other) if below_now else (other, cheaper_now)
+        st.markdown(
+            f"App Runner and {against} cost the same at about **{be.requests_per_minute:,.0f} requests a "
+            f"minute** on average, {be.scale:.2f}× this service's {mean_rpm:,.0f}: below it "
+            f"{TARGET_LABELS[below]} is cheaper, above it {TARGET_LABELS[above]}."
+        )
+    if mean_rpm > 0:
+        st.plotly_chart(
+            charts.break_even(mean_rpm, be.requests_per_minute, below, above),
+            width="stretch",
+            key="move_break_even",
+        )
 
 
 def _settings_used(whatif: MigrationWhatIf, data: dict[str, Any]) -> None:
-    with st.expander("Settings used (the facts the reference marks unverified are settings)"):
-        shown = {k: v for k, v in data["settings"].items()}
+    with st.expander("Every setting used (the facts AWS does not document are settings)"):
         st.dataframe(
-            pd.DataFrame({"setting": list(shown), "value": [str(v) for v in shown.values()]}),
+            pd.DataFrame(
+                {"setting": list(data["settings"]), "value": [str(v) for v in data["settings"].values()]}
+            ),
             hide_index=True,
             width="stretch",
         )
-        configs = {TARGET_LABELS.get(t, t): o["config"] for t, o in data["targets"].items()}
-        st.json(configs, expanded=False)
+        st.markdown("Each platform as configured in the replay:")
+        st.json({TARGET_LABELS.get(t, t): o["config"] for t, o in data["targets"].items()}, expanded=False)
         if whatif.express_defaults is not None:
             d = whatif.express_defaults
             st.caption(
-                f"ECS Express as it comes (CPU 60%, 1 to 20 tasks): {money(d.monthly_cost_usd)} a month, "
-                f"{d.breach_minutes:,} breach minutes."
+                f"ECS Express as it comes (CPU 60%, 1 to 20 tasks) would cost {money(d.monthly_cost_usd)} a "
+                f"month with {d.breach_minutes:,} breach minutes."
             )
 
 
@@ -236,30 +259,30 @@ def _plan(name: str, plan: Any) -> None:
 
 
 def fleet_table(fleet: FleetMigration) -> pd.DataFrame:
-    """One row per service with a what-if: its cost on each target, the cheapest, and what moving there
-    saves a month (negative: moving costs more), sorted by that saving, largest first."""
+    """One row per service with a what-if: its cost on each platform, the cheaper ECS one and what moving
+    there saves a month (negative: moving costs more), the advice; sorted by that saving, largest first."""
     rows = []
     for outcome in fleet.outcomes:
         if outcome.whatif is None:
             continue
-        costs = {t: o.monthly_cost_usd for t, o in outcome.whatif.targets.items()}
-        cheapest_ecs = min((t for t in costs if t != "app_runner"), key=costs.__getitem__)
+        whatif = outcome.whatif
+        costs = {t: o.monthly_cost_usd for t, o in whatif.targets.items()}
+        best = min((t for t in costs if t != "app_runner"), key=costs.__getitem__)
         rows.append(
             {
                 "service_name": outcome.service_name,
                 "region": outcome.region,
                 **costs,
-                "cheapest": TARGET_LABELS[min(costs, key=costs.__getitem__)],
-                "move_saves": costs["app_runner"] - costs[cheapest_ecs],
-                "best_ecs": TARGET_LABELS[cheapest_ecs],
-                "recommendation": _words(outcome.whatif.recommendation),
-                "breach_minutes": " / ".join(
-                    f"{outcome.whatif.targets[t].breach_minutes:,}" for t in TARGETS
-                ),
+                "move_saves": costs["app_runner"] - costs[best],
+                "best_ecs": TARGET_LABELS[best],
+                "advice": ADVICE.get(whatif.recommendation, whatif.recommendation),
+                "advised_saves": costs["app_runner"]
+                - costs[ADVISED.get(whatif.recommendation, "app_runner")],
+                "breach_minutes": " / ".join(f"{whatif.targets[t].breach_minutes:,}" for t in TARGETS),
                 "service_arn": outcome.service_arn,
             }
         )
-    columns = ["service_name", "region", *TARGETS, "cheapest", "move_saves", "best_ecs", "recommendation"]
+    columns = ["service_name", "region", *TARGETS, "move_saves", "best_ecs", "advice", "advised_saves"]
     table = pd.DataFrame(rows, columns=[*columns, "breach_minutes", "service_arn"])
     return table.sort_values("move_saves", ascending=False, ignore_index=True)
 
@@ -268,37 +291,24 @@ def render_fleet() -> None:
     """The fleet page of the migration what-if: which services are cheaper where, and the totals."""
     lake, version = str(state.lake_path()), state.version()
     st.title("Move off App Runner?")
-    services = state.fleet(lake, version)
-    if services.empty:
+    if state.fleet(lake, version).empty:
         st.info("No services in the lake yet: collect first (Data page or `advisor collect`).")
         return
     st.caption(
         "Every service's own history replayed on App Runner, on ECS Express Mode and on ECS with Fargate "
-        "tuned by the advisor. Open a service for its cost lines, risk and migration plan."
+        "tuned by the advisor. Select a service for its cost lines, risk and migration plan."
     )
-    together = int(services.groupby("region").size().max())
-    fleet = fleet_migration(lake, version, _settings("fleet", together))
+    cols = st.columns(3)
+    alb = cols[0].select_slider(
+        "Services sharing each ALB",
+        options=[TOGETHER, *range(1, ALB_MAX_SERVICES + 1)],
+        value=TOGETHER,
+        key="fleet_alb",
+        help=f"{ALB_HELP} '{TOGETHER}': the services listed here, per region and VPC.",
+    )
+    fleet = fleet_migration(lake, version, _network("fleet", cols), None if alb == TOGETHER else int(alb))
     table = fleet_table(fleet)
-    totals = fleet.totals()
-    cols = st.columns(len(TARGETS))
-    for col, target in zip(cols, TARGETS, strict=True):
-        total = totals.get(target)
-        here = totals.get("app_runner")
-        col.metric(
-            f"{TARGET_LABELS[target]}, all services",
-            money(total),
-            delta=None
-            if target == "app_runner" or total is None or here is None
-            else f"{signed_money(total - here)}/month",
-            delta_color="inverse",
-        )
-    if len(table):
-        saving = table["move_saves"].clip(lower=0).sum()
-        movers = int((table["move_saves"] > 0).sum())
-        st.markdown(
-            f"Moving only the {movers} of {len(table)} services that are cheaper on ECS saves "
-            f"**{money(saving)}** a month; the others cost less where they are."
-        )
+    _fleet_totals(fleet, table)
     event = st.dataframe(
         table,
         hide_index=True,
@@ -312,20 +322,24 @@ def render_fleet() -> None:
             "app_runner": st.column_config.NumberColumn("App Runner", format="dollar"),
             "ecs_express": st.column_config.NumberColumn("ECS Express", format="dollar"),
             "fargate": st.column_config.NumberColumn("Fargate (tuned)", format="dollar"),
-            "cheapest": st.column_config.TextColumn("Cheapest"),
             "move_saves": st.column_config.NumberColumn(
-                "Moving saves", format="dollar", help="App Runner minus the cheaper ECS target, a month."
+                "Moving saves",
+                format="dollar",
+                help="A month: App Runner minus the cheaper ECS platform (negative: moving costs more).",
             ),
-            "best_ecs": st.column_config.TextColumn("Cheaper ECS target"),
-            "recommendation": st.column_config.TextColumn("Advice"),
+            "best_ecs": st.column_config.TextColumn("Cheaper ECS"),
+            "advice": st.column_config.TextColumn(
+                "Advice",
+                help="Move only where the saving is worth the work and stays within the error budget.",
+            ),
+            "advised_saves": None,
             "breach_minutes": st.column_config.TextColumn(
-                "Breach minutes", help="App Runner / ECS Express / Fargate, over the replayed window."
+                "Breach minutes", help="App Runner / ECS Express / Fargate (tuned), over the replayed window."
             ),
             "service_arn": None,
         },
     )
-    failed = [o for o in fleet.outcomes if o.whatif is None]
-    for outcome in failed:
+    for outcome in (o for o in fleet.outcomes if o.whatif is None):
         st.caption(f"{outcome.service_name}: no what-if ({outcome.error}).")
     selected = event.selection.rows if event and event.selection else []
     if selected:
@@ -337,3 +351,32 @@ def render_fleet() -> None:
     st.caption("Select a row to open the service's Move? tab.")
     if len(table):
         st.plotly_chart(charts.fleet_migration(table), width="stretch", key="move_fleet_chart")
+
+
+def _fleet_totals(fleet: FleetMigration, table: pd.DataFrame) -> None:
+    totals = fleet.totals()
+    estimated = any(_estimated(r) for r in table["region"])
+    cols = st.columns(len(TARGETS))
+    for col, target in zip(cols, TARGETS, strict=True):
+        delta = totals[target] - totals["app_runner"]
+        col.metric(
+            f"{TARGET_LABELS[target]}, all services",
+            money(totals[target], estimated),
+            delta=None if target == "app_runner" else f"{signed_money(delta)}/month",
+            delta_color="inverse",
+            help="The services below, each on this platform."
+            + (" ≈: some regions' prices are estimates." if estimated else ""),
+        )
+    if len(table):
+        movers = table[table["advice"] != ADVICE[STAY]]
+        near = int(((table["move_saves"] > 0) & (table["advice"] == ADVICE[STAY])).sum())
+        words = (
+            f"**Advice: move {len(movers)} of {len(table)} services**" if len(movers) else "**Advice: stay.**"
+        )
+        if len(movers):
+            words += f", saving **{money(movers['advised_saves'].sum(), estimated)}** a month."
+        if near:
+            words += (
+                f" {near} more cost less on ECS, but by too little for the work or past the error budget."
+            )
+        st.markdown(words)

@@ -12,6 +12,7 @@ from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
 from advisor.engine.modelcheck import ModelCheck
 from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES
+from advisor.engine.recommender import RecommendSettings
 from advisor.engine.whatif import replay_history
 from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
@@ -98,11 +99,19 @@ def render() -> None:
     if tabs[3].open:
         with tabs[3]:
             mean_rpm = float(metrics["Requests_Sum"].mean()) if "Requests_Sum" in metrics else 0.0
-            move.render_tab(lake, version, arn, rec.budget if rec else None, mean_rpm)
+            move.render_tab(lake, version, arn, _budget(stored_rec), mean_rpm)
     with tabs[4]:
         _logs_tab(lake, version, arn, window)
     with tabs[5]:
         apply_panel.render(service, current, recommended, rec, stored)
+
+
+def _budget(rec: Recommendation | None) -> float:
+    """The share of minutes the migration what-if may breach: the budget of the recommendation it starts
+    from (the stored one, else the default profile's, as advisor.migrate recommends)."""
+    settings = RecommendSettings()
+    budget, profile = (rec.budget, rec.profile) if rec else (settings.budget, settings.profile)
+    return budget * PROFILES[profile].budget_share
 
 
 def _header(
