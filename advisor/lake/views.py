@@ -14,10 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from advisor.domain import DEFAULT_INSTANCE, DEFAULT_SCALING, InstanceSize, ScalingConfig
+from advisor.errors import InputError
 from advisor.lake import recommendations as stored
 from advisor.lake.layout import Lake, is_hidden
 from advisor.lake.reader import read_table
 from advisor.lake.recommendations import Row, StoredRecommendation, instance_from_row, scaling_from_row
+from advisor.migrate.plan import ServiceInventory
 
 FLEET_COLUMNS = [
     "service_name",
@@ -157,6 +159,18 @@ def service_detail(lake, service_arn: str) -> ServiceDetail:
         raise KeyError(f"no service {service_arn} in the lake")
     record = ServiceRecord.from_row(match.iloc[0].to_dict())
     return ServiceDetail(record, stored.find(lake, service_arn, evidence=True))
+
+
+def service_inventory(lake: Lake | str | Path, service_arn: str) -> ServiceInventory:
+    """The service's setup as its latest snapshot recorded it, for a migration plan."""
+    inventory = services(lake)
+    match = inventory[inventory["service_arn"] == service_arn] if not inventory.empty else inventory
+    if match.empty:
+        raise InputError(
+            f"no service {service_arn} in the lake {Lake.of(lake).root}: run 'advisor collect' for its "
+            "account and region first"
+        )
+    return ServiceInventory.from_row(match.iloc[0].to_dict())
 
 
 def markers(lake, service_arn: str, start=None) -> list[tuple[pd.Timestamp, str]]:
