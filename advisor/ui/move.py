@@ -15,6 +15,7 @@ import streamlit as st
 from advisor.engine.migrate import MOVE, MOVE_TUNED, STAY, TARGETS, MigrateSettings, MigrationWhatIf
 from advisor.engine.optimize import allowed_breaches
 from advisor.migrate.pipeline import FleetMigration, ServiceMigration, migrate_lake, migrate_service
+from advisor.migrate.plan import ExpressPlan
 from advisor.presentation import charts
 from advisor.presentation.charts import TARGET_LABELS
 from advisor.presentation.numbers import money, percent, signed_money
@@ -223,11 +224,17 @@ def _settings_used(whatif: MigrationWhatIf, data: dict[str, Any]) -> None:
             )
 
 
-def _plan(name: str, plan: Any) -> None:
+def _plan(name: str, plan: ExpressPlan) -> None:
     st.subheader("The plan")
+    st.markdown(plan.summary)
     st.caption(
         "The advisor never creates ECS resources: it writes the request and the template for you to review "
         "and run."
+        + (
+            f" Replace before running: {', '.join(f'`{p}`' for p in plan.placeholders)}."
+            if plan.placeholders
+            else ""
+        )
     )
     cols = st.columns(3)
     cols[0].download_button(
