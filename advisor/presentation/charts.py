@@ -568,7 +568,7 @@ def break_even(
         **{**LAYOUT, "hovermode": "closest"},
         height=220,
         showlegend=False,
-        title="Mean traffic: this service against the break-even",
+        title="Break-even: this service's mean traffic against the traffic where both cost the same",
     )
     fig.update_xaxes(
         type="log",

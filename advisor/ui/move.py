@@ -37,6 +37,7 @@ HEADLINES = {
     MOVE_TUNED: "Move to ECS on Fargate, with the advisor's task size and scaling",
 }
 ADVICE = {STAY: "stay", MOVE: "move to Express", MOVE_TUNED: "move to Fargate (tuned)"}
+SHORT = {"app_runner": "App Runner", "ecs_express": "Express", "fargate": "Fargate (tuned)"}  # table cells
 
 
 @st.cache_data(show_spinner="Replaying this service on ECS Express and on Fargate ...", max_entries=32)
@@ -181,7 +182,6 @@ def _break_even(whatif: MigrationWhatIf, data: dict[str, Any], mean_rpm: float) 
     costs = {t: o["monthly_cost_usd"] for t, o in data["targets"].items()}
     cheaper_now = "app_runner" if costs["app_runner"] <= costs[be.against] else be.against
     other = be.against if cheaper_now == "app_runner" else "app_runner"
-    st.markdown("**Break-even**")
     if be.requests_per_minute is None or be.scale is None:
         low, high = whatif.settings.break_even_scales
         st.markdown(
@@ -281,7 +281,7 @@ def fleet_table(fleet: FleetMigration) -> pd.DataFrame:
                 "region": outcome.region,
                 **costs,
                 "move_saves": costs["app_runner"] - costs[best],
-                "best_ecs": TARGET_LABELS[best],
+                "best_ecs": SHORT[best],
                 "advice": ADVICE.get(whatif.recommendation, whatif.recommendation),
                 "advised_saves": costs["app_runner"]
                 - costs[ADVISED.get(whatif.recommendation, "app_runner")],
