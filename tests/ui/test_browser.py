@@ -191,3 +191,10 @@ def test_fleet_move_view_lists_every_service_by_saving(page, dashboard):
         assert re.match(r"≈?\$[\d,]+\.\d\d", metric_value(page, f"{label}, all services"))
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     shot(page, "7-move-fleet")
+
+    # a row opens that service's page on its Move? tab (the table lists the biggest saving first)
+    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(grid["x"] + 15, grid["y"] + ROW_PX * 1 + ROW_PX / 2)
+    page.get_by_role("heading", name="Service").wait_for()
+    page.locator("[data-testid='stMetric']", has_text="ECS Express per month").wait_for(timeout=120_000)
+    assert page.get_by_role("tab", name="Move?").get_attribute("aria-selected") == "true"
