@@ -14,7 +14,14 @@ import streamlit as st
 
 from advisor.engine.migrate import MOVE, MOVE_TUNED, STAY, TARGETS, MigrateSettings, MigrationWhatIf
 from advisor.engine.optimize import allowed_breaches
-from advisor.migrate.pipeline import FleetMigration, ServiceMigration, migrate_lake, migrate_service
+from advisor.lake.views import service_inventory
+from advisor.migrate.pipeline import (
+    FleetMigration,
+    ServiceMigration,
+    alb_groups,
+    migrate_lake,
+    migrate_service,
+)
 from advisor.migrate.plan import ExpressPlan
 from advisor.presentation import charts
 from advisor.presentation.charts import TARGET_LABELS
@@ -54,6 +61,14 @@ def fleet_migration(
     return migrate_lake(lake, (), settings, alb_services=alb_services)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def alb_shares(lake: str, lake_version: str) -> dict[str, int]:
+    """Each service's ALB share when the whole fleet moves, as the fleet view (migrate_lake) counts it:
+    the services of its region and VPC, up to 25 on one ALB."""
+    arns = [str(a) for a in state.fleet(lake, lake_version)["service_arn"]]
+    return alb_groups([service_inventory(lake, arn) for arn in arns])
+
+
 def _network(prefix: str, cols: Sequence[Any]) -> MigrateSettings:
     """The network and CPU choices that move an ECS bill most; the rest stay the engine's defaults."""
     defaults = MigrateSettings()
@@ -91,9 +106,10 @@ def render_tab(lake: str, version: str, arn: str, budget: float, mean_rpm: float
         "Services sharing the ALB",
         min_value=1,
         max_value=ALB_MAX_SERVICES,
-        value=1,
+        value=alb_shares(lake, version).get(arn, 1),
         key="move_alb",
-        help=f"{ALB_HELP} Count the services you would move together, this one included.",
+        help=f"{ALB_HELP} Count the services you would move together, this one included; it starts at "
+        "this lake's services in the same region and VPC, as the fleet view counts them.",
     )
     settings = replace(_network("move", cols), alb_services=int(alb))
     result = service_migration(lake, version, arn, settings)

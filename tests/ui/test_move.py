@@ -45,10 +45,16 @@ def shown_costs(at: AppTest) -> dict[str, str]:
     return {labels[m.label]: m.value for m in at.metric if m.label in labels}
 
 
-def expected_migration(lake, name: str, settings: MigrateSettings = MigrateSettings()):
-    from advisor.migrate.pipeline import migrate_service
+def expected_migration(lake, name: str, settings: MigrateSettings | None = None):
+    """The pipeline's migration of the service; by default with its ALB shared as the fleet's would be
+    (the lake's services in its region and VPC)."""
+    from advisor.migrate.pipeline import alb_groups, migrate_service
 
-    return migrate_service(lake, overview.service_detail(lake, arn_of(lake, name)).service, settings)
+    arn = arn_of(lake, name)
+    if settings is None:
+        inventories = [overview.service_inventory(lake, a) for a in overview.fleet(lake)["service_arn"]]
+        settings = replace(MigrateSettings(), alb_services=alb_groups(inventories)[arn])
+    return migrate_service(lake, overview.service_detail(lake, arn).service, settings)
 
 
 def test_the_service_page_has_a_move_tab_that_runs_only_when_opened(sandbox_lake):
