@@ -158,7 +158,8 @@ def test_the_flags_defaults_are_the_protocols_model_and_shapes():
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["recommend"], ["explain"], ["collect"], ["apply"], ["report"], ["simulate"]]
+    "command",
+    [[], ["recommend"], ["explain"], ["migrate-whatif"], ["collect"], ["apply"], ["report"], ["simulate"]],
 )
 def test_help_starts_without_pandas_the_engine_or_boto3(command):
     probe = (

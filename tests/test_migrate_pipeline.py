@@ -13,7 +13,8 @@ from advisor.lake.reader import read_table
 from advisor.lake.recommendations import find
 from advisor.lake.views import service_records
 from advisor.lake.writer import write
-from advisor.migrate.pipeline import migrate_lake, migrate_service
+from advisor.migrate.pipeline import alb_groups, migrate_lake, migrate_service
+from advisor.migrate.plan import ServiceInventory
 from tests.report.conftest import add_service, ref
 
 
@@ -62,9 +63,33 @@ def test_a_service_without_data_is_its_own_row_and_the_fleet_goes_on(lake_copy):
     fleet = migrate_lake(lake_copy)
     by_name = {o.service_name: o for o in fleet.outcomes}
     assert by_name["empty-api"].whatif is None
-    assert "no what-if" in by_name["empty-api"].error
+    assert "no traffic" in by_name["empty-api"].error
     others = [o for n, o in by_name.items() if n != "empty-api" and o.whatif is not None]
     assert others
     assert fleet.totals()["app_runner"] == pytest.approx(
         sum(o.whatif.targets["app_runner"].monthly_cost_usd for o in others)
     )
+
+
+def _inventory(n: int, region: str = "us-east-1", connector: str | None = None) -> ServiceInventory:
+    egress = "VPC" if connector else "DEFAULT"
+    return ServiceInventory(
+        f"s{n}", f"arn:{n}", region, None, True, egress_type=egress, vpc_connector_arn=connector
+    )
+
+
+def test_an_alb_is_shared_per_region_and_vpc_by_at_most_25_services():
+    default_vpc = [_inventory(n) for n in range(27)]
+    other_region = [_inventory(100, "eu-west-1")]
+    connected = [_inventory(200 + n, connector="arn:connector/a") for n in range(3)]
+    shares = alb_groups(default_vpc + other_region + connected)
+    assert [shares[f"arn:{n}"] for n in range(27)] == [25] * 25 + [2] * 2
+    assert shares["arn:100"] == 1
+    assert {shares[f"arn:{200 + n}"] for n in range(3)} == {3}
+
+
+def test_a_given_alb_share_holds_for_every_service(sandbox_lake):
+    _, lake = sandbox_lake
+    fleet = migrate_lake(lake, alb_services=7)
+    shares = {o.whatif.settings.alb_services for o in fleet.outcomes if o.whatif is not None}
+    assert shares == {7}

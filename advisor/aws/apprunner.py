@@ -21,6 +21,7 @@ from advisor.platform.base import (
     RevisionSummary,
     Service,
     ServiceSetup,
+    VpcConnector,
 )
 
 if TYPE_CHECKING:
@@ -149,6 +150,17 @@ def describe_custom_domains(client: AppRunnerClient, service_arn: str) -> list[s
         MaxResults=CUSTOM_DOMAINS_PAGE,
     )
     return [str(item["DomainName"]) for item in items]
+
+
+@aws_call("apprunner:DescribeVpcConnector")
+def describe_vpc_connector(client: AppRunnerClient, connector_arn: str) -> VpcConnector:
+    """The subnets and security groups a VPC connector sends a service's outbound traffic through."""
+    item = client.describe_vpc_connector(VpcConnectorArn=connector_arn)["VpcConnector"]
+    return VpcConnector(
+        arn=item.get("VpcConnectorArn", connector_arn),
+        subnets=tuple(item.get("Subnets", [])),
+        security_groups=tuple(item.get("SecurityGroups", [])),
+    )
 
 
 @aws_call("apprunner:DescribeAutoScalingConfiguration")

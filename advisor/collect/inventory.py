@@ -2,7 +2,7 @@
 
 A described service names its scaling revision but not its numbers, and not its custom domains, so each
 service costs four calls through the platform: the region's listing (shared), the service, its revision,
-its domains (one page holds five).
+its domains (one page holds five); and one more for a service with a VPC connector (its subnets).
 
 A snapshot is keyed by the UTC day it was taken (`snapshot_time` is that day's midnight): a second
 collection the same day replaces the row with what it saw, so collecting twice, or resuming a killed
@@ -21,7 +21,14 @@ import pandas as pd
 from advisor.lake.layout import Lake
 from advisor.lake.schema import SERVICES
 from advisor.lake.writer import WriteResult, write
-from advisor.platform.base import ListedService, Platform, Revision, Service, ServiceSetup
+from advisor.platform.base import (
+    ListedService,
+    Platform,
+    Revision,
+    Service,
+    ServiceSetup,
+    VpcConnector,
+)
 
 GONE_STATUSES = frozenset({"DELETED"})
 SETUP_COLUMNS = tuple(f.name for f in fields(ServiceSetup))  # the same names in the `services` table
@@ -57,6 +64,7 @@ class ServiceState:
     service: Service
     revision: Revision | None
     custom_domains: tuple[str, ...] = ()
+    vpc_connector: VpcConnector | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,9 @@ def describe(platform: Platform, target: ServiceTarget) -> ServiceState:
     service = platform.describe_service(target.arn)
     revision = platform.describe_revision(service.scaling.arn) if service.scaling is not None else None
     domains = tuple(platform.custom_domains(target.arn))
-    return ServiceState(target, service, revision, domains)
+    connector_arn = service.setup.vpc_connector_arn if service.setup is not None else None
+    connector = platform.vpc_connector(connector_arn) if connector_arn else None
+    return ServiceState(target, service, revision, domains, connector)
 
 
 def snapshot_time(now: datetime) -> datetime:
@@ -122,9 +132,19 @@ def snapshot_frame(states: Iterable[ServiceState], now: datetime) -> pd.DataFram
                 "updated_at": service.updated_at,
                 **_setup_columns(service.setup),
                 "custom_domains": ",".join(state.custom_domains),
+                **_connector_columns(state.vpc_connector),
             }
         )
     return pd.DataFrame(rows, columns=SERVICES.columns.names)
+
+
+def _connector_columns(connector: VpcConnector | None) -> dict[str, object]:
+    if connector is None:
+        return {}
+    return {
+        "vpc_subnets": ",".join(connector.subnets),
+        "vpc_security_groups": ",".join(connector.security_groups),
+    }
 
 
 def _setup_columns(setup: ServiceSetup | None) -> dict[str, object]:

@@ -18,6 +18,9 @@ checks). The ALB queues rather than refusing, so there are no 429s: a minute bre
 share of the concurrency passes the model's objective, or when its CPU would pass 100 % (the demand is
 more than the ready tasks can serve at all).
 
+Stretches of minutes where no alarm can act go by in one vectorized step (`_quiet_run`); the result is
+the minute-by-minute loop's (tests/engine/test_migrate.py holds them equal).
+
 Every fact the reference marks unverified is a field of `MigrateSettings`.
 """
 
@@ -38,7 +41,7 @@ from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.explain import Recommendation
 from advisor.engine.optimize import allowed_breaches, profile_named
 from advisor.engine.recommender import REQUESTS, recommend
-from advisor.engine.simulate import ScalingModel, simulate
+from advisor.engine.simulate import ScalingModel, scaling_trajectory, simulate
 from advisor.engine.telemetry import column, demand_from_metrics
 from advisor.engine.whatif import FALLBACK_LATENCY_S, model_from_evidence
 from advisor.errors import InputError
@@ -171,6 +174,8 @@ class MigrateSettings:
     max_task_cpu_units: int = 4096  # the largest task the right-sizing considers
     # Shares of a task's requests per minute at the latency objective that the Fargate search tries as targets
     fargate_target_shares: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    fargate_min_tasks: tuple[int, ...] = (1, 2, 3, 5, 8)  # minimum task counts the search tries, in order
+    fargate_sizes_tried: int = 3  # the task sizes with the lowest floors (the tasks demand needs) replayed
     min_saving_usd: float = 5.0  # a move must save at least this much a month ...
     min_saving_share: float = 0.1  # ... and this share of App Runner's cost, to be worth the work
     break_even_scales: tuple[float, float] = (0.01, 100.0)  # the traffic multiples searched
@@ -218,6 +223,12 @@ class MigrateSettings:
                 f"max_task_cpu_units={self.max_task_cpu_units!r} is invalid: allowed one of "
                 f"{', '.join(map(str, FARGATE_SIZES))}"
             )
+        if self.fargate_sizes_tried < 1:
+            raise InputError(
+                f"fargate_sizes_tried={self.fargate_sizes_tried!r} is invalid: allowed 1 or more"
+            )
+        if not self.fargate_min_tasks or not all(m >= 1 for m in self.fargate_min_tasks):
+            raise InputError("fargate_min_tasks must be one or more task counts, each at least 1")
         if not self.fargate_target_shares or not all(0 < s <= 1 for s in self.fargate_target_shares):
             raise InputError("fargate_target_shares must be one or more shares above 0, at most 1")
         low, high = self.break_even_scales
@@ -229,8 +240,9 @@ class MigrateSettings:
 
     @property
     def task_start_min(self) -> int:
-        """Whole minutes before a launched task serves (a part-minute start serves from the next minute)."""
-        return math.ceil(self.task_start_s / 60)
+        """Whole minutes before a launched task serves: a part minute counts whole, and a task launched in
+        a minute serves from the next one at the earliest (as App Runner's replay's new instances do)."""
+        return max(1, math.ceil(self.task_start_s / 60))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -357,6 +369,54 @@ def _metric_shape(
     return demand, load.memory_base_pct * share, load.memory_per_request_pct * share, 100.0
 
 
+_QUIET_BLOCK = 512  # minutes looked ahead at once for a quiet run
+_QUIET_MIN = 16  # a run shorter than this: look again only after as many minutes
+
+
+def _runs(flags: np.ndarray, before: int) -> np.ndarray:
+    """The streak at each minute: consecutive True up to it, continuing `before` from earlier minutes."""
+    idx = np.arange(len(flags))
+    last_break = np.maximum.accumulate(np.where(flags, -1, idx)) if len(flags) else idx
+    out: np.ndarray = np.where(last_break < 0, idx + 1 + before, idx - last_break)
+    return np.where(flags, out, 0)
+
+
+def _quiet_run(
+    scaled: np.ndarray,
+    seen_before: np.ndarray,
+    base: float,
+    cap: float,
+    ready: int,
+    bounds: tuple[float, float, int, int],
+    at_min: bool,
+    at_max: bool,
+    above: int,
+    below: int,
+) -> tuple[int, int, int, list[float]]:
+    """How many minutes from now go by without a possible scaling action, with `ready` tasks throughout
+    (nothing starting): (that many, the streaks after them, their metric values).
+
+    A minute can act only when the metric it sees (`delay` minutes old: first `seen_before`, then the
+    run's own) has been above the target for `n_out` datapoints (and the service is not at its maximum)
+    or below the scale-in threshold for `n_in` (and not at its minimum); every other minute is quiet.
+    """
+    target, low, n_out, n_in = bounds
+    metric = np.minimum(cap, base + scaled / ready)
+    seen = np.concatenate((seen_before, metric))[: len(metric)]
+    high, under = seen > target, seen < low
+    high_runs, under_runs = _runs(high, above), _runs(under, below)
+    loud = np.zeros(len(metric), dtype=bool)
+    if not at_max:
+        loud |= high_runs >= n_out
+    if not at_min:
+        loud |= under_runs >= n_in
+    stops = np.flatnonzero(loud)
+    k = int(stops[0]) if stops.size else len(metric)
+    after_high = int(high_runs[k - 1]) if k else above
+    after_under = int(under_runs[k - 1]) if k else below
+    return k, after_high, after_under, metric[:k].tolist()
+
+
 def _track(
     series: np.ndarray,
     base: float,
@@ -378,69 +438,100 @@ def _track(
         settings.scale_in_datapoints,
         settings.scale_in_step_share,
     )
-    values: list[float] = series.tolist()
-    deploy = deploying.tolist()
-
-    def metric_at(t: int, ready: int) -> float:
-        return min(cap, base + slope * values[t] / ready)
-
-    first = metric_at(0, lo)
-    desired = min(hi, max(lo, math.ceil(lo * first / target))) if first > target else lo
+    sv = slope * np.asarray(series, dtype=float)
+    scaled: list[float] = sv.tolist()
+    deploy: list[bool] = deploying.tolist()
+    first = min(cap, base + scaled[0] / lo)
+    desired = min(hi, max(lo, math.ceil(lo * first / target)))
     ready = desired
     pending: list[list[int]] = []  # [ready_at, count], oldest first
     running_out, ready_out, metric_out = [0] * n, [0] * n, [0.0] * n
     above = below = 0
     last_out = last_in = -math.inf
-    for t in range(n):
+    t, next_try, backoff = 0, 0, _QUIET_MIN // 2
+    while t < n:
         while pending and pending[0][0] <= t:
             ready += pending.pop(0)[1]
-        metric_out[t] = metric_at(t, ready)
+        if not pending and t >= next_try and t >= delay:
+            # minutes where no action is possible go by in one step (steady traffic: most of them)
+            seen_before = np.array(metric_out[t - delay : t]) if delay else np.empty(0)
+            k, above, below, values = _quiet_run(
+                sv[t : t + _QUIET_BLOCK],
+                seen_before,
+                base,
+                cap,
+                ready,
+                (target, low, n_out, n_in),
+                desired == lo,
+                desired == hi,
+                above,
+                below,
+            )
+            if k:
+                metric_out[t : t + k] = values
+                running_out[t : t + k] = [desired] * k
+                ready_out[t : t + k] = [ready] * k
+                t += k
+            # busy minutes: the plain loop is cheaper for a while, the longer the busier
+            backoff = _QUIET_MIN if k >= _QUIET_MIN else min(2 * backoff, _QUIET_BLOCK)
+            if k < _QUIET_MIN:
+                next_try = t + backoff
+            if k:
+                continue
+        value = base + scaled[t] / ready
+        metric_out[t] = value if value < cap else cap
         seen = t - delay
-        if seen >= 0:
-            m = metric_out[seen]
-            above = above + 1 if m > target else 0
-            below = below + 1 if m < low else 0
-            if above >= n_out:
-                want = min(hi, math.ceil(ready * m / target))
-                if want > desired:
-                    pending.append([t + start, want - desired])
-                    desired, last_out = want, t
-            elif (
-                below >= n_in
-                and desired > lo
-                and not deploy[t]
-                and t - last_out >= out_cd
-                and t - last_in >= in_cd
-            ):
-                want = max(lo, math.ceil(ready * m / target), desired - max(1, math.floor(desired * step)))
-                if want < desired:
-                    drop = desired - want
-                    while drop and pending:  # tasks still starting stop first
-                        take = min(drop, pending[-1][1])
-                        pending[-1][1] -= take
-                        drop -= take
-                        if not pending[-1][1]:
-                            pending.pop()
-                    ready -= drop
-                    desired, last_in = want, t
-                    metric_out[t] = metric_at(t, ready)
+        if seen < 0:
+            running_out[t], ready_out[t] = desired, ready
+            t += 1
+            continue
+        m = metric_out[seen]
+        if m > target:
+            above, below = above + 1, 0
+        elif m < low:
+            above, below = 0, below + 1
+        else:
+            above = below = 0
+        if above >= n_out:
+            # proportional: the capacity the metric was read against, times metric / target
+            want = min(hi, math.ceil((ready_out[seen] if seen < t else ready) * m / target))
+            if want > desired:
+                pending.append([t + start, want - desired])
+                desired, last_out = want, t
+        elif (
+            below >= n_in
+            and desired > lo
+            and not deploy[t]
+            and t - last_out >= out_cd
+            and t - last_in >= in_cd
+        ):
+            read = ready_out[seen] if seen < t else ready
+            want = max(lo, math.ceil(read * m / target), desired - max(1, math.floor(desired * step)))
+            if want < desired:
+                drop = desired - want
+                while drop and pending:  # tasks still starting stop first
+                    take = min(drop, pending[-1][1])
+                    pending[-1][1] -= take
+                    drop -= take
+                    if not pending[-1][1]:
+                        pending.pop()
+                ready -= drop
+                desired, last_in = want, t
+                value = base + scaled[t] / ready
+                metric_out[t] = value if value < cap else cap
         running_out[t], ready_out[t] = desired, ready
+        t += 1
     return np.array(running_out), np.array(ready_out), np.array(metric_out)
 
 
-def simulate_ecs(
+def _ecs_columns(
     load: ServiceLoad,
     task: TaskSize,
     scaling: EcsScaling,
     prices: EcsPrices,
     settings: MigrateSettings,
-) -> pd.DataFrame:
-    """The ECS service's tasks, breaches and bill, minute by minute, over the load's window.
-
-    Columns: tasks (billed: running, doubled during a canary when the setting says so), ready, metric,
-    per_task_concurrency, cpu_pct, breach, deploying, then one `usd_<component>` column per cost line
-    and cost_usd (their sum).
-    """
+) -> dict[str, np.ndarray]:
+    """`simulate_ecs`'s columns (but cost_usd) as arrays: the break-even search needs only their sums."""
     series, base, slope, cap = _metric_shape(load, task, scaling)
     deploying = _windows(len(series), settings)
     running, ready, metric = _track(series, base, slope, cap, scaling, deploying, settings)
@@ -473,20 +564,33 @@ def simulate_ecs(
         else np.zeros(len(tasks)),
         "ipv4_alb": np.full(len(tasks), settings.alb_public_ips * prices.ipv4_hour / 60.0 / alb),
     }
-    frame = pd.DataFrame(
-        {
-            "tasks": tasks,
-            "ready": ready,
-            "metric": metric,
-            "per_task_concurrency": per_task,
-            "cpu_pct": cpu_pct,
-            "breach": breach,
-            "deploying": deploying,
-            **{f"usd_{name}": values for name, values in usd.items()},
-        },
-        index=load.demand.index,
-    )
-    frame["cost_usd"] = frame[[f"usd_{name}" for name in usd]].sum(axis=1)
+    return {
+        "tasks": tasks,
+        "ready": ready,
+        "metric": metric,
+        "per_task_concurrency": per_task,
+        "cpu_pct": cpu_pct,
+        "breach": breach,
+        "deploying": deploying,
+        **{f"usd_{name}": values for name, values in usd.items()},
+    }
+
+
+def simulate_ecs(
+    load: ServiceLoad,
+    task: TaskSize,
+    scaling: EcsScaling,
+    prices: EcsPrices,
+    settings: MigrateSettings,
+) -> pd.DataFrame:
+    """The ECS service's tasks, breaches and bill, minute by minute, over the load's window.
+
+    Columns: tasks (billed: running, doubled during a canary when the setting says so), ready, metric,
+    per_task_concurrency, cpu_pct, breach, deploying, then one `usd_<component>` column per cost line
+    and cost_usd (their sum).
+    """
+    frame = pd.DataFrame(_ecs_columns(load, task, scaling, prices, settings), index=load.demand.index)
+    frame["cost_usd"] = frame.filter(like="usd_").sum(axis=1)
     return frame
 
 
@@ -553,25 +657,44 @@ def _outcome(
     )
 
 
+def _app_runner_usd(
+    load: ServiceLoad,
+    region: str,
+    settings: MigrateSettings,
+    provisioned: np.ndarray,
+    ready: np.ndarray,
+    active: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """App Runner's money per minute by component, from its instance counts (simulate's billing, split).
+
+    Every memory-holding instance (max(provisioned, ready)) bills provisioned memory while idle and active
+    memory plus vCPU while active; a deployment doubles the provisioned instances' memory.
+    """
+    ar, size = prices_for(region), load.instance
+    billed = np.maximum(provisioned, ready).astype(float)
+    deploying = _windows(len(billed), settings)
+    return {
+        "usd_provisioned_memory": (billed - active) * size.memory_gb * ar.provisioned_gb_hour / 60.0,
+        "usd_active_vcpu": active * size.cpu_vcpu * ar.vcpu_hour / 60.0,
+        "usd_active_memory": active * size.memory_gb * ar.active_gb_hour / 60.0,
+        "usd_deployments": deploying * provisioned * size.memory_gb * ar.provisioned_gb_hour / 60.0,
+    }
+
+
 def app_runner_outcome(
     load: ServiceLoad, config: ScalingConfig, region: str, prices: EcsPrices, settings: MigrateSettings
 ) -> TargetOutcome:
     """App Runner under `config`, replayed by the existing simulator with the calibrated model."""
     result = simulate(load.demand, config, load.instance, region, load.model)
     frame = result.per_minute.copy()
-    ar = prices_for(region)
-    size = load.instance
-    billed = np.maximum(frame["provisioned"].to_numpy(), frame["ready"].to_numpy()).astype(float)
+    ar, size = prices_for(region), load.instance
+    provisioned, ready = frame["provisioned"].to_numpy(), frame["ready"].to_numpy()
     active = frame["active"].to_numpy()
-    deploying = _windows(len(frame), settings)
+    billed = np.maximum(provisioned, ready).astype(float)
     frame["tasks"] = billed
-    frame["deploying"] = deploying
-    frame["usd_provisioned_memory"] = (billed - active) * size.memory_gb * ar.provisioned_gb_hour / 60.0
-    frame["usd_active_vcpu"] = active * size.cpu_vcpu * ar.vcpu_hour / 60.0
-    frame["usd_active_memory"] = active * size.memory_gb * ar.active_gb_hour / 60.0
-    frame["usd_deployments"] = (
-        deploying * frame["provisioned"] * size.memory_gb * ar.provisioned_gb_hour / 60.0
-    )
+    frame["deploying"] = _windows(len(frame), settings)
+    for name, values in _app_runner_usd(load, region, settings, provisioned, ready, active).items():
+        frame[name] = values
     for name, values in _shared_usd(load, prices, settings).items():
         frame[f"usd_{name}"] = values
     frame["cost_usd"] = frame.filter(like="usd_").sum(axis=1)
@@ -656,11 +779,11 @@ def ecs_outcome(
 def express_scaling(load: ServiceLoad, config: ScalingConfig) -> EcsScaling:
     """Express as the plan configures it: requests per target from MaxConcurrency by Little's law.
 
-    target = 60 x MaxConcurrency / mean latency (s) at that concurrency (reference/ecs-express.md §4);
-    min tasks = MinSize (at least 1), max = MaxSize.
+    target = 60 x MaxConcurrency / mean latency (s) (reference/ecs-express.md §4), the mean latency being
+    the model's unloaded one (the service's, not a latency extrapolated past its knee); min tasks =
+    MinSize (at least 1), max = MaxSize.
     """
-    latency = float(load.model.latency(np.array([float(config.max_concurrency)]))[0])
-    target = max(1, round(60.0 * config.max_concurrency / latency))
+    target = max(1, round(60.0 * config.max_concurrency / load.model.latency_s))
     return EcsScaling("REQUEST_COUNT_PER_TARGET", target, max(1, config.min_size), config.max_size)
 
 
@@ -684,96 +807,148 @@ def _max_tasks(load: ServiceLoad, task: TaskSize, share: float) -> int:
 
 
 def tuned_fargate(
-    load: ServiceLoad, prices: EcsPrices, settings: MigrateSettings, allowed: int
+    load: ServiceLoad,
+    prices: EcsPrices,
+    settings: MigrateSettings,
+    allowed: int,
+    seed: tuple[TaskSize, EcsScaling] | None = None,
 ) -> TargetOutcome:
     """Plain ECS on Fargate as the advisor would set it up: the task right-sized, the policy searched.
 
-    Every valid CPU size up to `max_task_cpu_units` with the least memory that holds the service's use at
-    the objective, the architecture of the settings; for each, requests-per-target targets at
-    `fargate_target_shares` of what a task takes at the objective. The cheapest whose breach minutes stay
-    within `allowed` wins; none does: the fewest breaches. Sizes whose floor (the tasks the demand needs,
-    never fewer than one) already costs more than the best found are not replayed.
+    The `fargate_sizes_tried` valid CPU sizes up to `max_task_cpu_units` whose floors are lowest, each with
+    the least memory that holds the service's use at the objective, the architecture of the settings; for
+    each, minimum task counts from
+    `fargate_min_tasks` and requests-per-target targets at `fargate_target_shares` of what a task takes at
+    the objective. The cheapest whose breach minutes stay within `allowed` wins; none does: the fewest
+    breaches. A (size, minimum) whose floor (the tasks the demand needs, never fewer than the minimum)
+    already costs more than the best found is not replayed. `seed` (Express's mapped set-up, which plain
+    ECS can run as well) is a candidate too, so the tuned target is never worse than it.
     """
     vcpu_rate, gb_rate = prices.fargate_rates(settings.architecture)
     ip = prices.ipv4_hour if settings.public_ip_per_task else 0.0
     demand = load.demand.to_numpy()
+    per_month = MINUTES_PER_MONTH / len(demand)
     sizes = []
     for cpu in (c for c in FARGATE_SIZES if c <= settings.max_task_cpu_units):
         gb = _fargate_memory_gb(load, cpu, settings)
         if gb is None:
             continue
         task = TaskSize(cpu, int(gb * 1024), settings.architecture)
-        if load.slo_concurrency(task) < 1:
-            continue  # a task this small is past the objective with one request in flight
-        floor_tasks = np.maximum(1, np.ceil(demand / load.slo_concurrency(task))).sum()
-        floor = floor_tasks * (task.vcpu * vcpu_rate + task.memory_gb * gb_rate + ip) / 60.0
-        sizes.append((float(floor), task))
+        if load.slo_concurrency(task) >= 1:  # smaller: past the objective with one request in flight
+            sizes.append((task, np.ceil(demand / load.slo_concurrency(task))))
     if not sizes:
         raise InputError(
             f"no Fargate task up to {settings.max_task_cpu_units} CPU units holds this service within its "
             "objective: raise max_task_cpu_units"
         )
-    best: TargetOutcome | None = None
 
-    def better(a: TargetOutcome, b: TargetOutcome | None) -> bool:
-        if b is None:
-            return True
-        a_ok, b_ok = a.breach_minutes <= allowed, b.breach_minutes <= allowed
-        if a_ok != b_ok:
-            return a_ok
-        if a_ok:
-            return a.monthly_cost_usd < b.monthly_cost_usd
-        return (a.breach_minutes, a.monthly_cost_usd) < (b.breach_minutes, b.monthly_cost_usd)
+    def floor(task: TaskSize, needed: np.ndarray, minimum: int) -> float:
+        tasks = float(np.maximum(minimum, needed).sum())
+        return tasks * (task.vcpu * vcpu_rate + task.memory_gb * gb_rate + ip) / 60.0 * per_month
 
-    per_month = MINUTES_PER_MONTH / len(demand)
-    for floor, task in sorted(sizes, key=lambda pair: pair[0]):
-        if best is not None and best.breach_minutes <= allowed and floor * per_month >= best.monthly_cost_usd:
-            break
-        for share in sorted(settings.fargate_target_shares, reverse=True):
-            target = max(1, round(share * load.requests_at_slo(task)))
-            scaling = EcsScaling(
-                "REQUEST_COUNT_PER_TARGET",
-                target,
-                1,
-                _max_tasks(load, task, share),
-                settings.scale_out_cooldown_s,
-                settings.scale_in_cooldown_s,
-            )
-            outcome = ecs_outcome("fargate", load, task, scaling, prices, settings)
-            if better(outcome, best):
-                best = outcome
-            if outcome.breach_minutes <= allowed:
-                break  # lower targets only add tasks
+    Rank = tuple[bool, int, float]  # infeasible, breaches past the budget, monthly cost: lower is better
+    best: tuple[Rank, TaskSize, EcsScaling] | None = None
+    shares = sorted(settings.fargate_target_shares, reverse=True)
+
+    def trial(task: TaskSize, minimum: int, share: float) -> bool:
+        """Replay one set-up, keep it if it ranks best; whether it fits the budget."""
+        scaling = EcsScaling(
+            "REQUEST_COUNT_PER_TARGET",
+            max(1, round(share * load.requests_at_slo(task))),
+            minimum,
+            max(minimum, _max_tasks(load, task, share)),
+            settings.scale_out_cooldown_s,
+            settings.scale_in_cooldown_s,
+        )
+        return replay(task, scaling)
+
+    def replay(task: TaskSize, scaling: EcsScaling) -> bool:
+        nonlocal best
+        columns = _ecs_columns(load, task, scaling, prices, settings)
+        breaches = int(columns["breach"].sum())
+        cost = sum(float(v.sum()) for k, v in columns.items() if k.startswith("usd_")) * per_month
+        rank = (breaches > allowed, max(0, breaches - allowed), cost)
+        if best is None or rank < best[0]:
+            best = (rank, task, scaling)
+        return breaches <= allowed
+
+    def search(task: TaskSize, minimum: int) -> None:
+        """The highest target share that fits (a lower one adds tasks): the highest first, then the
+        lowest (none fits when it does not), then bisected between, as breaches only fall with the share."""
+        if trial(task, minimum, shares[0]) or len(shares) == 1 or not trial(task, minimum, shares[-1]):
+            return
+        fits, fails = len(shares) - 1, 0
+        while fits - fails > 1:
+            mid = (fits + fails) // 2
+            if trial(task, minimum, shares[mid]):
+                fits = mid
+            else:
+                fails = mid
+
+    def feasible_below(cost: float) -> bool:
+        return best is not None and not best[0][0] and best[0][2] <= cost
+
+    if seed is not None:
+        replay(replace(seed[0], architecture=settings.architecture), seed[1])
+    by_floor = sorted(sizes, key=lambda pair: floor(pair[0], pair[1], 1))[: settings.fargate_sizes_tried]
+    for task, needed in by_floor:
+        if feasible_below(floor(task, needed, 1)):
+            break  # this size's floor already costs more than a set-up that fits
+        search(task, 1)
+    if best is not None and best[0][0]:  # nothing fits at one task: warm tasks for bursts tasks cannot chase
+        for task, needed in by_floor[:2]:
+            for minimum in (m for m in settings.fargate_min_tasks if m > 1):
+                if feasible_below(floor(task, needed, minimum)):
+                    break
+                search(task, minimum)
+                if not best[0][0]:
+                    break
     assert best is not None
+    (infeasible, _, _), task, scaling = best
     note = (
-        ()
-        if best.breach_minutes <= allowed
-        else (f"no task size and target kept breach minutes within {allowed}: the fewest are shown",)
+        (f"no task size, minimum and target kept breach minutes within {allowed}: the fewest are shown",)
+        if infeasible
+        else ()
     )
-    return replace(best, notes=(*best.notes, *note))
+    return ecs_outcome("fargate", load, task, scaling, prices, settings, notes=note)
 
 
 def _rescaled(
     outcome: TargetOutcome, load: ServiceLoad, prices: EcsPrices, settings: MigrateSettings
 ) -> float:
-    """`outcome`'s target with the same settings over the (scaled) load, ceilings lifted: monthly cost."""
+    """`outcome`'s target with the same settings over the (scaled) load, ceilings lifted: what it costs a
+    month but the logs and data out, which are the same on every target.
+
+    Neither may run past the objective to look cheap at a traffic it was not sized for: App Runner's
+    MaxConcurrency and a requests-per-target target are held to what an instance or task takes there.
+    """
     cfg = outcome.config
     if outcome.target == "app_runner":
-        needed = math.ceil(float(load.demand.max()) * 1.2 / cfg["max_concurrency"])
+        per_instance = min(cfg["max_concurrency"], max(1, math.floor(load.model.slo_concurrency)))
+        needed = math.ceil(float(load.demand.max()) * 1.2 / per_instance)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", QuotaWarning)
-            config = ScalingConfig(cfg["max_concurrency"], cfg["min_size"], max(cfg["max_size"], needed, 1))
-        return app_runner_outcome(load, config, prices.region, prices, settings).monthly_cost_usd
-    task = TaskSize(cfg["cpu_units"], cfg["memory_mb"], cfg["architecture"])
-    scaling = EcsScaling(
-        cfg["metric"],
-        cfg["target_value"],
-        cfg["min_tasks"],
-        max(cfg["max_tasks"], _max_tasks(load, task, 0.4)),
-        cfg["scale_out_cooldown_s"],
-        cfg["scale_in_cooldown_s"],
-    )
-    return ecs_outcome(outcome.target, load, task, scaling, prices, settings).monthly_cost_usd
+            config = ScalingConfig(per_instance, cfg["min_size"], max(cfg["max_size"], needed, 1))
+        demand = load.demand.to_numpy()
+        _, provisioned, ready = scaling_trajectory(demand, config, load.model)
+        active = load.model.active(ready, demand)
+        usd = _app_runner_usd(load, prices.region, settings, provisioned, ready, active)
+    else:
+        task = TaskSize(cfg["cpu_units"], cfg["memory_mb"], cfg["architecture"])
+        target = cfg["target_value"]
+        if cfg["metric"] == "REQUEST_COUNT_PER_TARGET":
+            target = min(target, max(1, math.floor(load.requests_at_slo(task))))
+        scaling = EcsScaling(
+            cfg["metric"],
+            target,
+            cfg["min_tasks"],
+            max(cfg["max_tasks"], _max_tasks(load, task, 0.4)),
+            cfg["scale_out_cooldown_s"],
+            cfg["scale_in_cooldown_s"],
+        )
+        usd = _ecs_columns(load, task, scaling, prices, settings)
+    total = sum(float(values.sum()) for name, values in usd.items() if name.startswith("usd_"))
+    return total * MINUTES_PER_MONTH / len(load.requests)
 
 
 def break_even(
@@ -785,41 +960,51 @@ def break_even(
 ) -> BreakEven:
     """The traffic (this service's shape, scaled by s) at which App Runner costs what `against` costs.
 
-    Both keep their settings (ceilings lifted so neither caps); s is bisected on a log scale within
-    `break_even_scales`. App Runner is cheaper when quiet (idle instances bill memory only), ECS when busy
-    (Fargate's vCPU is cheaper than App Runner's), so the difference changes sign at most once in practice.
+    Both keep their settings (ceilings lifted so neither caps). App Runner is cheaper when quiet (an idle
+    instance bills memory only), ECS when busier (Fargate's vCPU is cheaper than App Runner's), and App
+    Runner can be cheaper again when very busy (the ALB's LCUs grow with the bytes it processes). So the
+    difference is read at every power of ten within `break_even_scales`, and the sign change nearest
+    this service's own traffic (s = 1) is bisected on a log scale; another one is mentioned.
     """
     mean_rpm = float(load.requests.mean())
     name = against.target
+    if mean_rpm <= 0:
+        return BreakEven(None, None, name, "no requests in the window: nothing to scale")
 
     def gap(s: float) -> float:
         scaled = load.scaled(s)
         return _rescaled(app_runner, scaled, prices, settings) - _rescaled(against, scaled, prices, settings)
 
     low, high = settings.break_even_scales
-    g_low, g_high = gap(low), gap(high)
-    if mean_rpm <= 0:
-        return BreakEven(None, None, name, "no requests in the window: nothing to scale")
-    if g_low > 0 and g_high > 0:
-        return BreakEven(None, None, name, f"{name} is cheaper from x{low:g} to x{high:g} this traffic")
-    if g_low <= 0 and g_high <= 0:
-        return BreakEven(None, None, name, f"App Runner is cheaper from x{low:g} to x{high:g} this traffic")
-    lo, hi = math.log(low), math.log(high)
-    for _ in range(12):
+    exponents = np.arange(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)
+    grid = sorted({low, high, *(10.0**exponents)})
+    gaps = [gap(s) for s in grid]
+    cheaper = [g > 0 for g in gaps]  # True: `against` is cheaper there
+    changes = [k for k in range(len(grid) - 1) if cheaper[k] != cheaper[k + 1]]
+    if not changes:
+        who = name if cheaper[0] else "App Runner"
+        return BreakEven(None, None, name, f"{who} is cheaper from x{low:g} to x{high:g} this traffic")
+    nearest = min(changes, key=lambda k: abs(math.log(grid[k]) + math.log(grid[k + 1])))
+    lo, hi = math.log(grid[nearest]), math.log(grid[nearest + 1])
+    g_lo, g_hi = gaps[nearest], gaps[nearest + 1]
+    for _ in range(4):  # then a straight line through the bracket's ends: 'about' is what it means
         mid = (lo + hi) / 2
-        if (gap(math.exp(mid)) > 0) == (g_high > 0):
-            hi = mid
+        g_mid = gap(math.exp(mid))
+        if (g_mid > 0) == (g_hi > 0):
+            hi, g_hi = mid, g_mid
         else:
-            lo = mid
-    s = math.exp((lo + hi) / 2)
-    cheaper_above = name if g_high > 0 else "App Runner"
-    return BreakEven(
-        mean_rpm * s,
-        s,
-        name,
+            lo, g_lo = mid, g_mid
+    s = math.exp(lo + (hi - lo) * g_lo / (g_lo - g_hi))
+    above = name if cheaper[nearest + 1] else "App Runner"
+    reason = (
         f"at about {mean_rpm * s:,.0f} requests a minute on average (x{s:.2f} this service's traffic) "
-        f"App Runner and {name} cost the same; above it {cheaper_above} is cheaper",
+        f"App Runner and {name} cost the same; above it {above} is cheaper"
     )
+    others = [k for k in changes if k != nearest]
+    if others:
+        k = others[0]
+        reason += f" (again changing between x{grid[k]:g} and x{grid[k + 1]:g} this traffic)"
+    return BreakEven(mean_rpm * s, s, name, reason)
 
 
 def service_load(
@@ -861,6 +1046,11 @@ def service_load(
         memory_per_request_pct=capacity.memory_per_request_pct if capacity is not None else None,
     )
     return load, tuple(notes)
+
+
+def lines_of(outcome: TargetOutcome) -> dict[str, float]:
+    """A target's monthly money by component label."""
+    return {line.component: line.usd for line in outcome.cost_lines}
 
 
 def _money(usd: float) -> str:
@@ -974,18 +1164,12 @@ def migrate_whatif(
     app_runner = app_runner_outcome(load, config, region, prices, settings)
     app_runner = replace(app_runner, notes=(*app_runner.notes, *notes))
     task = TaskSize.like(instance)
-    express = ecs_outcome(
-        "ecs_express",
-        load,
-        task,
-        replace(
-            express_scaling(load, config),
-            scale_out_cooldown_s=settings.scale_out_cooldown_s,
-            scale_in_cooldown_s=settings.scale_in_cooldown_s,
-        ),
-        prices,
-        settings,
+    express_policy = replace(
+        express_scaling(load, config),
+        scale_out_cooldown_s=settings.scale_out_cooldown_s,
+        scale_in_cooldown_s=settings.scale_in_cooldown_s,
     )
+    express = ecs_outcome("ecs_express", load, task, express_policy, prices, settings)
     defaults = ecs_outcome(
         "ecs_express",
         load,
@@ -995,13 +1179,20 @@ def migrate_whatif(
         settings,
         notes=("Express as it comes: average CPU 60 %, 1 to 20 tasks",),
     )
-    fargate = tuned_fargate(load, prices, settings, allowed)
+    fargate = tuned_fargate(load, prices, settings, allowed, seed=(task, express_policy))
     targets = {"app_runner": app_runner, "ecs_express": express, "fargate": fargate}
     cheaper = min((express, fargate), key=lambda o: o.monthly_cost_usd)
     even = break_even(load, app_runner, cheaper, prices, settings)
     verdict, reasons = _verdict(targets, allowed, settings)
     reasons += _floor_reasons(targets, instance, region, prices, settings)
     reasons.append(even.reason[0].upper() + even.reason[1:] + ".")
+    lcu = max(lines_of(o)["ALB LCUs"] for o in (express, fargate))
+    if lcu > 0.1 * min(express.monthly_cost_usd, fargate.monthly_cost_usd):
+        reasons.append(
+            f"The ALB's LCUs cost up to {_money(lcu)} a month, mostly for the bytes it processes (1 GB an "
+            f"hour per LCU, at {settings.bytes_per_request:,.0f} bytes per request as set): the service's "
+            "real request and response sizes move this."
+        )
     if defaults.breach_minutes > allowed:
         reasons.append(
             f"Express's default policy (CPU 60 %, 1 to 20 tasks) breaches {defaults.breach_minutes} minutes "

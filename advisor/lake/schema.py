@@ -87,6 +87,8 @@ SERVICES = Table(
         ("instance_role_arn", pa.string()),
         ("egress_type", pa.string()),  # DEFAULT | VPC
         ("vpc_connector_arn", pa.string()),
+        ("vpc_subnets", pa.string()),  # the VPC connector's
+        ("vpc_security_groups", pa.string()),
         ("publicly_accessible", pa.bool_()),
         ("custom_domains", pa.string()),
         ("observability_enabled", pa.bool_()),

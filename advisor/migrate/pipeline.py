@@ -23,18 +23,20 @@ import pandas as pd
 
 from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine import recommender
-from advisor.engine.explain import OK, Recommendation
+from advisor.engine.explain import INSUFFICIENT_DATA, NO_TRAFFIC, Recommendation
 from advisor.engine.migrate import TARGETS, MigrateSettings, MigrationWhatIf, migrate_whatif
 from advisor.engine.recommender import RecommendSettings
 from advisor.errors import InputError
 from advisor.lake import recommendations as stored
 from advisor.lake.layout import Lake
 from advisor.lake.reader import wide_metrics
-from advisor.lake.views import ServiceRecord, service_inventory
+from advisor.lake.views import ServiceRecord, services
 from advisor.migrate.plan import ExpressPlan, ServiceInventory, express_plan
 from advisor.recommend.pipeline import generated_at, inventory, recommend_record, select
 
 MAX_SERVICES_PER_ALB = 25  # an ALB's rules and target groups (reference/ecs-express.md §ALB)
+
+PAUSED = "paused: it serves no traffic and bills nothing, so there is no move to price; resume it first"
 
 # Called after each service: (its name, services done, services in all); the CLI draws a progress bar.
 Progress = Callable[[str, int, int], None]
@@ -51,6 +53,7 @@ class ServiceMigration:
     plan: ExpressPlan | None = None
     error: str | None = None
     reused: bool = False  # started from the stored recommendation (not recommended again)
+    skipped: str | None = None  # why there is nothing to compare (a paused service): not a failure
 
     @property
     def ok(self) -> bool:
@@ -106,9 +109,9 @@ def migrate_service(
     `stored_only` (the report's way): start from the latest stored recommendation even when newer
     data came in since, and recommend nothing anew (a service without one says so)."""
     name, arn, region = service.service_name, service.service_arn, service.region
+    if service.status.upper() == "PAUSED":
+        return ServiceMigration(name, arn, region, skipped=PAUSED)
     try:
-        if service.status.upper() == "PAUSED":
-            raise InputError("paused: it serves no traffic, so there is nothing to replay elsewhere")
         frame = wide_metrics(lake, arn)
         rec = stored_recommendation(lake, service, frame, now or datetime.now(UTC), fresh=not stored_only)
         reused = rec is not None
@@ -120,12 +123,23 @@ def migrate_service(
             frame, service.scaling, service.instance, region, recommendation=rec, settings=settings
         )
     except Exception as exc:  # one broken service must not stop the fleet
-        return ServiceMigration(name, arn, region, error=f"{type(exc).__name__}: {exc}")
+        return ServiceMigration(name, arn, region, error=_why(exc))
     try:
-        plan = express_plan(details or service_inventory(lake, arn), whatif)
+        plan = express_plan(details or _inventory(lake, arn), whatif)
     except Exception as exc:  # the what-if stands; only the plan failed
-        return ServiceMigration(name, arn, region, whatif, error=f"plan: {type(exc).__name__}: {exc}")
+        return ServiceMigration(name, arn, region, whatif, error=f"plan: {_why(exc)}")
     return ServiceMigration(name, arn, region, whatif, plan, reused=reused)
+
+
+def _why(exc: Exception) -> str:
+    """An error as its row says it: bad input in its own words, anything else with its kind."""
+    return str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+
+
+def _inventory(lake: Lake | str | Path, arn: str) -> ServiceInventory:
+    """The service's setup as its latest inventory snapshot recorded it."""
+    latest = services(lake)
+    return ServiceInventory.from_row(latest[latest["service_arn"] == arn].iloc[-1].to_dict())
 
 
 def alb_groups(inventories: list[ServiceInventory]) -> dict[str, int]:
@@ -160,29 +174,27 @@ def migrate_lake(
     root = Lake.existing(lake).root
     now = now or datetime.now(UTC)
     chosen = select(inventory(lake), tuple(names), root)
-    records = [ServiceRecord.from_row(row) for row in chosen.to_dict("records")]
-    inventories = {r.service_arn: _inventory(lake, r.service_arn) for r in records}
-    shares = alb_groups([i for i in inventories.values() if i is not None])
+    rows = chosen.to_dict("records")
+    moving = [ServiceInventory.from_row(row) for row in rows if str(row["status"]).upper() != "PAUSED"]
+    shares = alb_groups(moving)
+    details = {inv.arn: inv for inv in moving}
     outcomes = []
-    for done, record in enumerate(records, start=1):
+    for done, row in enumerate(rows, start=1):
+        record = ServiceRecord.from_row(row)
         share = alb_services or shares.get(record.service_arn, 1)
-        mine = replace(settings, alb_services=share)
-        details = inventories[record.service_arn]
         outcome = migrate_service(
-            lake, record, mine, recommend=recommend, details=details, stored_only=stored_only, now=now
+            lake,
+            record,
+            replace(settings, alb_services=share),
+            recommend=recommend,
+            details=details.get(record.service_arn),
+            stored_only=stored_only,
+            now=now,
         )
         outcomes.append(outcome)
         if progress is not None:
-            progress(record.service_name, done, len(records))
+            progress(record.service_name, done, len(rows))
     return FleetMigration(root, outcomes)
-
-
-def _inventory(lake: Lake | str | Path, arn: str) -> ServiceInventory | None:
-    """The service's inventory, or None when it does not parse (its row then says why, from the plan)."""
-    try:
-        return service_inventory(lake, arn)
-    except Exception:
-        return None
 
 
 def migrate_offline(
@@ -194,10 +206,11 @@ def migrate_offline(
     recommend: RecommendSettings = RecommendSettings(),
 ) -> MigrationWhatIf:
     """A file's service (a trace's synthesized metrics, or exported CloudWatch metrics) through the
-    what-if. A file the recommender refuses (too short, no traffic) is bad input: the file is the thing
-    to fix, where a lake's service gets the engine's replay of its current configuration, noted."""
+    what-if. A file too short or without traffic is bad input (export a longer span); one too light
+    to measure its capacity is replayed under its current configuration, as a lake's is, and noted."""
     rec = recommender.recommend(frame, current, instance, region, recommend)
-    if rec.status != OK:
+    too_short = rec.status == INSUFFICIENT_DATA and rec.data.days < recommend.min_days
+    if too_short or rec.status == NO_TRAFFIC:
         raise InputError(f"no what-if: {rec.data_rule}")
     return migrate_whatif(frame, current, instance, region, recommendation=rec, settings=settings)
 
@@ -211,9 +224,13 @@ def offline_fleet(
     settings: MigrateSettings = MigrateSettings(),
     recommend: RecommendSettings = RecommendSettings(),
 ) -> FleetMigration:
-    """The file's one service as a fleet of one (named for the file), so it renders as the lake's do."""
+    """The file's one service as a fleet of one (named for the file), so it renders as the lake's do;
+    its plan knows nothing of the service's setup, and says what it had to assume."""
     whatif = migrate_offline(frame, current, instance, region, settings, recommend)
-    return FleetMigration(None, [ServiceMigration(source, "", region, whatif)])
+    unknown = ServiceInventory(
+        name=Path(source).stem, arn="", region=region, instance=instance, setup_known=False
+    )
+    return FleetMigration(None, [ServiceMigration(source, "", region, whatif, express_plan(unknown, whatif))])
 
 
 PLAN_FILES = ("express-request.json", "cloudformation.json", "steps.md")
@@ -226,7 +243,7 @@ def write_plans(fleet: FleetMigration, directory: Path) -> list[Path]:
     for o in fleet.outcomes:
         if o.plan is None:
             continue
-        folder = directory / o.region / o.service_name
+        folder = directory / o.plan.region / o.plan.service_name
         folder.mkdir(parents=True, exist_ok=True)
         texts = (
             json.dumps(o.plan.request, indent=2) + "\n",

@@ -61,6 +61,8 @@ class ServiceInventory:
     instance_role_arn: str | None = None
     egress_type: str | None = None  # DEFAULT | VPC
     vpc_connector_arn: str | None = None
+    vpc_subnets: tuple[str, ...] = ()  # the connector's
+    vpc_security_groups: tuple[str, ...] = ()
     publicly_accessible: bool | None = None
     custom_domains: tuple[str, ...] = ()
     observability_enabled: bool | None = None
@@ -97,6 +99,8 @@ class ServiceInventory:
             instance_role_arn=get("instance_role_arn"),
             egress_type=get("egress_type"),
             vpc_connector_arn=get("vpc_connector_arn"),
+            vpc_subnets=names("vpc_subnets"),
+            vpc_security_groups=names("vpc_security_groups"),
             publicly_accessible=None
             if get("publicly_accessible") is None
             else bool(get("publicly_accessible")),
@@ -109,8 +113,11 @@ class ServiceInventory:
 
     @property
     def vpc_key(self) -> str:
-        """The network the service reaches: its VPC connector, or "default" (Express's default VPC)."""
-        return self.vpc_connector_arn or "default"
+        """Services with the same key can share one Express ALB: the same network (the VPC connector,
+        or "default", Express's default VPC) and the same scheme (a private service's ALB is internal,
+        a separate load balancer from the internet-facing one)."""
+        network = self.vpc_connector_arn or "default"
+        return f"{network} internal" if self.private else network
 
     @property
     def private(self) -> bool:
@@ -265,12 +272,28 @@ def _request(inv: ServiceInventory, config: Mapping[str, Any]) -> dict[str, Any]
     if inv.instance_role_arn:
         request["taskRoleArn"] = inv.instance_role_arn
     if inv.needs_vpc:
-        where = "the VPC connector's VPC" if inv.vpc_connector_arn else "the VPC your clients are in"
+        # Express makes the ALB internet-facing in public subnets, internal in private ones (§1)
+        # a private service runs in the connector's own subnets; a public one needs public subnets
+        kind, where = _subnets(inv)
+        subnets = list(inv.vpc_subnets) if inv.private else []
+        groups = list(inv.vpc_security_groups)
         request["networkConfiguration"] = {
-            "subnets": [f"<private subnet id in {where}, AZ a>", f"<private subnet id in {where}, AZ b>"],
-            "securityGroups": [f"<security group id in {where}>"],
+            "subnets": subnets
+            or [f"<{kind} subnet id in {where}, AZ a>", f"<{kind} subnet id in {where}, AZ b>"],
+            "securityGroups": groups
+            or [
+                f"<security group id of {inv.vpc_connector_arn}>"
+                if inv.vpc_connector_arn
+                else f"<security group id in {where}>"
+            ],
         }
     return request
+
+
+def _subnets(inv: ServiceInventory) -> tuple[str, str]:
+    """Which subnets the tasks need ("public" or "private") and in which VPC."""
+    where = "the VPC connector's VPC" if inv.vpc_connector_arn else "the VPC your clients are in"
+    return ("private" if inv.private else "public"), where
 
 
 def _image(inv: ServiceInventory) -> str:
@@ -286,12 +309,6 @@ def _health_path(inv: ServiceInventory) -> str:
 
 
 # -- CloudFormation --------------------------------------------------------------------------------------
-
-_CFN_LIST_ITEMS = {
-    "environment": ("Name", "Value"),
-    "secrets": ("Name", "ValueFrom"),
-    "tags": ("Key", "Value"),
-}
 
 
 def _template(inv: ServiceInventory, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -349,7 +366,7 @@ def _template(inv: ServiceInventory, request: Mapping[str, Any]) -> dict[str, An
     if "networkConfiguration" in request:
         properties["NetworkConfiguration"] = {
             "Subnets": parameter(
-                "Subnets", "List<AWS::EC2::Subnet::Id>", "private subnets, two AZs at least"
+                "Subnets", "List<AWS::EC2::Subnet::Id>", f"{_subnets(inv)[0]} subnets, two AZs at least"
             ),
             "SecurityGroups": parameter(
                 "SecurityGroups", "List<AWS::EC2::SecurityGroup::Id>", "the tasks' security groups"
@@ -515,16 +532,28 @@ def _runtime_steps(inv: ServiceInventory) -> list[PlanStep]:
 
 def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
     steps = []
-    if inv.vpc_connector_arn:
+    if inv.vpc_connector_arn and inv.private:
         steps.append(
             PlanStep(
                 "Put the tasks in the VPC connector's subnets",
-                f"Use the subnets and security groups of {inv.vpc_connector_arn} (aws apprunner "
-                "describe-vpc-connector) in networkConfiguration. Private subnets give no public IP: "
+                f"networkConfiguration uses the subnets and security groups of {inv.vpc_connector_arn} "
+                f"({_listed(inv)}). Private subnets give no public IP: "
                 "add a NAT gateway ($0.045 an hour plus $0.045 a GB) or VPC endpoints for ECR, "
                 "CloudWatch Logs and Secrets Manager, or the tasks cannot pull their image.",
-                "App Runner's VPC connector sent outbound traffic into your VPC while App Runner kept the "
-                "service itself reachable; in ECS the tasks live in the subnets.",
+                "App Runner's VPC connector sent outbound traffic into your VPC; in ECS the tasks live in "
+                "its subnets.",
+            )
+        )
+    elif inv.vpc_connector_arn:
+        steps.append(
+            PlanStep(
+                "Put the tasks in public subnets of the VPC connector's VPC",
+                f"Use public subnets in the VPC of {inv.vpc_connector_arn} ({_listed(inv)}: its own "
+                "subnets are likely private) with the connector's security groups, so the databases "
+                "that admit the connector admit the tasks.",
+                "App Runner kept the service public while its VPC connector sent outbound traffic into "
+                "your VPC; Express makes the ALB internal in private subnets, so a public service needs "
+                "public ones.",
             )
         )
     if inv.private:
@@ -537,6 +566,13 @@ def _network_steps(inv: ServiceInventory) -> list[PlanStep]:
             )
         )
     return steps
+
+
+def _listed(inv: ServiceInventory) -> str:
+    """The connector's subnets and groups in words, or where to read them."""
+    if not inv.vpc_subnets:
+        return "aws apprunner describe-vpc-connector lists them"
+    return f"{', '.join(inv.vpc_subnets)}; {', '.join(inv.vpc_security_groups)}"
 
 
 def _domain_steps(inv: ServiceInventory) -> list[PlanStep]:

@@ -33,6 +33,7 @@ from advisor.platform.base import (
     Revision,
     RevisionSummary,
     Service,
+    VpcConnector,
 )
 
 if TYPE_CHECKING:
@@ -172,6 +173,10 @@ class AppRunnerPlatform:
     @_translated
     def custom_domains(self, service_arn: str) -> list[str]:
         return ar.describe_custom_domains(self.client, service_arn)
+
+    @_translated
+    def vpc_connector(self, connector_arn: str) -> VpcConnector:
+        return ar.describe_vpc_connector(self.client, connector_arn)
 
     @_translated
     def operations(self, service_arn: str, limit: int | None = None) -> list[Operation]:

@@ -79,6 +79,15 @@ class ServiceSetup:
 
 
 @dataclass(frozen=True)
+class VpcConnector:
+    """Where a service's outbound traffic enters the user's VPC: its subnets and security groups."""
+
+    arn: str
+    subnets: tuple[str, ...]
+    security_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Service(ListedService):
     """A described service: its instance size, the revision its scaling is bound to (None: none), and its
     setup (None: the backend does not describe it)."""
@@ -179,6 +188,7 @@ class Platform(Protocol):
         """The domain names linked to a service (its own URL aside)."""
         ...
 
+    def vpc_connector(self, connector_arn: str) -> VpcConnector: ...
     def services_using(self, revision_arn: str) -> list[str]: ...
     def tags(self, arn: str) -> dict[str, str]:
         """A resource's tags (a revision's, a service's)."""

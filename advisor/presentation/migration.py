@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from advisor.presentation.numbers import MISSING, count, shortened
+from advisor.pricing.apprunner import prices_estimated
+from advisor.pricing.ecs import ecs_prices_for
 
 if TYPE_CHECKING:
     from advisor.engine.migrate import BreakEven, MigrationWhatIf
     from advisor.migrate.pipeline import FleetMigration, ServiceMigration
 
 TARGET_LABELS = {"app_runner": "App Runner", "ecs_express": "ECS Express", "fargate": "Fargate"}
-REASON_WIDTH = 90
 
 
 def break_even_text(b: BreakEven | None) -> str:
@@ -29,6 +30,22 @@ def break_even_text(b: BreakEven | None) -> str:
         return f"none ({shortened(b.reason, 60)})" if b.reason else "none in range"
     scale = "" if b.scale is None else f" ({b.scale:.2g}× now)"
     return f"{b.requests_per_minute:,.0f} req/min{scale} vs {TARGET_LABELS.get(b.against, b.against)}"
+
+
+def prices_estimate(region: str) -> bool:
+    """Whether any rate behind the region's three costs is one AWS does not publish (docs/pricing.md)."""
+    return prices_estimated(region) or ecs_prices_for(region).estimated
+
+
+def verdict_reason(w: MigrationWhatIf) -> str:
+    """The reason behind the verdict: the engine's reasons open with the costs and the breach minutes
+    (which the tables show as numbers), then say why it stays or moves."""
+    return w.reasons[2] if len(w.reasons) > 2 else (w.reasons[-1] if w.reasons else "")
+
+
+def scale_text(scale: float | None) -> str:
+    """The break-even as a multiple of today's traffic: "×3.4", or "none" within the searched range."""
+    return "none" if scale is None else f"×{scale:.2g}"
 
 
 def breach_text(minutes: tuple[int | None, ...]) -> str:
@@ -51,34 +68,26 @@ class MigrationLine:
     recommendation: str
     reason: str
     total: bool = False
-
-    @property
-    def cheapest(self) -> str:
-        costs = {t: getattr(self, f"{t}_usd") for t in TARGET_LABELS}
-        known = {t: c for t, c in costs.items() if c is not None}
-        return TARGET_LABELS[min(known, key=lambda t: known[t])] if known else MISSING
+    break_even_scale: float | None = None  # the break-even traffic as a multiple of today's
+    prices_estimate: bool = False  # App Runner's or ECS's rates for the region are estimates
 
     @property
     def breach_text(self) -> str:
         return breach_text(self.breach_minutes)
 
+    @property
+    def break_even_multiple(self) -> str:
+        """ "×3.4" or "none"; blank on the total and on a service without a what-if."""
+        return "" if self.total or self.app_runner_usd is None else scale_text(self.break_even_scale)
+
 
 def service_line(outcome: ServiceMigration) -> MigrationLine:
     w = outcome.whatif
     if w is None:
-        reason = outcome.error or ""
-        return MigrationLine(
-            outcome.service_name,
-            outcome.region,
-            None,
-            None,
-            None,
-            (None,) * 3,
-            None,
-            MISSING,
-            "error",
-            reason,
-        )
+        verdict, reason = ("skipped", outcome.skipped) if outcome.skipped else ("error", outcome.error or "")
+        none = (None,) * 3
+        name, region = outcome.service_name, outcome.region
+        return MigrationLine(name, region, *none, none, None, MISSING, verdict, reason)
     return _line(outcome.service_name, outcome.region, w)
 
 
@@ -94,7 +103,9 @@ def _line(name: str, region: str, w: MigrationWhatIf) -> MigrationLine:
         t["app_runner"].minutes,
         break_even_text(w.break_even),
         w.recommendation,
-        shortened(w.reasons[0], REASON_WIDTH) if w.reasons else "",
+        verdict_reason(w),
+        break_even_scale=w.break_even.scale,
+        prices_estimate=prices_estimate(region),
     )
 
 
@@ -116,6 +127,7 @@ def total_line(fleet: FleetMigration) -> MigrationLine:
         f"{moved} to move",
         "",
         total=True,
+        prices_estimate=any(prices_estimate(w.region) for w in done),
     )
 
 

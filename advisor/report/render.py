@@ -241,16 +241,17 @@ SECTIONS: tuple[Section, ...] = (
             _c("ecs_express_usd", "ECS Express per month", money),
             _c("fargate_usd", "Fargate per month", money),
             _c("breach_minutes", "Breach min. (App Runner / Express / Fargate)", migration_cells.breach_text),
-            _c("break_even", "Break-even", wrap=True),
+            Column("break_even_scale", "Break-even (× traffic)", numeric=True, text="break_even_multiple"),
             _c("recommendation", "Verdict"),
-            _c("reason", "Why", wrap=True),
+            _c("prices_estimate", "Prices", prices),
         ),
         "No stored recommendation to start from: run 'advisor recommend', then the next report prices a "
         "move.",
         "Each service's collected demand replayed on App Runner (the recommended configuration), ECS Express "
         "(as it would be set up) and ECS on Fargate (tuned), with the same capacity model and SLO: monthly "
-        "cost, breach minutes over the replayed history, the traffic at which App Runner and the cheaper ECS "
-        "target cost the same. Line by line and the plan: advisor migrate-whatif --service NAME --plan DIR.",
+        "cost, breach minutes over the replayed history, and the traffic (as a multiple of today's) at which "
+        "App Runner and the cheaper ECS target cost the same. The reasons, every cost line and the plan: "
+        "advisor migrate-whatif --service NAME --plan DIR.",
     ),
     Section(
         "gaps",

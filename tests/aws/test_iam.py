@@ -109,6 +109,7 @@ def test_the_read_policy_is_exactly_what_the_code_calls():
         "apprunner:DescribeAutoScalingConfiguration",
         "apprunner:DescribeCustomDomains",
         "apprunner:DescribeService",
+        "apprunner:DescribeVpcConnector",
         "apprunner:ListAutoScalingConfigurations",
         "apprunner:ListOperations",
         "apprunner:ListServices",

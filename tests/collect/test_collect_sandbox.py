@@ -150,6 +150,7 @@ def test_inventory_rows_carry_the_setup_a_migration_must_reproduce(box, first):
         assert row["health_check_protocol"] == ("HTTP" if app.health_path else "TCP")
         assert row["egress_type"] == ("VPC" if app.vpc_connector else "DEFAULT")
         assert pd.isna(row["vpc_connector_arn"]) != app.vpc_connector
+        assert (len(row["vpc_subnets"].split(",")) == 2) if app.vpc_connector else pd.isna(row["vpc_subnets"])
         assert row["publicly_accessible"] == (not app.private)
         assert (row["observability_enabled"], row["kms_key"]) == (app.observability, app.kms)
         assert pd.isna(row["instance_role_arn"]) != app.instance_role
@@ -191,6 +192,7 @@ def test_summary_counts_calls_by_operation_within_the_limits(first):
     assert summary.calls["cloudwatch-logs:FilterLogEvents"] == 16  # two groups, one page each
     assert summary.calls["apprunner:DescribeService"] == 8
     assert summary.calls["apprunner:DescribeCustomDomains"] == 9  # catalog-svc's six domains: two pages
+    assert summary.calls["apprunner:DescribeVpcConnector"] == 2  # b2b-portal's and admin-tool's
 
 
 def test_collecting_twice_changes_nothing(box, first, tmp_path):

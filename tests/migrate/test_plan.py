@@ -226,6 +226,26 @@ def test_a_service_in_a_vpc_gets_subnets_nat_secrets_and_an_internal_alb(whatif)
     assert "ecs-tasks.amazonaws.com" in steps["Reuse the instance role as the task role"].detail
 
 
+def test_a_public_service_with_a_connector_stays_public_in_public_subnets(whatif):
+    """Express makes the ALB internal in private subnets: the connector's private subnets would hide it."""
+    public = replace(IN_A_VPC, publicly_accessible=True)
+    plan = express_plan(public, whatif)
+    network = plan.request["networkConfiguration"]
+    assert all(s.startswith("<public subnet") for s in network["subnets"])
+    assert network["securityGroups"] == [f"<security group id of {CONNECTOR}>"]
+    found = [s.title for s in plan.steps]
+    assert "Put the tasks in public subnets of the VPC connector's VPC" in found
+    assert "Serve privately through an internal ALB" not in found
+    private = express_plan(IN_A_VPC, whatif).request["networkConfiguration"]
+    assert all(s.startswith("<private subnet") for s in private["subnets"])
+
+
+def test_services_share_an_alb_only_in_the_same_network_and_scheme():
+    public_in_vpc = replace(IN_A_VPC, publicly_accessible=True)
+    assert PLAIN.vpc_key == WITH_DOMAINS.vpc_key == "default"
+    assert len({PLAIN.vpc_key, public_in_vpc.vpc_key, IN_A_VPC.vpc_key}) == 3  # internal ALB apart
+
+
 def test_a_code_service_needs_a_dockerfile_first_and_keeps_its_http_check(whatif):
     found = titles(FROM_CODE, whatif)
     assert found[1] == "Write a Dockerfile and a build pipeline first"

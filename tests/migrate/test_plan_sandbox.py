@@ -61,3 +61,12 @@ def test_each_collected_services_plan_validates_and_is_its_own(box, lake, whatif
     assert ("networkConfiguration" in plan.request) == inventory.needs_vpc
     secrets = plan.request["primaryContainer"].get("secrets", [])
     assert tuple(s["name"] for s in secrets) == inventory.secret_names
+
+
+def test_a_private_service_runs_in_its_connectors_own_subnets(box, lake, whatif):  # noqa: F811
+    """admin-tool: private ingress and a VPC connector; the collected connector fills the network."""
+    inventory = service_inventory(lake, live(box, "admin-tool").arn)
+    network = express_plan(inventory, whatif).request["networkConfiguration"]
+    assert network["subnets"] == list(inventory.vpc_subnets) and len(network["subnets"]) == 2
+    assert network["securityGroups"] == list(inventory.vpc_security_groups)
+    assert all(s.startswith(("subnet-", "sg-")) for s in network["subnets"] + network["securityGroups"])

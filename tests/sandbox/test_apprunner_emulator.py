@@ -71,8 +71,11 @@ def service(emulator: AppRunnerEmulator) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _conformance_calls(client, service: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+def _conformance_calls(
+    client, service: dict[str, Any], connected: dict[str, Any]
+) -> dict[str, Callable[[], Any]]:
     arn = service["ServiceArn"]
+    connector = connected["NetworkConfiguration"]["EgressConfiguration"]["VpcConnectorArn"]
     new = {}
 
     def create_config():
@@ -84,6 +87,7 @@ def _conformance_calls(client, service: dict[str, Any]) -> dict[str, Callable[[]
         "ListServices": lambda: client.list_services(MaxResults=20),
         "DescribeService": lambda: client.describe_service(ServiceArn=arn),
         "DescribeCustomDomains": lambda: client.describe_custom_domains(ServiceArn=arn),
+        "DescribeVpcConnector": lambda: client.describe_vpc_connector(VpcConnectorArn=connector),
         "CreateAutoScalingConfiguration": create_config,
         "ListAutoScalingConfigurations": lambda: client.list_auto_scaling_configurations(LatestOnly=False),
         "DescribeAutoScalingConfiguration": lambda: describe_config(client, new["arn"]),
@@ -112,8 +116,12 @@ def _conformance_calls(client, service: dict[str, Any]) -> dict[str, Callable[[]
     }
 
 
-def test_every_operation_answers_in_botocores_output_shape(client, service, clock, conforms):
-    calls = _conformance_calls(client, service)
+def test_every_operation_answers_in_botocores_output_shape(client, service, clock, conforms, emulator):
+    app = AppSetup(vpc_connector=True)
+    connected = emulator.add_service(  # on its own configuration: the default is deleted at the end
+        REGION, "orders-vpc", max_concurrency=70, setup=app.members(emulator.account_id, REGION, "x")
+    )
+    calls = _conformance_calls(client, service, connected)
     assert set(calls) == set(AppRunnerEmulator.OPERATIONS)
     for name, call in calls.items():
         call()
@@ -166,6 +174,17 @@ def test_a_seeded_setup_is_described_in_botocores_shape(client, emulator, confor
 def test_a_setup_app_runner_would_refuse_is_refused(emulator):
     with pytest.raises(AppRunnerError, match=r"healthCheckConfiguration\.protocol"):
         emulator.add_service(REGION, "odd-api", setup={"HealthCheckConfiguration": {"Protocol": "GRPC"}})
+
+
+def test_a_vpc_connector_names_its_subnets_and_only_a_known_one_is_found(client, emulator):
+    app = AppSetup(vpc_connector=True)
+    seeded = emulator.add_service(REGION, "b2b-portal", setup=app.members(emulator.account_id, REGION, "b2b"))
+    arn = seeded["NetworkConfiguration"]["EgressConfiguration"]["VpcConnectorArn"]
+    connector = client.describe_vpc_connector(VpcConnectorArn=arn)["VpcConnector"]
+    assert (connector["VpcConnectorName"], connector["Status"]) == ("b2b-vpc", "ACTIVE")
+    assert len(connector["Subnets"]) == 2 and connector["SecurityGroups"][0].startswith("sg-")
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        client.describe_vpc_connector(VpcConnectorArn=arn.replace("b2b-vpc", "other-vpc"))
 
 
 def test_custom_domains_come_in_pages_of_five(client, emulator, conforms):

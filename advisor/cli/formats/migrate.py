@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any, cast
+
 import pandas as pd
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
 from advisor.cli.formats.common import to_json
 from advisor.engine.migrate import TARGETS
 from advisor.migrate.pipeline import FleetMigration, ServiceMigration
-from advisor.presentation.migration import TARGET_LABELS, MigrationLine, fleet_lines, service_line
-from advisor.presentation.numbers import money, shortened
+from advisor.presentation.migration import TARGET_LABELS, MigrationLine, fleet_lines
+from advisor.presentation.numbers import ESTIMATE, MISSING, shortened
 
 REASON_WIDTH = 70
 
 
 def _service_json(o: ServiceMigration) -> dict:
     head = {"service_name": o.service_name, "service_arn": o.service_arn, "region": o.region}
+    if o.skipped:
+        return head | {"status": "skipped", "reason": o.skipped}
     if o.whatif is None:
         return head | {"status": "error", "error": o.error}
-    body = head | {"status": "ok" if o.ok else "error"} | o.whatif.to_dict()
+    body = (
+        head | {"status": "ok" if o.ok else "error", "reused_recommendation": o.reused} | o.whatif.to_dict()
+    )
     body["plan"] = None if o.plan is None else o.plan.to_dict()
     return body | ({"error": o.error} if o.error else {})
 
@@ -31,15 +38,21 @@ def fleet_json(fleet: FleetMigration) -> str:
     return to_json({"services": [_service_json(o) for o in fleet.outcomes], "totals": fleet.totals()})
 
 
+def _slug(component: str) -> str:
+    """A cost line's name as a CSV column: "ALB hours (share)" -> "alb_hours_share"."""
+    return re.sub(r"[^a-z0-9]+", "_", component.lower()).strip("_")
+
+
 def _csv_rows(o: ServiceMigration) -> list[dict]:
     head = {"service_name": o.service_name, "service_arn": o.service_arn, "region": o.region}
     w = o.whatif
     if w is None:
-        return [head | {"target": "", "status": "error", "error": o.error}]
+        status, reason = ("skipped", o.skipped) if o.skipped else ("error", o.error)
+        return [head | {"target": "", "status": status, "reason": reason}]
     rows = []
     for name in TARGETS:
         t = w.targets[name]
-        lines = {f"cost_{line.component}_usd": line.usd for line in t.cost_lines}
+        lines: dict[str, Any] = {f"cost_{_slug(line.component)}_usd": line.usd for line in t.cost_lines}
         rows.append(
             head
             | {
@@ -59,43 +72,66 @@ def _csv_rows(o: ServiceMigration) -> list[dict]:
 
 def fleet_csv(fleet: FleetMigration) -> str:
     """One row per service and target; each cost line is a column (blank where a target has none)."""
-    rows = [row for o in fleet.outcomes for row in _csv_rows(o)]
-    return pd.DataFrame(rows).to_csv(index=False)
+    frame = pd.DataFrame([row for o in fleet.outcomes for row in _csv_rows(o)])
+    for whole in ("breach_minutes", "minutes"):  # not 12.0 where a skipped row has none
+        if whole in frame:
+            frame[whole] = frame[whole].astype("Int64")
+    return frame.to_csv(index=False)
 
 
-_COLUMNS = ("service", *TARGET_LABELS.values(), "breach min", "break-even", "verdict")
+# (header, justify, no_wrap): short headers and whole dollars, so that the table fits 80 columns.
+_COLUMNS = (
+    ("service", "left", True),
+    ("App Runner", "right", True),
+    ("Express", "right", True),
+    ("Fargate", "right", True),
+    ("breach", "right", True),
+    ("even at", "right", True),
+    ("verdict", "left", False),
+)
+
+
+def _dollars(value: float | None, estimate: bool) -> str:
+    return MISSING if value is None else f"{ESTIMATE if estimate else ''}${value:,.0f}"
 
 
 def _row(line: MigrationLine) -> list[str]:
     name = line.service_name if line.total else f"{line.service_name}\n[dim]{line.region}[/dim]"
-    costs = [money(getattr(line, f"{t}_usd")) for t in TARGET_LABELS]
-    return [name, *costs, line.breach_text, line.break_even, line.recommendation]
+    costs = [_dollars(getattr(line, f"{t}_usd"), line.prices_estimate) for t in TARGET_LABELS]
+    return [name, *costs, line.breach_text.replace(" ", ""), line.break_even_multiple, line.recommendation]
 
 
 def fleet_table(fleet: FleetMigration, totals: bool) -> Group:
-    """Per service the three monthly costs, breach minutes (App Runner / Express / Fargate), the
-    break-even and the verdict; the fleet's total with --all; then each service's first reason."""
-    where = "the lake at " + str(fleet.lake) if fleet.lake else "an offline file"
+    """Per service its monthly cost on each target, breach minutes (App Runner/Express/Fargate), the
+    break-even (the traffic, as a multiple of today's, at which App Runner and the cheaper ECS target
+    cost the same) and the verdict; the fleet's total with --all; then why, a line per service."""
+    where = f"the lake at {fleet.lake}" if fleet.lake else "an offline file"
     table = Table(
-        title=f"App Runner, ECS Express or Fargate? ({where}; $ per month)",
+        title=f"Move to ECS? {where}, $ a month",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
+        collapse_padding=True,
     )
-    for i, header in enumerate(_COLUMNS):
-        table.add_column(header, justify="right" if 0 < i < 5 else "left", no_wrap=i < 5)
+    for header, justify, no_wrap in _COLUMNS:
+        table.add_column(header, justify=cast(JustifyMethod, justify), no_wrap=no_wrap, min_width=len(header))
     lines = fleet_lines(fleet)
     for line in lines[:-1]:
         table.add_row(*_row(line))
     if totals:
         table.add_section()
         table.add_row(*_row(lines[-1]), style="bold")
-    why = [Text("why (the first reason; all of them: --format json)", style="bold")]
-    for o in fleet.outcomes:
-        reason = service_line(o).reason
+    why = [Text("why (every reason, the cost lines and the plan: --format json)", style="bold")]
+    for line in lines[:-1]:
         why.append(
-            Text(f"  {o.service_name}: {shortened(reason, REASON_WIDTH)}", no_wrap=True, overflow="ellipsis")
+            Text(
+                f"  {line.service_name}: {shortened(line.reason, REASON_WIDTH)}",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
         )
+    if any(line.prices_estimate for line in lines):
+        why.append(Text("≈$: priced from rates AWS does not publish for the region (docs/pricing.md)"))
     return Group(table, *why)
 
 

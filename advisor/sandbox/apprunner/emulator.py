@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import re
 import secrets
@@ -67,6 +68,9 @@ logger = logging.getLogger(__name__)
 
 
 _URL_ALPHABET = string.ascii_lowercase + string.digits
+VPC_CONNECTOR_ARN = re.compile(
+    r"arn:aws[a-z-]*:apprunner:[a-z0-9-]+:\d{12}:vpcconnector/(?P<name>[^/]+)/(?P<revision>\d+)/[0-9a-f]{32}"
+)
 
 
 class AppRunnerEmulator:
@@ -77,6 +81,7 @@ class AppRunnerEmulator:
         "ListServices",
         "DescribeService",
         "DescribeCustomDomains",
+        "DescribeVpcConnector",
         "ListAutoScalingConfigurations",
         "DescribeAutoScalingConfiguration",
         "CreateAutoScalingConfiguration",
@@ -177,6 +182,30 @@ class AppRunnerEmulator:
                 "NextToken": token,
             }
         )
+
+    def _op_describe_vpc_connector(self, state: Region, params: dict, now: float, op: str) -> dict[str, Any]:
+        """A connector some service of the Region names; its subnets and groups derive from its ARN."""
+        arn = params["VpcConnectorArn"]
+        users = [
+            s
+            for s in state.services.values()
+            if s.config["NetworkConfiguration"].get("EgressConfiguration", {}).get("VpcConnectorArn") == arn
+        ]
+        match = VPC_CONNECTOR_ARN.fullmatch(arn)
+        if not users or match is None:
+            raise AppRunnerError(NOT_FOUND, f"VPC connector {arn} not found in {state.name}.")
+        digest = hashlib.sha256(arn.encode()).hexdigest()
+        return {
+            "VpcConnector": {
+                "VpcConnectorName": match["name"],
+                "VpcConnectorArn": arn,
+                "VpcConnectorRevision": int(match["revision"]),
+                "Subnets": [f"subnet-{digest[:17]}", f"subnet-{digest[17:34]}"],
+                "SecurityGroups": [f"sg-{digest[34:51]}"],
+                "Status": "ACTIVE",
+                "CreatedAt": min(s.created_at for s in users),
+            }
+        }
 
     def _op_update_service(self, state: Region, params: dict, now: float, op: str) -> dict[str, Any]:
         svc = self._service(state, params["ServiceArn"])
