@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from advisor.presentation.migration import TARGET_LABELS
+
 PALETTE = {
     "current": "#6c757d",
     "recommended": "#1f9d55",
@@ -390,12 +392,6 @@ def period_costs(services: pd.DataFrame) -> go.Figure:
     return fig
 
 
-# Where a service could run (advisor.engine.migrate.TARGETS), as people name them
-TARGET_LABELS = {
-    "app_runner": "App Runner",
-    "ecs_express": "ECS Express",
-    "fargate": "ECS on Fargate (tuned)",
-}
 TARGET_COLORS = {"app_runner": "#6c757d", "ecs_express": "#1c7ed6", "fargate": "#1f9d55"}
 
 

@@ -24,10 +24,8 @@ from advisor.migrate.pipeline import (
 )
 from advisor.migrate.plan import ExpressPlan
 from advisor.presentation import charts
-from advisor.presentation.charts import TARGET_LABELS
+from advisor.presentation.migration import TARGET_LABELS, breach_text, prices_estimate
 from advisor.presentation.numbers import money, percent, signed_money
-from advisor.pricing.apprunner import prices_estimated
-from advisor.pricing.ecs import ecs_prices_for
 from advisor.ui import state
 
 ALB_MAX_SERVICES = 25  # Express shares one ALB among up to 25 services of a VPC (reference §1)
@@ -43,8 +41,7 @@ HEADLINES = {
     MOVE: "Move to ECS Express",
     MOVE_TUNED: "Move to ECS on Fargate, with the advisor's task size and scaling",
 }
-ADVICE = {STAY: "stay", MOVE: "move to Express", MOVE_TUNED: "move to Fargate (tuned)"}
-SHORT = {"app_runner": "App Runner", "ecs_express": "Express", "fargate": "Fargate (tuned)"}  # table cells
+ADVICE = {STAY: "stay", MOVE: "move to Express", MOVE_TUNED: "move to Fargate, tuned"}
 
 
 @st.cache_data(show_spinner="Replaying this service on ECS Express and on Fargate ...", max_entries=32)
@@ -88,10 +85,6 @@ def _network(prefix: str, cols: Sequence[Any]) -> MigrateSettings:
     return replace(defaults, public_ip_per_task=public_ip, architecture="ARM64" if arm else "X86_64")
 
 
-def _estimated(region: str) -> bool:
-    return prices_estimated(region) or ecs_prices_for(region).estimated
-
-
 def render_tab(lake: str, version: str, arn: str, budget: float, mean_rpm: float) -> None:
     """The service page's "Move?" tab. `budget`: the share of minutes the recommendation's profile may
     breach (the engine's budget for the what-if); `mean_rpm`: the service's mean requests a minute, for
@@ -114,12 +107,13 @@ def render_tab(lake: str, version: str, arn: str, budget: float, mean_rpm: float
     settings = replace(_network("move", cols), alb_services=int(alb))
     result = service_migration(lake, version, arn, settings)
     if result.whatif is None:
-        st.warning(f"No migration what-if for {result.service_name}: {result.error}")
+        box = st.info if result.skipped else st.warning
+        box(f"No migration what-if for {result.service_name}: {result.skipped or result.error}")
         return
     whatif = result.whatif
     data = whatif.to_dict()
-    _verdict(whatif, _estimated(whatif.region))
-    _costs(data, _estimated(whatif.region))
+    _verdict(whatif, prices_estimate(whatif.region))
+    _costs(data, prices_estimate(whatif.region))
     _breaches(data, budget)
     with st.expander("Why", expanded=True):
         for reason in whatif.reasons:
@@ -297,11 +291,11 @@ def fleet_table(fleet: FleetMigration) -> pd.DataFrame:
                 "region": outcome.region,
                 **costs,
                 "move_saves": costs["app_runner"] - costs[best],
-                "best_ecs": SHORT[best],
+                "best_ecs": TARGET_LABELS[best],
                 "advice": ADVICE.get(whatif.recommendation, whatif.recommendation),
                 "advised_saves": costs["app_runner"]
                 - costs[ADVISED.get(whatif.recommendation, "app_runner")],
-                "breach_minutes": " / ".join(f"{whatif.targets[t].breach_minutes:,}" for t in TARGETS),
+                "breach_minutes": breach_text(tuple(whatif.targets[t].breach_minutes for t in TARGETS)),
                 "service_arn": outcome.service_arn,
             }
         )
@@ -344,7 +338,9 @@ def render_fleet() -> None:
             "region": "Region",
             "app_runner": st.column_config.NumberColumn("App Runner", format="dollar"),
             "ecs_express": st.column_config.NumberColumn("ECS Express", format="dollar"),
-            "fargate": st.column_config.NumberColumn("Fargate (tuned)", format="dollar"),
+            "fargate": st.column_config.NumberColumn(
+                "Fargate", format="dollar", help="Task size and scaling tuned by the advisor."
+            ),
             "move_saves": st.column_config.NumberColumn(
                 "Moving saves",
                 format="dollar",
@@ -357,13 +353,13 @@ def render_fleet() -> None:
             ),
             "advised_saves": None,
             "breach_minutes": st.column_config.TextColumn(
-                "Breach minutes", help="App Runner / ECS Express / Fargate (tuned), over the replayed window."
+                "Breach minutes", help="App Runner / ECS Express / Fargate, over the replayed window."
             ),
             "service_arn": None,
         },
     )
     for outcome in (o for o in fleet.outcomes if o.whatif is None):
-        st.caption(f"{outcome.service_name}: no what-if ({outcome.error}).")
+        st.caption(f"{outcome.service_name}: no what-if ({outcome.skipped or outcome.error}).")
     selected = event.selection.rows if event and event.selection else []
     if selected:
         arn = table.iloc[selected[0]]["service_arn"]
@@ -378,7 +374,7 @@ def render_fleet() -> None:
 
 def _fleet_totals(fleet: FleetMigration, table: pd.DataFrame) -> None:
     totals = fleet.totals()
-    estimated = any(_estimated(r) for r in table["region"])
+    estimated = any(prices_estimate(r) for r in table["region"])
     cols = st.columns(len(TARGETS))
     for col, target in zip(cols, TARGETS, strict=True):
         delta = totals[target] - totals["app_runner"]

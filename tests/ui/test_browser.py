@@ -16,7 +16,7 @@ import pytest
 from advisor.cli.commands.demo import dashboard_command
 from advisor.engine.migrate import MigrateSettings
 from advisor.lake import views as overview
-from advisor.presentation.charts import TARGET_LABELS
+from advisor.presentation.migration import TARGET_LABELS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROW_PX = 35  # Streamlit's dataframe row (and header) height
@@ -187,7 +187,7 @@ def test_fleet_move_view_lists_every_service_by_saving(page, dashboard):
     page.get_by_role("heading", name="Move off App Runner?").wait_for()
     page.locator("[data-testid='stMetric']", has_text="ECS Express, all services").wait_for(timeout=180_000)
     settle(page)
-    for label in ("App Runner", "ECS Express", "ECS on Fargate (tuned)"):
+    for label in ("App Runner", "ECS Express", "Fargate"):
         assert re.match(r"≈?\$[\d,]+\.\d\d", metric_value(page, f"{label}, all services"))
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     shot(page, "7-move-fleet")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from advisor.engine.migrate import TARGETS, MigrateSettings
 from advisor.lake import views as overview
-from advisor.presentation.charts import TARGET_LABELS
+from advisor.presentation.migration import TARGET_LABELS
 from advisor.presentation.numbers import money
 from advisor.pricing.apprunner import prices_estimated
 from advisor.pricing.ecs import ecs_prices_for

@@ -42,7 +42,7 @@ def test_cost_stacks_have_one_trace_per_component_and_one_bar_per_platform():
     assert fig.layout.barmode == "stack"
     assert [t.name for t in fig.data] == ["compute", "load balancer", "public IPv4"]
     by_name = {t.name: list(t.y) for t in fig.data}
-    assert list(fig.data[0].x) == ["App Runner", "ECS Express", "ECS on Fargate (tuned)"]
+    assert list(fig.data[0].x) == ["App Runner", "ECS Express", "Fargate"]
     # a platform without a component gets a zero-height segment, never a shifted one
     assert by_name == {
         "compute": [56.94, 36.04, 36.04],
@@ -84,7 +84,7 @@ def test_break_even_labels_each_side_with_the_cheaper_platform():
     assert (left.x0, left.x1, right.x0, right.x1) == (10.0, 1000.0, 1000.0, 10000.0)
     assert [a.text for a in fig.layout.annotations] == [
         "App Runner cheaper",
-        "ECS on Fargate (tuned) cheaper",
+        "Fargate cheaper",
     ]
     marks = {t.name: t.x[0] for t in fig.data}
     assert marks == {"break-even": 1000.0, "this service": 100.0}
