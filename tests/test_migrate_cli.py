@@ -194,3 +194,30 @@ def test_the_lake_does_not_go_with_a_file(tmp_path, monkeypatch, capsys):
     flat(100, days=1).reset_index().to_csv(path, index=False)
     message = refused(["migrate-whatif", "--from-trace", path, "--all"], monkeypatch, capsys)
     assert "do not go with --from-trace" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--architecture", "sparc"], "--architecture 'sparc' is invalid"),
+        (["--task-start-s", "-5"], "--task-start-s -5"),
+    ],
+)
+def test_a_bad_setting_names_its_flag(args, words, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "busy.csv"
+    flat(100, days=1).reset_index().to_csv(path, index=False)
+    assert words in refused(["migrate-whatif", "--from-trace", path, *args], monkeypatch, capsys)
+
+
+def test_the_settings_flags_reach_the_engine(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "busy.csv"
+    flat(2000).reset_index().to_csv(path, index=False)
+    args = ["--architecture", "ARM64", "--no-public-ip", "--alb-services", "5", "--format", "json"]
+    code, out, err = cli(["migrate-whatif", "--from-trace", path, *args], monkeypatch, capsys)
+    assert code == 0, err
+    settings = json.loads(out)["services"][0]["settings"]
+    assert (settings["architecture"], settings["public_ip_per_task"], settings["alb_services"]) == (
+        "ARM64",
+        False,
+        5,
+    )

@@ -7,7 +7,7 @@ the same flags as `advisor recommend`'s), replayed on App Runner, ECS Express an
 from __future__ import annotations
 
 import sys
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,16 +33,29 @@ if TYPE_CHECKING:
     from advisor.migrate.pipeline import FleetMigration
 
 
+# The MigrateSettings fields that are flags here, so that a bad value names the flag the user typed.
+SETTING_FLAGS = {
+    "task_start_s": "--task-start-s",
+    "public_ip_per_task": "--public-ip",
+    "deployments_per_month": "--deployments-per-month",
+    "logs_gb_per_month": "--logs-gb-per-month",
+    "data_out_gb_per_month": "--data-out-gb-per-month",
+    "architecture": "--architecture",
+}
+
+
 def migrate_settings(given: dict[str, Any]) -> MigrateSettings:
     """The engine's defaults with the flags a user gave laid over them (a bad value names its flag)."""
     from advisor.engine.migrate import MigrateSettings
 
-    known = {f.name for f in fields(MigrateSettings)}
-    chosen = {k: v for k, v in given.items() if v is not None and k in known}
     try:
-        return replace(MigrateSettings(), **chosen)
-    except (InputError, ValueError) as exc:
-        raise InputError(str(exc)) from None
+        return replace(MigrateSettings(), **{k: v for k, v in given.items() if v is not None})
+    except InputError as exc:
+        message = str(exc)
+        for key, flag in SETTING_FLAGS.items():
+            if message.startswith(f"{key}="):
+                message = f"{flag} {message.removeprefix(f'{key}=')}"
+        raise InputError(message) from None
 
 
 def migrate_whatif_cmd(
@@ -86,7 +99,7 @@ def migrate_whatif_cmd(
         "--alb-services",
         help="Services sharing each ALB (1 to 25). Default: the services moved together per region and VPC.",
     ),
-    task_start_s: float | None = typer.Option(
+    task_start_s: int | None = typer.Option(
         None, "--task-start-s", help="Seconds a new task takes to serve (image pull, health checks)."
     ),
     public_ip: bool | None = typer.Option(
