@@ -5,12 +5,15 @@ No computation of money or risk happens here: every number comes from the engine
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from advisor.presentation.migration import TARGET_LABELS
 
 PALETTE = {
     "current": "#6c757d",
@@ -386,4 +389,215 @@ def period_costs(services: pd.DataFrame) -> go.Figure:
         title="Cost per service: this period and the one before",
     )
     fig.update_xaxes(title_text="USD", tickprefix="$")
+    return fig
+
+
+TARGET_COLORS = {"app_runner": "#6c757d", "ecs_express": "#1c7ed6", "fargate": "#1f9d55"}
+
+
+def _target_label(target: str) -> str:
+    return TARGET_LABELS.get(target, target)
+
+
+# One hue per kind of charge (matched by a word of the cost line's component), shades within it; the
+# charges every platform pays alike (logs, data out) in warm colours at the bottom of each stack
+_COMPONENT_HUES = (
+    ("App Runner", ("#495057", "#868e96", "#adb5bd", "#ced4da")),
+    ("Fargate", ("#2b8a3e", "#69db7c", "#b2f2bb")),
+    ("ALB", ("#1864ab", "#4dabf7", "#a5d8ff")),
+    ("IPv4", ("#5f3dc4", "#9775fa", "#d0bfff")),
+)
+_SHARED_HUES = ("#e67700", "#ffa94d", "#ffd8a8", "#fff3bf")
+
+
+def _shared_components(targets: dict[str, dict[str, Any]], components: list[str]) -> list[str]:
+    """The components every target pays to the cent: the common base the differences stand on."""
+
+    def usd(target: str, component: str) -> float | None:
+        found = [c["usd"] for c in targets[target]["cost_lines"] if c["component"] == component]
+        return round(found[0], 2) if found else None
+
+    return [c for c in components if len({usd(t, c) for t in targets}) == 1 and usd(next(iter(targets)), c)]
+
+
+def _component_colors(components: list[str], shared: list[str]) -> dict[str, str]:
+    colors = {c: _SHARED_HUES[i % len(_SHARED_HUES)] for i, c in enumerate(shared)}
+    used: dict[str, int] = {}
+    for i, component in enumerate(c for c in components if c not in shared):
+        word, hues = next(((w, h) for w, h in _COMPONENT_HUES if w in component), ("", SERVICE_COLORS))
+        colors[component] = hues[used.get(word, 0) % len(hues)] if word else hues[i % len(hues)]
+        used[word] = used.get(word, 0) + 1
+    return colors
+
+
+def migration_costs(targets: dict[str, dict[str, Any]]) -> go.Figure:
+    """Each target's monthly cost as a stack of its components, one bar per target.
+
+    `targets` is `MigrationWhatIf.to_dict()["targets"]`: per target `monthly_cost_usd` and `cost_lines`
+    ({component, usd, detail}). One colour per component, the same on every bar; what every target pays
+    alike at the bottom, so the bars differ only above it; a component zero everywhere is left out.
+    """
+    names = list(targets)
+    components: list[str] = []
+    for outcome in targets.values():
+        components += [
+            c["component"]
+            for c in outcome["cost_lines"]
+            if c["component"] not in components and c["usd"] > 0.005
+        ]
+    shared = _shared_components(targets, components)
+    colors = _component_colors(components, shared)
+    x = [_target_label(t) for t in names]
+    fig = go.Figure()
+    for component in [*shared, *(c for c in components if c not in shared)]:
+        lines = [{c["component"]: c for c in targets[t]["cost_lines"]}.get(component) for t in names]
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[line["usd"] if line else 0.0 for line in lines],
+                name=component,
+                marker_color=colors[component],
+                customdata=[line.get("detail", "") if line else "" for line in lines],
+                hovertemplate=f"{component}: $%{{y:,.2f}}<br>%{{customdata}}<extra>%{{x}}</extra>",
+            )
+        )
+    for label, target in zip(x, names, strict=True):
+        fig.add_annotation(
+            x=label,
+            y=targets[target]["monthly_cost_usd"],
+            text=f"<b>${targets[target]['monthly_cost_usd']:,.2f}</b>",
+            showarrow=False,
+            yanchor="bottom",
+        )
+    fig.update_layout(
+        **{**LAYOUT, "hovermode": "closest", "legend": {"orientation": "v", "x": 1.02, "y": 1}},
+        barmode="stack",
+        height=440,
+        title="Monthly cost on each platform, by component",
+    )
+    fig.update_yaxes(title_text="USD per month", tickprefix="$")
+    return fig
+
+
+def migration_breaches(targets: dict[str, dict[str, Any]], budget_minutes: int) -> go.Figure:
+    """Breach minutes per target over the replayed window, against the error budget's minutes."""
+    names = list(targets)
+    breaches = [targets[t]["breach_minutes"] for t in names]
+    fig = go.Figure(
+        go.Bar(
+            y=[_target_label(t) for t in names],
+            x=breaches,
+            orientation="h",
+            marker_color=[
+                PALETTE["capacity"] if b > budget_minutes else TARGET_COLORS.get(t, "#000")
+                for t, b in zip(names, breaches, strict=True)
+            ],
+            text=[f"{b:,}" for b in breaches],
+            textposition="outside",
+            hovertemplate="%{y}: %{x:,} breach minutes<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.add_vline(
+        x=budget_minutes,
+        line={"color": PALETTE["capacity"], "dash": "dash"},
+        annotation_text=f"error budget {budget_minutes:,} min",
+        annotation_position="top",
+    )
+    minutes = max((targets[t]["minutes"] for t in names), default=0)
+    fig.update_layout(
+        **{**LAYOUT, "hovermode": "closest"},
+        height=260,
+        title=f"Breach minutes over the {minutes:,} minutes replayed",
+    )
+    fig.update_xaxes(
+        title_text="minutes too slow, refused or queued",
+        range=[0, max([budget_minutes, *breaches]) * 1.25 + 1],
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def break_even(
+    mean_rpm: float, break_even_rpm: float | None, cheaper_below: str, cheaper_above: str
+) -> go.Figure:
+    """This service's mean traffic and the traffic at which App Runner and ECS cost the same, on one
+    log axis, each side labelled with the platform that is cheaper there."""
+    fig = go.Figure()
+    points = [mean_rpm] + ([break_even_rpm] if break_even_rpm else [])
+    low, high = min(points) / 10, max(points) * 10
+    if break_even_rpm:
+        for x0, x1, target in ((low, break_even_rpm, cheaper_below), (break_even_rpm, high, cheaper_above)):
+            color = TARGET_COLORS.get(target, "#adb5bd")
+            fig.add_vrect(x0=x0, x1=x1, fillcolor=color, opacity=0.12, line_width=0)
+            fig.add_annotation(  # on a log axis an annotation's x is the log of the value (a shape's is not)
+                x=math.log10(math.sqrt(x0 * x1)),
+                y=0.9,
+                yref="paper",
+                text=f"{_target_label(target)} cheaper",
+                showarrow=False,
+                font={"color": color, "size": 13},
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[break_even_rpm],
+                y=[0],
+                mode="markers+text",
+                name="break-even",
+                text=[f"break-even {break_even_rpm:,.0f} req/min"],
+                textposition="bottom center",
+                marker={"size": 16, "color": "#212529", "symbol": "line-ns-open", "line": {"width": 3}},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[mean_rpm],
+            y=[0],
+            mode="markers+text",
+            name="this service",
+            text=[f"this service {mean_rpm:,.0f} req/min"],
+            textposition="top center",
+            marker={"size": 14, "color": PALETTE["whatif"], "symbol": "diamond"},
+        )
+    )
+    fig.update_layout(
+        **{**LAYOUT, "hovermode": "closest"},
+        height=220,
+        showlegend=False,
+        title="Break-even: this service's mean traffic against the traffic where both cost the same",
+    )
+    fig.update_xaxes(
+        type="log",
+        range=[math.log10(low), math.log10(high)],
+        dtick=1,
+        title_text="requests per minute (mean)",
+    )
+    fig.update_yaxes(visible=False, range=[-1, 1])
+    return fig
+
+
+def fleet_migration(services: pd.DataFrame) -> go.Figure:
+    """Each service's monthly cost on every target (columns named after the targets), grouped bars, the
+    services ordered by what the cheapest move saves."""
+    targets = [t for t in TARGET_LABELS if t in services.columns]
+    fig = go.Figure()
+    for target in targets:
+        fig.add_trace(
+            go.Bar(
+                y=services["service_name"],
+                x=services[target],
+                name=_target_label(target),
+                orientation="h",
+                marker_color=TARGET_COLORS[target],
+                hovertemplate="%{y}: $%{x:,.2f}/month<extra>" + _target_label(target) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        **{**LAYOUT, "hovermode": "closest", "margin": {"l": 60, "r": 20, "t": 90, "b": 40}},
+        barmode="group",
+        height=max(280, 26 * len(targets) * len(services) + 110),
+        title="Monthly cost per service on each platform",
+    )
+    fig.update_xaxes(title_text="USD per month", tickprefix="$")
+    fig.update_yaxes(autorange="reversed")
     return fig

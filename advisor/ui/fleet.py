@@ -136,5 +136,12 @@ def render() -> None:
         st.query_params["service"] = arn
         st.switch_page(st.session_state["pages"]["service"])
     st.caption("Select a row to open the service.")
+    pages = st.session_state.get(
+        "pages"
+    )  # set by the app's navigation (absent when a test runs the page alone)
+    if pages:
+        st.page_link(
+            pages["move"], label="Would they cost less on ECS Express or Fargate? Compare them", icon="➡️"
+        )
     if shown["monthly_cost_current"].notna().any():
         st.plotly_chart(charts.fleet_costs(shown.dropna(subset=["monthly_cost_current"])), width="stretch")

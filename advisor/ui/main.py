@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from advisor.ui import data_page, fleet, service, state
+from advisor.ui import data_page, fleet, move, service, state
 
 
 def run() -> None:
@@ -14,6 +14,7 @@ def run() -> None:
             fleet.render, title="Fleet", icon=":material/dashboard:", url_path="fleet", default=True
         ),
         "service": st.Page(service.render, title="Service", icon=":material/monitoring:", url_path="service"),
+        "move": st.Page(move.render_fleet, title="Move?", icon=":material/moving:", url_path="move"),
         "data": st.Page(data_page.render, title="Data", icon=":material/database:", url_path="data"),
     }
     st.session_state["pages"] = pages

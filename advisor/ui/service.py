@@ -1,5 +1,5 @@
 """Service page: its metrics on one time axis, its capacity and forecast, the recommendation and why,
-a what-if replay, its logs, and apply."""
+a what-if replay, what moving to ECS would cost, its logs, and apply."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from advisor.domain import InstanceSize, ScalingConfig
 from advisor.engine.explain import Recommendation
 from advisor.engine.modelcheck import ModelCheck
 from advisor.engine.profiles import DEFAULT_PROFILE, PROFILES
+from advisor.engine.recommender import RecommendSettings
 from advisor.engine.whatif import replay_history
 from advisor.lake.views import ServiceRecord
 from advisor.presentation import charts
 from advisor.presentation import modelcheck as check_cells
 from advisor.presentation.numbers import KEEP_CURRENT, MISSING, money
 from advisor.pricing.apprunner import prices_estimated
-from advisor.ui import apply_panel, state
+from advisor.ui import apply_panel, move, state
+
+TABS = ["Metrics", "Capacity & forecast", "What-if", "Move?", "Logs", "Apply"]
 
 
 def _pick_service(fleet: pd.DataFrame) -> str:
@@ -85,17 +88,30 @@ def render() -> None:
     _model_check(stored_rec.model_check if stored_rec else rec.model_check if rec else None, service.region)
 
     window = _window(metrics)  # above the tabs: it drives both the charts and the logs
-    tabs = st.tabs(["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"])
+    # the tabs track which is open so that "Move?" (three platforms replayed) runs only when opened
+    tabs = st.tabs(TABS, key="service_tab", on_change="rerun")
     with tabs[0]:
         _metrics_tab(lake, version, arn, metrics, current, instance, service, rec, window)
     with tabs[1]:
         _capacity_tab(metrics, rec)
     with tabs[2]:
         _whatif_tab(metrics, current, recommended, instance, service, rec)
-    with tabs[3]:
-        _logs_tab(lake, version, arn, window)
+    if tabs[3].open:
+        with tabs[3]:
+            mean_rpm = float(metrics["Requests_Sum"].mean()) if "Requests_Sum" in metrics else 0.0
+            move.render_tab(lake, version, arn, _budget(stored_rec), mean_rpm)
     with tabs[4]:
+        _logs_tab(lake, version, arn, window)
+    with tabs[5]:
         apply_panel.render(service, current, recommended, rec, stored)
+
+
+def _budget(rec: Recommendation | None) -> float:
+    """The share of minutes the migration what-if may breach: the budget of the recommendation it starts
+    from (the stored one, else the default profile's, as advisor.migrate recommends)."""
+    settings = RecommendSettings()
+    budget, profile = (rec.budget, rec.profile) if rec else (settings.budget, settings.profile)
+    return budget * PROFILES[profile].budget_share
 
 
 def _header(

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from advisor.cli.commands.demo import dashboard_command
+from advisor.engine.migrate import MigrateSettings
 from advisor.lake import views as overview
+from advisor.presentation.migration import TARGET_LABELS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROW_PX = 35  # Streamlit's dataframe row (and header) height
@@ -143,3 +145,56 @@ def test_fleet_service_whatif_apply_audit_rollback(page, dashboard, sandbox_lake
     page.get_by_role("button", name="Roll back now").click()
     page.get_by_text(re.compile(r"^rollback succeeded")).first.wait_for(timeout=90_000)
     shot(page, "5-rolled-back")
+
+
+def test_move_tab_costs_recommendation_and_plan_download(page, dashboard, sandbox_lake, tmp_path):
+    import json
+
+    from advisor.aws.ecsmodel import validate_express_request
+    from advisor.migrate.pipeline import migrate_service
+
+    _, lake = sandbox_lake
+    fleet = overview.fleet(lake)
+    arn = fleet.loc[fleet["service_name"] == "checkout-api", "service_arn"].iloc[0]
+    expected = migrate_service(lake, overview.service_detail(lake, arn).service, MigrateSettings())
+    page.goto(f"{dashboard}/service?service={arn}")
+    page.get_by_text("checkout-api · us-east-1").wait_for()
+    settle(page)
+    page.get_by_role("tab", name="Move?").click()
+    page.locator("[data-testid='stMetric']", has_text="ECS Express per month").wait_for(timeout=120_000)
+    settle(page)
+    for target, label in TARGET_LABELS.items():
+        cost = expected.whatif.targets[target].monthly_cost_usd
+        assert metric_value(page, f"{label} per month") == f"${cost:,.2f}"  # us-east-1: published rates
+    assert page.get_by_text(expected.whatif.reasons[0]).first.is_visible()
+    assert page.locator(".js-plotly-plot").count() >= 3  # costs, breach minutes, break-even
+    page.get_by_role("tab", name="Move?").evaluate("tab => tab.scrollIntoView({block: 'start'})")
+    shot(page, "6-move")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CreateExpressGatewayService request (JSON)").click()
+    saved = tmp_path / "request.json"
+    download.value.save_as(saved)
+    request = json.loads(saved.read_text())
+    assert request == json.loads(json.dumps(expected.plan.request, default=str))
+    assert validate_express_request(request) == []
+    for step in expected.plan.steps:
+        assert page.get_by_text(step.title).first.is_visible()
+
+
+def test_fleet_move_view_lists_every_service_by_saving(page, dashboard):
+    page.goto(f"{dashboard}/move")
+    page.get_by_role("heading", name="Move off App Runner?").wait_for()
+    page.locator("[data-testid='stMetric']", has_text="ECS Express, all services").wait_for(timeout=180_000)
+    settle(page)
+    for label in ("App Runner", "ECS Express", "Fargate"):
+        assert re.match(r"≈?\$[\d,]+\.\d\d", metric_value(page, f"{label}, all services"))
+    assert page.locator("[data-testid='stDataFrame']").count() == 1
+    shot(page, "7-move-fleet")
+
+    # a row opens that service's page on its Move? tab (the table lists the biggest saving first)
+    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(grid["x"] + 15, grid["y"] + ROW_PX * 1 + ROW_PX / 2)
+    page.get_by_role("heading", name="Service").wait_for()
+    page.locator("[data-testid='stMetric']", has_text="ECS Express per month").wait_for(timeout=120_000)
+    assert page.get_by_role("tab", name="Move?").get_attribute("aria-selected") == "true"

@@ -129,7 +129,14 @@ def test_service_page_renders_every_tab(sandbox_lake, name):
     at = run(service_page, service=arn_of(lake, name))
     assert not at.exception, at.exception
     assert name in at.subheader[0].value
-    assert [t.label for t in at.tabs] == ["Metrics", "Capacity & forecast", "What-if", "Logs", "Apply"]
+    assert [t.label for t in at.tabs] == [
+        "Metrics",
+        "Capacity & forecast",
+        "What-if",
+        "Move?",
+        "Logs",
+        "Apply",
+    ]
 
 
 def whatif_cost(at: AppTest) -> str:
