@@ -61,6 +61,7 @@ from advisor.sandbox.physics import (
     _weighted,
     deployment_windows,
 )
+from advisor.sandbox.world import LiveService
 
 METRICS = {
     "AVERAGE_CPU": "ECSServiceAverageCPUUtilization",
@@ -439,7 +440,7 @@ def _control(
             change = _decide(policy, ecs, config, now, bool(deploying[t]))
             if change > 0:
                 pull = min(max(float(pulls[t]), 5.0), 600.0)
-                billed_from = now + ecs.placement_s
+                billed_from = tick(now + ecs.placement_s)
                 running_at = tick(billed_from + pull + ecs.container_start_s)
                 batches.append(_Batch(billed_from, running_at, running_at + health_s, change))
             elif change < 0:
@@ -454,7 +455,7 @@ def _control(
                 became += b.count if now - TICK_S < b.serving_at else 0
             if b.running_at <= now:
                 running += b.count
-        billed = sum(b.count for b in batches) + sum(c for _, _, c in draining)
+        billed = sum(b.count for b in batches if b.billed_from <= now) + sum(c for _, _, c in draining)
         billed += policy.desired if (deploying[t] and ecs.canary_copies) else 0
         rate = tick_requests / TICK_S
         i = service.index(rate / serving) if serving else 0
@@ -643,3 +644,16 @@ def _lcu(requests: pd.Series, index: pd.DatetimeIndex, ecs: EcsWorldParams) -> n
         ]
     )
     return np.asarray(lcu, float) / 60
+
+
+def replay_service(
+    service: LiveService, start: pd.Timestamp, stop: pd.Timestamp, config: ExpressConfig
+) -> ExpressReplay:
+    """The minutes [start, stop) of a sandbox service replayed under `config`: its own traffic, its
+    own hidden curves and its own per-second arrivals, on its hidden ECS behaviour."""
+    first = int((start - service.origin) / pd.Timedelta(minutes=1))
+    last = int((stop - service.origin) / pd.Timedelta(minutes=1))
+    requests = service.requests_until(-(-last // 60) * 60)
+    index = pd.date_range(start, periods=last - first, freq="1min")
+    spec, seed = service.spec, service.seed
+    return replay(spec.params, ecs_params(seed), spec.instance, config, requests, first, index, seed)
