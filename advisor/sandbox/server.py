@@ -5,7 +5,8 @@ with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI 
 `/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, raise App
 Runner's quotas with POST `/_sandbox/quotas` {"config_names": 20}, read the call log and the hidden
 truth, read the ledger's exact bill at `/_sandbox/bill`, deny Cost Explorer or turn its resource-level
-data off with POST `/_sandbox/cost-explorer`); they are not AWS APIs. Cost Explorer (`ce`) answers from
+data off with POST `/_sandbox/cost-explorer`, replay a service's own traffic on the sandbox's ECS
+Express world with POST `/_sandbox/express-replay`); they are not AWS APIs. Cost Explorer (`ce`) answers from
 the billing ledger the world feeds. Service Quotas (`servicequotas`) is answered from the App Runner
 emulator's quotas, since moto's knows only `vpc`.
 The account answers only when it is whole: until the fleet's history is seeded, every AWS request on the
@@ -354,5 +355,9 @@ class Sandbox:
         if action == "express-replay" and method == "POST":
             return self.express_replay(payload)
         if action == "truth":
-            return {"services": self.world.truth(), "produced_until": str(self.world.produced_until)}
+            seeds = {s.arn: s.seed for s in self.world.services}
+            services = [
+                {**s, "ecs": express.ecs_params(seeds[s["service_arn"]]).truth()} for s in self.world.truth()
+            ]
+            return {"services": services, "produced_until": str(self.world.produced_until)}
         return None
