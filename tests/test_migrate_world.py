@@ -20,6 +20,7 @@ Tolerances, and why:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,7 @@ def _fargate_usd(outcome: TargetOutcome) -> float:
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory) -> dict[str, Compared]:
+def compared(tmp_path_factory) -> Iterator[dict[str, Compared]]:
     saved = {k: os.environ.get(k) for k in (*ENV, "AWS_ENDPOINT_URL")}
     fleet = [s for s in default_fleet(8) if s.name in SERVICES]
     box = Sandbox(fleet, port=0, days=DAYS, seed=7, operation_seconds=0.5, live=False)
