@@ -38,7 +38,7 @@ from advisor.engine.capacity import CapacityEstimate
 from advisor.engine.explain import Recommendation
 from advisor.engine.optimize import allowed_breaches, profile_named
 from advisor.engine.recommender import REQUESTS, recommend
-from advisor.engine.simulate import ScalingModel, simulate
+from advisor.engine.simulate import ScalingModel, scaling_trajectory, simulate
 from advisor.engine.telemetry import column, demand_from_metrics
 from advisor.engine.whatif import FALLBACK_LATENCY_S, model_from_evidence
 from advisor.errors import InputError
@@ -378,14 +378,10 @@ def _track(
         settings.scale_in_datapoints,
         settings.scale_in_step_share,
     )
-    values: list[float] = series.tolist()
-    deploy = deploying.tolist()
-
-    def metric_at(t: int, ready: int) -> float:
-        return min(cap, base + slope * values[t] / ready)
-
-    first = metric_at(0, lo)
-    desired = min(hi, max(lo, math.ceil(lo * first / target))) if first > target else lo
+    scaled: list[float] = (slope * series).tolist()
+    deploy: list[bool] = deploying.tolist()
+    first = min(cap, base + scaled[0] / lo)
+    desired = min(hi, max(lo, math.ceil(lo * first / target)))
     ready = desired
     pending: list[list[int]] = []  # [ready_at, count], oldest first
     running_out, ready_out, metric_out = [0] * n, [0] * n, [0.0] * n
@@ -394,53 +390,58 @@ def _track(
     for t in range(n):
         while pending and pending[0][0] <= t:
             ready += pending.pop(0)[1]
-        metric_out[t] = metric_at(t, ready)
+        value = base + scaled[t] / ready
+        metric_out[t] = value if value < cap else cap
         seen = t - delay
-        if seen >= 0:
-            m = metric_out[seen]
-            above = above + 1 if m > target else 0
-            below = below + 1 if m < low else 0
-            if above >= n_out:
-                want = min(hi, math.ceil(ready * m / target))
-                if want > desired:
-                    pending.append([t + start, want - desired])
-                    desired, last_out = want, t
-            elif (
-                below >= n_in
-                and desired > lo
-                and not deploy[t]
-                and t - last_out >= out_cd
-                and t - last_in >= in_cd
-            ):
-                want = max(lo, math.ceil(ready * m / target), desired - max(1, math.floor(desired * step)))
-                if want < desired:
-                    drop = desired - want
-                    while drop and pending:  # tasks still starting stop first
-                        take = min(drop, pending[-1][1])
-                        pending[-1][1] -= take
-                        drop -= take
-                        if not pending[-1][1]:
-                            pending.pop()
-                    ready -= drop
-                    desired, last_in = want, t
-                    metric_out[t] = metric_at(t, ready)
+        if seen < 0:
+            running_out[t], ready_out[t] = desired, ready
+            continue
+        m = metric_out[seen]
+        if m > target:
+            above, below = above + 1, 0
+        elif m < low:
+            above, below = 0, below + 1
+        else:
+            above = below = 0
+        if above >= n_out:
+            # proportional: the capacity the metric was read against, times metric / target
+            want = min(hi, math.ceil((ready_out[seen] if seen < t else ready) * m / target))
+            if want > desired:
+                pending.append([t + start, want - desired])
+                desired, last_out = want, t
+        elif (
+            below >= n_in
+            and desired > lo
+            and not deploy[t]
+            and t - last_out >= out_cd
+            and t - last_in >= in_cd
+        ):
+            read = ready_out[seen] if seen < t else ready
+            want = max(lo, math.ceil(read * m / target), desired - max(1, math.floor(desired * step)))
+            if want < desired:
+                drop = desired - want
+                while drop and pending:  # tasks still starting stop first
+                    take = min(drop, pending[-1][1])
+                    pending[-1][1] -= take
+                    drop -= take
+                    if not pending[-1][1]:
+                        pending.pop()
+                ready -= drop
+                desired, last_in = want, t
+                value = base + scaled[t] / ready
+                metric_out[t] = value if value < cap else cap
         running_out[t], ready_out[t] = desired, ready
     return np.array(running_out), np.array(ready_out), np.array(metric_out)
 
 
-def simulate_ecs(
+def _ecs_columns(
     load: ServiceLoad,
     task: TaskSize,
     scaling: EcsScaling,
     prices: EcsPrices,
     settings: MigrateSettings,
-) -> pd.DataFrame:
-    """The ECS service's tasks, breaches and bill, minute by minute, over the load's window.
-
-    Columns: tasks (billed: running, doubled during a canary when the setting says so), ready, metric,
-    per_task_concurrency, cpu_pct, breach, deploying, then one `usd_<component>` column per cost line
-    and cost_usd (their sum).
-    """
+) -> dict[str, np.ndarray]:
+    """`simulate_ecs`'s columns (but cost_usd) as arrays: the break-even search needs only their sums."""
     series, base, slope, cap = _metric_shape(load, task, scaling)
     deploying = _windows(len(series), settings)
     running, ready, metric = _track(series, base, slope, cap, scaling, deploying, settings)
@@ -473,20 +474,33 @@ def simulate_ecs(
         else np.zeros(len(tasks)),
         "ipv4_alb": np.full(len(tasks), settings.alb_public_ips * prices.ipv4_hour / 60.0 / alb),
     }
-    frame = pd.DataFrame(
-        {
-            "tasks": tasks,
-            "ready": ready,
-            "metric": metric,
-            "per_task_concurrency": per_task,
-            "cpu_pct": cpu_pct,
-            "breach": breach,
-            "deploying": deploying,
-            **{f"usd_{name}": values for name, values in usd.items()},
-        },
-        index=load.demand.index,
-    )
-    frame["cost_usd"] = frame[[f"usd_{name}" for name in usd]].sum(axis=1)
+    return {
+        "tasks": tasks,
+        "ready": ready,
+        "metric": metric,
+        "per_task_concurrency": per_task,
+        "cpu_pct": cpu_pct,
+        "breach": breach,
+        "deploying": deploying,
+        **{f"usd_{name}": values for name, values in usd.items()},
+    }
+
+
+def simulate_ecs(
+    load: ServiceLoad,
+    task: TaskSize,
+    scaling: EcsScaling,
+    prices: EcsPrices,
+    settings: MigrateSettings,
+) -> pd.DataFrame:
+    """The ECS service's tasks, breaches and bill, minute by minute, over the load's window.
+
+    Columns: tasks (billed: running, doubled during a canary when the setting says so), ready, metric,
+    per_task_concurrency, cpu_pct, breach, deploying, then one `usd_<component>` column per cost line
+    and cost_usd (their sum).
+    """
+    frame = pd.DataFrame(_ecs_columns(load, task, scaling, prices, settings), index=load.demand.index)
+    frame["cost_usd"] = frame.filter(like="usd_").sum(axis=1)
     return frame
 
 
@@ -553,25 +567,44 @@ def _outcome(
     )
 
 
+def _app_runner_usd(
+    load: ServiceLoad,
+    region: str,
+    settings: MigrateSettings,
+    provisioned: np.ndarray,
+    ready: np.ndarray,
+    active: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """App Runner's money per minute by component, from its instance counts (simulate's billing, split).
+
+    Every memory-holding instance (max(provisioned, ready)) bills provisioned memory while idle and active
+    memory plus vCPU while active; a deployment doubles the provisioned instances' memory.
+    """
+    ar, size = prices_for(region), load.instance
+    billed = np.maximum(provisioned, ready).astype(float)
+    deploying = _windows(len(billed), settings)
+    return {
+        "usd_provisioned_memory": (billed - active) * size.memory_gb * ar.provisioned_gb_hour / 60.0,
+        "usd_active_vcpu": active * size.cpu_vcpu * ar.vcpu_hour / 60.0,
+        "usd_active_memory": active * size.memory_gb * ar.active_gb_hour / 60.0,
+        "usd_deployments": deploying * provisioned * size.memory_gb * ar.provisioned_gb_hour / 60.0,
+    }
+
+
 def app_runner_outcome(
     load: ServiceLoad, config: ScalingConfig, region: str, prices: EcsPrices, settings: MigrateSettings
 ) -> TargetOutcome:
     """App Runner under `config`, replayed by the existing simulator with the calibrated model."""
     result = simulate(load.demand, config, load.instance, region, load.model)
     frame = result.per_minute.copy()
-    ar = prices_for(region)
-    size = load.instance
-    billed = np.maximum(frame["provisioned"].to_numpy(), frame["ready"].to_numpy()).astype(float)
+    ar, size = prices_for(region), load.instance
+    provisioned, ready = frame["provisioned"].to_numpy(), frame["ready"].to_numpy()
     active = frame["active"].to_numpy()
-    deploying = _windows(len(frame), settings)
+    billed = np.maximum(provisioned, ready).astype(float)
     frame["tasks"] = billed
-    frame["deploying"] = deploying
-    frame["usd_provisioned_memory"] = (billed - active) * size.memory_gb * ar.provisioned_gb_hour / 60.0
-    frame["usd_active_vcpu"] = active * size.cpu_vcpu * ar.vcpu_hour / 60.0
-    frame["usd_active_memory"] = active * size.memory_gb * ar.active_gb_hour / 60.0
-    frame["usd_deployments"] = (
-        deploying * frame["provisioned"] * size.memory_gb * ar.provisioned_gb_hour / 60.0
-    )
+    frame["deploying"] = _windows(len(frame), settings)
+    for name, values in _app_runner_usd(load, region, settings, provisioned, ready, active).items():
+        frame[name] = values
     for name, values in _shared_usd(load, prices, settings).items():
         frame[f"usd_{name}"] = values
     frame["cost_usd"] = frame.filter(like="usd_").sum(axis=1)
@@ -656,11 +689,11 @@ def ecs_outcome(
 def express_scaling(load: ServiceLoad, config: ScalingConfig) -> EcsScaling:
     """Express as the plan configures it: requests per target from MaxConcurrency by Little's law.
 
-    target = 60 x MaxConcurrency / mean latency (s) at that concurrency (reference/ecs-express.md §4);
-    min tasks = MinSize (at least 1), max = MaxSize.
+    target = 60 x MaxConcurrency / mean latency (s) (reference/ecs-express.md §4), the mean latency being
+    the model's unloaded one (the service's, not a latency extrapolated past its knee); min tasks =
+    MinSize (at least 1), max = MaxSize.
     """
-    latency = float(load.model.latency(np.array([float(config.max_concurrency)]))[0])
-    target = max(1, round(60.0 * config.max_concurrency / latency))
+    target = max(1, round(60.0 * config.max_concurrency / load.model.latency_s))
     return EcsScaling("REQUEST_COUNT_PER_TARGET", target, max(1, config.min_size), config.max_size)
 
 
@@ -756,24 +789,39 @@ def tuned_fargate(
 def _rescaled(
     outcome: TargetOutcome, load: ServiceLoad, prices: EcsPrices, settings: MigrateSettings
 ) -> float:
-    """`outcome`'s target with the same settings over the (scaled) load, ceilings lifted: monthly cost."""
+    """`outcome`'s target with the same settings over the (scaled) load, ceilings lifted: what it costs a
+    month but the logs and data out, which are the same on every target.
+
+    Neither may run past the objective to look cheap at a traffic it was not sized for: App Runner's
+    MaxConcurrency and a requests-per-target target are held to what an instance or task takes there.
+    """
     cfg = outcome.config
     if outcome.target == "app_runner":
-        needed = math.ceil(float(load.demand.max()) * 1.2 / cfg["max_concurrency"])
+        per_instance = min(cfg["max_concurrency"], max(1, math.floor(load.model.slo_concurrency)))
+        needed = math.ceil(float(load.demand.max()) * 1.2 / per_instance)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", QuotaWarning)
-            config = ScalingConfig(cfg["max_concurrency"], cfg["min_size"], max(cfg["max_size"], needed, 1))
-        return app_runner_outcome(load, config, prices.region, prices, settings).monthly_cost_usd
-    task = TaskSize(cfg["cpu_units"], cfg["memory_mb"], cfg["architecture"])
-    scaling = EcsScaling(
-        cfg["metric"],
-        cfg["target_value"],
-        cfg["min_tasks"],
-        max(cfg["max_tasks"], _max_tasks(load, task, 0.4)),
-        cfg["scale_out_cooldown_s"],
-        cfg["scale_in_cooldown_s"],
-    )
-    return ecs_outcome(outcome.target, load, task, scaling, prices, settings).monthly_cost_usd
+            config = ScalingConfig(per_instance, cfg["min_size"], max(cfg["max_size"], needed, 1))
+        demand = load.demand.to_numpy()
+        _, provisioned, ready = scaling_trajectory(demand, config, load.model)
+        active = load.model.active(ready, demand)
+        usd = _app_runner_usd(load, prices.region, settings, provisioned, ready, active)
+    else:
+        task = TaskSize(cfg["cpu_units"], cfg["memory_mb"], cfg["architecture"])
+        target = cfg["target_value"]
+        if cfg["metric"] == "REQUEST_COUNT_PER_TARGET":
+            target = min(target, max(1, math.floor(load.requests_at_slo(task))))
+        scaling = EcsScaling(
+            cfg["metric"],
+            target,
+            cfg["min_tasks"],
+            max(cfg["max_tasks"], _max_tasks(load, task, 0.4)),
+            cfg["scale_out_cooldown_s"],
+            cfg["scale_in_cooldown_s"],
+        )
+        usd = _ecs_columns(load, task, scaling, prices, settings)
+    total = sum(float(values.sum()) for name, values in usd.items() if name.startswith("usd_"))
+    return total * MINUTES_PER_MONTH / len(load.requests)
 
 
 def break_even(
@@ -805,7 +853,7 @@ def break_even(
     if g_low <= 0 and g_high <= 0:
         return BreakEven(None, None, name, f"App Runner is cheaper from x{low:g} to x{high:g} this traffic")
     lo, hi = math.log(low), math.log(high)
-    for _ in range(12):
+    for _ in range(8):  # x1.04 on the scale: 'about' is what a break-even means
         mid = (lo + hi) / 2
         if (gap(math.exp(mid)) > 0) == (g_high > 0):
             hi = mid
