@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.domain import InstanceSize
-from advisor.sandbox.params import CPU_EXPONENTS, K_STEP, WorldParams
+from advisor.sandbox.params import CPU_EXPONENTS, WorldParams
 from advisor.sandbox.physics import (
     TICK_S,
     _latency,
@@ -337,6 +337,8 @@ class _Service:
         gamma = CPU_EXPONENTS[params.cpu_shape]
         slope = (params.cpu_at_knee_pct - params.cpu_base_pct) / params.knee**gamma
         self.cpu_table = np.minimum(100.0, params.cpu_base_pct + slope * curve.k**gamma).tolist()
+        memory = params.memory_base_pct + params.memory_per_request_pct * curve.k
+        self.memory_table = np.minimum(100.0, memory * self.memory_ratio).tolist()
 
     def index(self, task_rate: float) -> int:
         """The latency table's index of in-flight per instance-equivalent at a per-task rate."""
@@ -345,9 +347,9 @@ class _Service:
             return self.peak_index
         return bisect.bisect_left(self.throughput, equivalent)
 
-    def memory_pct(self, index: int) -> float:
-        p = self.params
-        return min(100.0, (p.memory_base_pct + p.memory_per_request_pct * index * K_STEP) * self.memory_ratio)
+    def usage_table(self, metric: str) -> list[float] | None:
+        """A task's CPU or memory % per table index, for the metric that has one."""
+        return {"AVERAGE_CPU": self.cpu_table, "AVERAGE_MEMORY": self.memory_table}.get(metric)
 
 
 def replay(
@@ -393,13 +395,8 @@ def replay(
 def _initial_tasks(service: _Service, config: ExpressConfig, rate: float) -> int:
     """The fewest tasks that hold the metric at or under the target at this arrival rate (a settled start)."""
     for n in range(config.min_tasks, config.max_tasks + 1):
-        i = service.index(rate / n)
-        if config.metric == "AVERAGE_CPU":
-            value = service.cpu_table[i]
-        elif config.metric == "AVERAGE_MEMORY":
-            value = service.memory_pct(i)
-        else:
-            value = rate * 60 / n
+        table = service.usage_table(config.metric)
+        value = table[service.index(rate / n)] if table is not None else rate * 60 / n
         if value <= config.target_value:
             return n
     return config.max_tasks
@@ -420,8 +417,9 @@ def _control(
     metric datapoint."""
     n = len(tick_arrivals)
     per_minute = 60 // TICK_S
-    out = {k: np.zeros(n, np.int64) for k in ("desired", "running", "serving", "billed", "became")}
+    out: dict[str, list[int]] = {k: [] for k in ("desired", "running", "serving", "billed", "became")}
     topup = np.zeros(n)
+    table = service.usage_table(config.metric)
     metric = np.full(n // per_minute, np.nan)
     batches = [_Batch(-math.inf, -math.inf, -math.inf, initial)]
     draining: list[tuple[float, float, int]] = []  # (stops at, billed from, tasks)
@@ -430,7 +428,7 @@ def _control(
     keep = max(ecs.scale_out_datapoints, ecs.scale_in_datapoints)
     health_s = ecs.health_interval_s * ecs.healthy_threshold
     tick = lambda s: math.ceil(s / TICK_S) * TICK_S  # noqa: E731  (events land on the tick grid)
-    cpu_sum = memory_sum = requests_sum = serving_sum = 0.0
+    usage_sum = requests_sum = serving_sum = 0.0
     running_ticks = 0
     for t, tick_requests in enumerate(tick_arrivals.tolist()):
         now = start_s + t * TICK_S
@@ -448,41 +446,37 @@ def _control(
         while draining and draining[0][0] <= now:
             stops_at, billed_from, count = draining.pop(0)
             topup[t] += count * (billed_seconds(stops_at - billed_from) - (stops_at - billed_from))
-        serving = running = became = 0
+        serving = running = became = billed = 0
         for b in batches:
-            if b.serving_at <= now:
-                serving += b.count
-                became += b.count if now - TICK_S < b.serving_at else 0
-            if b.running_at <= now:
-                running += b.count
-        billed = sum(b.count for b in batches if b.billed_from <= now) + sum(c for _, _, c in draining)
+            if b.billed_from <= now:
+                billed += b.count
+                if b.running_at <= now:
+                    running += b.count
+                    if b.serving_at <= now:
+                        serving += b.count
+                        became += b.count if now - TICK_S < b.serving_at else 0
+        for _, _, count in draining:
+            billed += count
         billed += policy.desired if (deploying[t] and ecs.canary_copies) else 0
-        rate = tick_requests / TICK_S
-        i = service.index(rate / serving) if serving else 0
-        if running:
-            idle = running - serving
-            base = service.cpu_table[0]
-            cpu_sum += (serving * service.cpu_table[i] + idle * base) / running
-            memory_sum += (serving * service.memory_pct(i) + idle * service.memory_pct(0)) / running
+        if table is not None and running:
+            i = service.index(tick_requests / TICK_S / serving) if serving else 0
+            usage_sum += (serving * table[i] + (running - serving) * table[0]) / running
             running_ticks += 1
         requests_sum += tick_requests
         serving_sum += serving
-        out["desired"][t], out["running"][t], out["serving"][t] = policy.desired, running, serving
-        out["billed"][t], out["became"][t] = billed, became
+        for key, value in zip(out, (policy.desired, running, serving, billed, became), strict=True):
+            out[key].append(value)
         if (t + 1) % per_minute == 0:  # the minute is over: CloudWatch aggregates its datapoint
-            m = t // per_minute
-            if config.metric == "REQUEST_COUNT_PER_TARGET":
+            if table is None:
                 value = requests_sum / (serving_sum / per_minute) if serving_sum else math.nan
-            elif running_ticks:
-                value = (cpu_sum if config.metric == "AVERAGE_CPU" else memory_sum) / running_ticks
             else:
-                value = math.nan
-            metric[m] = value
+                value = usage_sum / running_ticks if running_ticks else math.nan
+            metric[t // per_minute] = value
             arriving.append((now + TICK_S + ecs.metric_delay_s, value))
-            cpu_sum = memory_sum = requests_sum = serving_sum = 0.0
+            usage_sum = requests_sum = serving_sum = 0.0
             running_ticks = 0
     return {
-        **out,
+        **{key: np.array(values, np.int64) for key, values in out.items()},
         "topup": topup,
         "metric": metric,
         "scale_outs": policy.scale_outs,
