@@ -421,7 +421,8 @@ def _control(
     topup = np.zeros(n)
     table = service.usage_table(config.metric)
     metric = np.full(n // per_minute, np.nan)
-    batches = [_Batch(-math.inf, -math.inf, -math.inf, initial)]
+    settled = start_s - 3600.0  # the first tasks have run, and served, for a while
+    batches = [_Batch(settled, settled, settled, initial)]
     draining: list[tuple[float, float, int]] = []  # (stops at, billed from, tasks)
     policy = _Policy(desired=initial, datapoints=[])
     arriving: list[tuple[float, float]] = []  # (available at, value): datapoints on their way

@@ -11,12 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests as http
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.domain import InstanceSize
 from advisor.sandbox.express import (
     EcsWorldParams,
     ExpressConfig,
     billed_seconds,
+    ecs_params,
     replay,
 )
 from advisor.sandbox.fleet import default_fleet
@@ -64,6 +67,7 @@ def test_scale_in_waits_for_fifteen_low_datapoints_and_its_cooldown():
     for d in drops:  # datapoint m reaches the alarm as minute m + 2 begins
         assert (metric[d - 16 : d - 1] < 0.9 * 60).all(), (d, metric[d - 16 : d - 1])
     assert (np.diff(drops) >= 15).all(), drops.tolist()  # 900 s between scale-ins
+    assert m["task_seconds"].notna().all()  # the first tasks, scaled in, are billed to their stop
 
 
 def test_a_task_stopped_before_its_first_minute_is_billed_a_minute():
@@ -156,3 +160,27 @@ def test_the_endpoint_refuses_a_window_outside_the_history(sandbox):
     assert answer.status_code == 400 and "published history" in answer.json()["error"]
     answer = http.post(f"{sandbox.endpoint}/_sandbox/express-replay", json={"service": "nope"}, timeout=10)
     assert answer.status_code == 400 and "orders-api" in answer.json()["error"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rpm=st.lists(st.integers(0, 200_000), min_size=120, max_size=120),
+    bounds=st.tuples(st.integers(1, 4), st.integers(0, 8)),
+    metric=st.sampled_from(["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"]),
+    target=st.integers(20, 90),
+    seed=st.integers(0, 10_000),
+)
+def test_any_traffic_keeps_the_worlds_books(rpm, bounds, metric, target, seed):
+    """Desired stays within min..max, every request is served, serving tasks are billed tasks, and
+    each minute bills at least the tasks that served through it."""
+    low, extra = bounds
+    target = target * 100 if metric == "REQUEST_COUNT_PER_TARGET" else target
+    config = ExpressConfig(min_tasks=low, max_tasks=low + extra, metric=metric, target_value=target)
+    ecs = replace(ecs_params(seed), canary_copies=False)
+    m = run(np.array(rpm, float), config, ecs)
+    assert m["desired"].between(config.min_tasks, config.max_tasks).all()
+    assert m["requests"].sum() == sum(rpm)
+    assert (m["tasks_serving"] <= m["tasks_running"] + 1e-9).all()
+    assert m["task_seconds"].notna().all()
+    assert (m["task_seconds"] >= 60 * m["tasks_serving"] - 1e-6).all()
+    assert (m["cost_usd"] > 0).all()
