@@ -182,15 +182,25 @@ class ExpressConfig:
                 fields[name] = _integer(name, fields[name])
         for name in ("target_value", "latency_objective_ms"):
             if name in fields:
-                fields[name] = float(fields[name])
+                fields[name] = _number(name, fields[name])
         return cls(**fields)
 
 
 def _integer(name: str, value: Any) -> int:
-    number = float(value)
+    number = _number(name, value)
     if number != int(number):
         raise ValueError(f"{name} {value!r} must be a whole number")
     return int(number)
+
+
+def _number(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} {value!r} must be a number") from None
+    if not math.isfinite(number) or isinstance(value, bool):
+        raise ValueError(f"{name} {value!r} must be a finite number")
+    return number
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,8 @@ def test_cost_lines_follow_the_rates():
         ({"metric": "P99"}, "metric 'P99'"),
         ({"target_value": 150}, "at most 100"),
         ({"alb_services": 30}, "1 to 25 services"),
+        ({"cpu": "one"}, "cpu_units 'one' must be a number"),
+        ({"min_tasks": 1.5}, "min_tasks 1.5 must be a whole number"),
     ],
 )
 def test_a_bad_configuration_says_what_to_fix(payload, says):
