@@ -171,6 +171,7 @@ class MigrateSettings:
     max_task_cpu_units: int = 4096  # the largest task the right-sizing considers
     # Shares of a task's requests per minute at the latency objective that the Fargate search tries as targets
     fargate_target_shares: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    fargate_min_tasks: tuple[int, ...] = (1, 2, 3, 5, 8)  # minimum task counts the search tries, in order
     min_saving_usd: float = 5.0  # a move must save at least this much a month ...
     min_saving_share: float = 0.1  # ... and this share of App Runner's cost, to be worth the work
     break_even_scales: tuple[float, float] = (0.01, 100.0)  # the traffic multiples searched
@@ -218,6 +219,8 @@ class MigrateSettings:
                 f"max_task_cpu_units={self.max_task_cpu_units!r} is invalid: allowed one of "
                 f"{', '.join(map(str, FARGATE_SIZES))}"
             )
+        if not self.fargate_min_tasks or not all(m >= 1 for m in self.fargate_min_tasks):
+            raise InputError("fargate_min_tasks must be one or more task counts, each at least 1")
         if not self.fargate_target_shares or not all(0 < s <= 1 for s in self.fargate_target_shares):
             raise InputError("fargate_target_shares must be one or more shares above 0, at most 1")
         low, high = self.break_even_scales
@@ -357,6 +360,54 @@ def _metric_shape(
     return demand, load.memory_base_pct * share, load.memory_per_request_pct * share, 100.0
 
 
+_QUIET_BLOCK = 512  # minutes looked ahead at once for a quiet run
+_QUIET_MIN = 16  # a run shorter than this: look again only after as many minutes
+
+
+def _runs(flags: np.ndarray, before: int) -> np.ndarray:
+    """The streak at each minute: consecutive True up to it, continuing `before` from earlier minutes."""
+    idx = np.arange(len(flags))
+    last_break = np.maximum.accumulate(np.where(flags, -1, idx)) if len(flags) else idx
+    out: np.ndarray = np.where(last_break < 0, idx + 1 + before, idx - last_break)
+    return np.where(flags, out, 0)
+
+
+def _quiet_run(
+    scaled: np.ndarray,
+    seen_before: np.ndarray,
+    base: float,
+    cap: float,
+    ready: int,
+    bounds: tuple[float, float, int, int],
+    at_min: bool,
+    at_max: bool,
+    above: int,
+    below: int,
+) -> tuple[int, int, int, list[float]]:
+    """How many minutes from now go by without a possible scaling action, with `ready` tasks throughout
+    (nothing starting): (that many, the streaks after them, their metric values).
+
+    A minute can act only when the metric it sees (`delay` minutes old: first `seen_before`, then the
+    run's own) has been above the target for `n_out` datapoints (and the service is not at its maximum)
+    or below the scale-in threshold for `n_in` (and not at its minimum); every other minute is quiet.
+    """
+    target, low, n_out, n_in = bounds
+    metric = np.minimum(cap, base + scaled / ready)
+    seen = np.concatenate((seen_before, metric))[: len(metric)]
+    high, under = seen > target, seen < low
+    high_runs, under_runs = _runs(high, above), _runs(under, below)
+    loud = np.zeros(len(metric), dtype=bool)
+    if not at_max:
+        loud |= high_runs >= n_out
+    if not at_min:
+        loud |= under_runs >= n_in
+    stops = np.flatnonzero(loud)
+    k = int(stops[0]) if stops.size else len(metric)
+    after_high = int(high_runs[k - 1]) if k else above
+    after_under = int(under_runs[k - 1]) if k else below
+    return k, after_high, after_under, metric[:k].tolist()
+
+
 def _track(
     series: np.ndarray,
     base: float,
@@ -378,7 +429,8 @@ def _track(
         settings.scale_in_datapoints,
         settings.scale_in_step_share,
     )
-    scaled: list[float] = (slope * series).tolist()
+    sv = slope * np.asarray(series, dtype=float)
+    scaled: list[float] = sv.tolist()
     deploy: list[bool] = deploying.tolist()
     first = min(cap, base + scaled[0] / lo)
     desired = min(hi, max(lo, math.ceil(lo * first / target)))
@@ -387,14 +439,42 @@ def _track(
     running_out, ready_out, metric_out = [0] * n, [0] * n, [0.0] * n
     above = below = 0
     last_out = last_in = -math.inf
-    for t in range(n):
+    t, next_try, backoff = 0, 0, _QUIET_MIN // 2
+    while t < n:
         while pending and pending[0][0] <= t:
             ready += pending.pop(0)[1]
+        if not pending and t >= next_try and t >= delay:
+            # minutes where no action is possible go by in one step (steady traffic: most of them)
+            seen_before = np.array(metric_out[t - delay : t]) if delay else np.empty(0)
+            k, above, below, values = _quiet_run(
+                sv[t : t + _QUIET_BLOCK],
+                seen_before,
+                base,
+                cap,
+                ready,
+                (target, low, n_out, n_in),
+                desired == lo,
+                desired == hi,
+                above,
+                below,
+            )
+            if k:
+                metric_out[t : t + k] = values
+                running_out[t : t + k] = [desired] * k
+                ready_out[t : t + k] = [ready] * k
+                t += k
+            # busy minutes: the plain loop is cheaper for a while, the longer the busier
+            backoff = _QUIET_MIN if k >= _QUIET_MIN else min(2 * backoff, _QUIET_BLOCK)
+            if k < _QUIET_MIN:
+                next_try = t + backoff
+            if k:
+                continue
         value = base + scaled[t] / ready
         metric_out[t] = value if value < cap else cap
         seen = t - delay
         if seen < 0:
             running_out[t], ready_out[t] = desired, ready
+            t += 1
             continue
         m = metric_out[seen]
         if m > target:
@@ -431,6 +511,7 @@ def _track(
                 value = base + scaled[t] / ready
                 metric_out[t] = value if value < cap else cap
         running_out[t], ready_out[t] = desired, ready
+        t += 1
     return np.array(running_out), np.array(ready_out), np.array(metric_out)
 
 
@@ -717,73 +798,109 @@ def _max_tasks(load: ServiceLoad, task: TaskSize, share: float) -> int:
 
 
 def tuned_fargate(
-    load: ServiceLoad, prices: EcsPrices, settings: MigrateSettings, allowed: int
+    load: ServiceLoad,
+    prices: EcsPrices,
+    settings: MigrateSettings,
+    allowed: int,
+    seed: tuple[TaskSize, EcsScaling] | None = None,
 ) -> TargetOutcome:
     """Plain ECS on Fargate as the advisor would set it up: the task right-sized, the policy searched.
 
     Every valid CPU size up to `max_task_cpu_units` with the least memory that holds the service's use at
-    the objective, the architecture of the settings; for each, requests-per-target targets at
-    `fargate_target_shares` of what a task takes at the objective. The cheapest whose breach minutes stay
-    within `allowed` wins; none does: the fewest breaches. Sizes whose floor (the tasks the demand needs,
-    never fewer than one) already costs more than the best found are not replayed.
+    the objective, the architecture of the settings; for each, minimum task counts from
+    `fargate_min_tasks` and requests-per-target targets at `fargate_target_shares` of what a task takes at
+    the objective. The cheapest whose breach minutes stay within `allowed` wins; none does: the fewest
+    breaches. A (size, minimum) whose floor (the tasks the demand needs, never fewer than the minimum)
+    already costs more than the best found is not replayed. `seed` (Express's mapped set-up, which plain
+    ECS can run as well) is a candidate too, so the tuned target is never worse than it.
     """
     vcpu_rate, gb_rate = prices.fargate_rates(settings.architecture)
     ip = prices.ipv4_hour if settings.public_ip_per_task else 0.0
     demand = load.demand.to_numpy()
+    per_month = MINUTES_PER_MONTH / len(demand)
     sizes = []
     for cpu in (c for c in FARGATE_SIZES if c <= settings.max_task_cpu_units):
         gb = _fargate_memory_gb(load, cpu, settings)
         if gb is None:
             continue
         task = TaskSize(cpu, int(gb * 1024), settings.architecture)
-        if load.slo_concurrency(task) < 1:
-            continue  # a task this small is past the objective with one request in flight
-        floor_tasks = np.maximum(1, np.ceil(demand / load.slo_concurrency(task))).sum()
-        floor = floor_tasks * (task.vcpu * vcpu_rate + task.memory_gb * gb_rate + ip) / 60.0
-        sizes.append((float(floor), task))
+        if load.slo_concurrency(task) >= 1:  # smaller: past the objective with one request in flight
+            sizes.append((task, np.ceil(demand / load.slo_concurrency(task))))
     if not sizes:
         raise InputError(
             f"no Fargate task up to {settings.max_task_cpu_units} CPU units holds this service within its "
             "objective: raise max_task_cpu_units"
         )
-    best: TargetOutcome | None = None
 
-    def better(a: TargetOutcome, b: TargetOutcome | None) -> bool:
-        if b is None:
-            return True
-        a_ok, b_ok = a.breach_minutes <= allowed, b.breach_minutes <= allowed
-        if a_ok != b_ok:
-            return a_ok
-        if a_ok:
-            return a.monthly_cost_usd < b.monthly_cost_usd
-        return (a.breach_minutes, a.monthly_cost_usd) < (b.breach_minutes, b.monthly_cost_usd)
+    def floor(task: TaskSize, needed: np.ndarray, minimum: int) -> float:
+        tasks = float(np.maximum(minimum, needed).sum())
+        return tasks * (task.vcpu * vcpu_rate + task.memory_gb * gb_rate + ip) / 60.0 * per_month
 
-    per_month = MINUTES_PER_MONTH / len(demand)
-    for floor, task in sorted(sizes, key=lambda pair: pair[0]):
-        if best is not None and best.breach_minutes <= allowed and floor * per_month >= best.monthly_cost_usd:
-            break
-        for share in sorted(settings.fargate_target_shares, reverse=True):
-            target = max(1, round(share * load.requests_at_slo(task)))
-            scaling = EcsScaling(
-                "REQUEST_COUNT_PER_TARGET",
-                target,
-                1,
-                _max_tasks(load, task, share),
-                settings.scale_out_cooldown_s,
-                settings.scale_in_cooldown_s,
-            )
-            outcome = ecs_outcome("fargate", load, task, scaling, prices, settings)
-            if better(outcome, best):
-                best = outcome
-            if outcome.breach_minutes <= allowed:
-                break  # lower targets only add tasks
+    Rank = tuple[bool, int, float]  # infeasible, breaches past the budget, monthly cost: lower is better
+    best: tuple[Rank, TaskSize, EcsScaling] | None = None
+    shares = sorted(settings.fargate_target_shares, reverse=True)
+
+    def trial(task: TaskSize, minimum: int, share: float) -> bool:
+        """Replay one set-up, keep it if it ranks best; whether it fits the budget."""
+        scaling = EcsScaling(
+            "REQUEST_COUNT_PER_TARGET",
+            max(1, round(share * load.requests_at_slo(task))),
+            minimum,
+            max(minimum, _max_tasks(load, task, share)),
+            settings.scale_out_cooldown_s,
+            settings.scale_in_cooldown_s,
+        )
+        return replay(task, scaling)
+
+    def replay(task: TaskSize, scaling: EcsScaling) -> bool:
+        nonlocal best
+        columns = _ecs_columns(load, task, scaling, prices, settings)
+        breaches = int(columns["breach"].sum())
+        cost = sum(float(v.sum()) for k, v in columns.items() if k.startswith("usd_")) * per_month
+        rank = (breaches > allowed, max(0, breaches - allowed), cost)
+        if best is None or rank < best[0]:
+            best = (rank, task, scaling)
+        return breaches <= allowed
+
+    def search(task: TaskSize, minimum: int) -> None:
+        """The highest target share that fits (a lower one adds tasks): bisected, as breaches only fall
+        with the share; none fits when the lowest does not."""
+        if not trial(task, minimum, shares[-1]):
+            return
+        fits, fails = len(shares) - 1, -1
+        while fits - fails > 1:
+            mid = (fits + fails) // 2
+            if trial(task, minimum, shares[mid]):
+                fits = mid
+            else:
+                fails = mid
+
+    def feasible_below(cost: float) -> bool:
+        return best is not None and not best[0][0] and best[0][2] <= cost
+
+    if seed is not None:
+        replay(replace(seed[0], architecture=settings.architecture), seed[1])
+    by_floor = sorted(sizes, key=lambda pair: floor(pair[0], pair[1], 1))
+    for task, needed in by_floor:
+        if feasible_below(floor(task, needed, 1)):
+            break  # this size's floor already costs more than a set-up that fits
+        search(task, 1)
+    if best is not None and best[0][0]:  # nothing fits at one task: warm tasks for bursts tasks cannot chase
+        for task, needed in by_floor[:2]:
+            for minimum in (m for m in settings.fargate_min_tasks if m > 1):
+                if feasible_below(floor(task, needed, minimum)):
+                    break
+                search(task, minimum)
+                if not best[0][0]:
+                    break
     assert best is not None
+    (infeasible, _, _), task, scaling = best
     note = (
-        ()
-        if best.breach_minutes <= allowed
-        else (f"no task size and target kept breach minutes within {allowed}: the fewest are shown",)
+        (f"no task size, minimum and target kept breach minutes within {allowed}: the fewest are shown",)
+        if infeasible
+        else ()
     )
-    return replace(best, notes=(*best.notes, *note))
+    return ecs_outcome("fargate", load, task, scaling, prices, settings, notes=note)
 
 
 def _rescaled(
@@ -833,41 +950,48 @@ def break_even(
 ) -> BreakEven:
     """The traffic (this service's shape, scaled by s) at which App Runner costs what `against` costs.
 
-    Both keep their settings (ceilings lifted so neither caps); s is bisected on a log scale within
-    `break_even_scales`. App Runner is cheaper when quiet (idle instances bill memory only), ECS when busy
-    (Fargate's vCPU is cheaper than App Runner's), so the difference changes sign at most once in practice.
+    Both keep their settings (ceilings lifted so neither caps). App Runner is cheaper when quiet (an idle
+    instance bills memory only), ECS when busier (Fargate's vCPU is cheaper than App Runner's), and App
+    Runner can be cheaper again when very busy (the ALB's LCUs grow with the bytes it processes). So the
+    difference is read at every power of ten within `break_even_scales`, and the sign change nearest
+    this service's own traffic (s = 1) is bisected on a log scale; another one is mentioned.
     """
     mean_rpm = float(load.requests.mean())
     name = against.target
+    if mean_rpm <= 0:
+        return BreakEven(None, None, name, "no requests in the window: nothing to scale")
 
     def gap(s: float) -> float:
         scaled = load.scaled(s)
         return _rescaled(app_runner, scaled, prices, settings) - _rescaled(against, scaled, prices, settings)
 
     low, high = settings.break_even_scales
-    g_low, g_high = gap(low), gap(high)
-    if mean_rpm <= 0:
-        return BreakEven(None, None, name, "no requests in the window: nothing to scale")
-    if g_low > 0 and g_high > 0:
-        return BreakEven(None, None, name, f"{name} is cheaper from x{low:g} to x{high:g} this traffic")
-    if g_low <= 0 and g_high <= 0:
-        return BreakEven(None, None, name, f"App Runner is cheaper from x{low:g} to x{high:g} this traffic")
-    lo, hi = math.log(low), math.log(high)
-    for _ in range(8):  # x1.04 on the scale: 'about' is what a break-even means
+    exponents = np.arange(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)
+    grid = sorted({low, high, *(10.0**exponents)})
+    cheaper = [gap(s) > 0 for s in grid]  # True: `against` is cheaper there
+    changes = [k for k in range(len(grid) - 1) if cheaper[k] != cheaper[k + 1]]
+    if not changes:
+        who = name if cheaper[0] else "App Runner"
+        return BreakEven(None, None, name, f"{who} is cheaper from x{low:g} to x{high:g} this traffic")
+    nearest = min(changes, key=lambda k: abs(math.log(grid[k]) + math.log(grid[k + 1])))
+    lo, hi = math.log(grid[nearest]), math.log(grid[nearest + 1])
+    for _ in range(7):  # x1.02 on the scale: 'about' is what a break-even means
         mid = (lo + hi) / 2
-        if (gap(math.exp(mid)) > 0) == (g_high > 0):
+        if (gap(math.exp(mid)) > 0) == cheaper[nearest + 1]:
             hi = mid
         else:
             lo = mid
     s = math.exp((lo + hi) / 2)
-    cheaper_above = name if g_high > 0 else "App Runner"
-    return BreakEven(
-        mean_rpm * s,
-        s,
-        name,
+    above = name if cheaper[nearest + 1] else "App Runner"
+    reason = (
         f"at about {mean_rpm * s:,.0f} requests a minute on average (x{s:.2f} this service's traffic) "
-        f"App Runner and {name} cost the same; above it {cheaper_above} is cheaper",
+        f"App Runner and {name} cost the same; above it {above} is cheaper"
     )
+    others = [k for k in changes if k != nearest]
+    if others:
+        k = others[0]
+        reason += f" (again changing between x{grid[k]:g} and x{grid[k + 1]:g} this traffic)"
+    return BreakEven(mean_rpm * s, s, name, reason)
 
 
 def service_load(
@@ -909,6 +1033,11 @@ def service_load(
         memory_per_request_pct=capacity.memory_per_request_pct if capacity is not None else None,
     )
     return load, tuple(notes)
+
+
+def lines_of(outcome: TargetOutcome) -> dict[str, float]:
+    """A target's monthly money by component label."""
+    return {line.component: line.usd for line in outcome.cost_lines}
 
 
 def _money(usd: float) -> str:
@@ -1022,18 +1151,12 @@ def migrate_whatif(
     app_runner = app_runner_outcome(load, config, region, prices, settings)
     app_runner = replace(app_runner, notes=(*app_runner.notes, *notes))
     task = TaskSize.like(instance)
-    express = ecs_outcome(
-        "ecs_express",
-        load,
-        task,
-        replace(
-            express_scaling(load, config),
-            scale_out_cooldown_s=settings.scale_out_cooldown_s,
-            scale_in_cooldown_s=settings.scale_in_cooldown_s,
-        ),
-        prices,
-        settings,
+    express_policy = replace(
+        express_scaling(load, config),
+        scale_out_cooldown_s=settings.scale_out_cooldown_s,
+        scale_in_cooldown_s=settings.scale_in_cooldown_s,
     )
+    express = ecs_outcome("ecs_express", load, task, express_policy, prices, settings)
     defaults = ecs_outcome(
         "ecs_express",
         load,
@@ -1043,13 +1166,20 @@ def migrate_whatif(
         settings,
         notes=("Express as it comes: average CPU 60 %, 1 to 20 tasks",),
     )
-    fargate = tuned_fargate(load, prices, settings, allowed)
+    fargate = tuned_fargate(load, prices, settings, allowed, seed=(task, express_policy))
     targets = {"app_runner": app_runner, "ecs_express": express, "fargate": fargate}
     cheaper = min((express, fargate), key=lambda o: o.monthly_cost_usd)
     even = break_even(load, app_runner, cheaper, prices, settings)
     verdict, reasons = _verdict(targets, allowed, settings)
     reasons += _floor_reasons(targets, instance, region, prices, settings)
     reasons.append(even.reason[0].upper() + even.reason[1:] + ".")
+    lcu = max(lines_of(o)["ALB LCUs"] for o in (express, fargate))
+    if lcu > 0.1 * min(express.monthly_cost_usd, fargate.monthly_cost_usd):
+        reasons.append(
+            f"The ALB's LCUs cost up to {_money(lcu)} a month, mostly for the bytes it processes (1 GB an "
+            f"hour per LCU, at {settings.bytes_per_request:,.0f} bytes per request as set): the service's "
+            "real request and response sizes move this."
+        )
     if defaults.breach_minutes > allowed:
         reasons.append(
             f"Express's default policy (CPU 60 %, 1 to 20 tasks) breaches {defaults.breach_minutes} minutes "
