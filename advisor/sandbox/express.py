@@ -83,7 +83,7 @@ SMALLEST_MEMORY = (512, 1024, 2048)  # the 0.25 vCPU task's three sizes
 ALB_IDLE_TIMEOUT_S = 60.0  # the longest a queued request waits (the ALB then answers 504)
 EXPRESS_STREAM = 2_000_003  # the seed stream of the Express world's own draws
 WARM_UP_MINUTES = 60  # replayed before the window (when its traffic exists) and dropped
-HOURS_PER_MONTH = 730
+MINUTES_PER_MONTH = 43_200  # the project's month: 30 days (PROTOCOL.md §4), as the advisor's totals
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,7 @@ class ExpressReplay:
     def totals(self) -> dict[str, Any]:
         m = self.minutes
         minutes = len(m)
-        month = HOURS_PER_MONTH * 60 / max(minutes, 1)
+        month = MINUTES_PER_MONTH / max(minutes, 1)
         fargate = float(m["fargate_usd"].sum())
         cost = float(m["cost_usd"].sum())
         return {
