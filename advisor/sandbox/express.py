@@ -19,7 +19,9 @@ service physics: the same per-second Poisson arrivals the service's App Runner m
 - Application Auto Scaling target tracking: the high alarm needs `scale_out_datapoints` (3) datapoints
   in a row above the target, the low alarm `scale_in_datapoints` (15) below `scale_in_threshold` x the
   target; an alarm that holds invokes the policy again at each new datapoint. Scale-out is proportional,
-  desired = ceil(desired x metric / target), and is never blocked (during its own cooldown the tasks
+  desired = ceil(desired x metric / target) (the scalable dimension is ecs:service:DesiredCount, so
+  tasks still starting count, and a metric that stays high while they start raises it again), and is
+  never blocked (during its own cooldown the tasks
   already added count in the desired count they are compared with; during a scale-in cooldown AWS scales
   out at once). Scale-in is gradual (at most `scale_in_max_share` of the tasks per action), waits for the
   scale-in cooldown after the previous scale-in, and is off during deployments [ECS-TT]. No datapoint
