@@ -382,9 +382,12 @@ def _latency(
     k: np.ndarray,
     cold_share: np.ndarray,
     noise: _Noise,
+    wait: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Each minute's latency from a sample of its requests (all of them when fewer than the sample):
-    the histogram to publish, and p50/p90/p99 in ms (NaN for a minute without requests)."""
+    the histogram to publish, and p50/p90/p99 in ms (NaN for a minute without requests). `wait`
+    (seconds, per second of the minute) is time spent queued before service, added to each request
+    that arrived in that second (the Express world's ALB queues; App Runner answers 429 instead)."""
     n_min = served.shape[0]
     cumulative = np.cumsum(served, axis=1).astype(float)
     total = cumulative[:, -1]
@@ -397,6 +400,8 @@ def _latency(
     median = mean_latency.reshape(-1)[second] * np.exp(-(sigma**2) / 2)
     cold = noise.cold.reshape(-1) < cold_share.reshape(-1)[second]
     sample = 1000 * (median * np.exp(sigma * noise.spread.reshape(-1)) + params.cold_extra_s * cold)
+    if wait is not None:
+        sample = sample + 1000 * wait.reshape(-1)[second]
     taken = np.minimum(total, LATENCY_SAMPLES).astype(np.int64)
     sample = sample.reshape(n_min, LATENCY_SAMPLES)
     sample[np.arange(LATENCY_SAMPLES)[None, :] >= taken[:, None]] = np.inf

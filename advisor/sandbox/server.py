@@ -5,7 +5,8 @@ with (`apprunner`, `monitoring`, `logs`, `sts`, ...), so any SDK or the AWS CLI 
 `/_sandbox/...` paths are the sandbox's own controls (advance the clock, inject faults, raise App
 Runner's quotas with POST `/_sandbox/quotas` {"config_names": 20}, read the call log and the hidden
 truth, read the ledger's exact bill at `/_sandbox/bill`, deny Cost Explorer or turn its resource-level
-data off with POST `/_sandbox/cost-explorer`); they are not AWS APIs. Cost Explorer (`ce`) answers from
+data off with POST `/_sandbox/cost-explorer`, replay a service's own traffic on the sandbox's ECS
+Express world with POST `/_sandbox/express-replay`); they are not AWS APIs. Cost Explorer (`ce`) answers from
 the billing ledger the world feeds. Service Quotas (`servicequotas`) is answered from the App Runner
 emulator's quotas, since moto's knows only `vpc`.
 The account answers only when it is whole: until the fleet's history is seeded, every AWS request on the
@@ -29,6 +30,7 @@ import pandas as pd
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from advisor.sandbox import express
 from advisor.sandbox.apprunner import AppRunnerEmulator, ServiceQuotasEmulator
 from advisor.sandbox.billing import Ledger
 from advisor.sandbox.cloudwatch import MetricsStore
@@ -54,6 +56,16 @@ UNAVAILABLE = "The sandbox is still seeding its fleet; retry shortly."
 def iso_time(seconds: float) -> str:
     """ISO 8601 in UTC to the second, as a person and `datetime.fromisoformat` both read it."""
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _utc_minute(value, name: str) -> pd.Timestamp:
+    """An ISO 8601 time (UTC when it names no zone) floored to its minute."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} {value!r} is not an ISO 8601 time") from exc
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.floor("min")
 
 
 def _moto_app():
@@ -163,6 +175,27 @@ class Sandbox:
             raise ValueError(f"{minute} is not a minute the sandbox has published")
         self._metrics_api.publish_counts(service, service.spec.region, metric, minute, value)
         return {"service": service_name, "metric": metric, "timestamp": iso_time(minute.timestamp())}
+
+    def express_replay(self, payload: dict) -> dict:
+        """A service's own traffic of [start, end) replayed on the sandbox's ECS Express world
+        (express.py) under the configuration in `payload`: the per-minute table and its totals."""
+        key = str(payload.get("service") or payload.get("service_arn") or "")
+        service = next((s for s in self.world.services if key in (s.spec.name, s.arn)), None)
+        if service is None:
+            names = ", ".join(s.spec.name for s in self.world.services)
+            raise ValueError(f"no sandbox service {key!r} (give its name or ARN): one of {names}")
+        if "start" not in payload or "end" not in payload:
+            raise ValueError("give start and end (ISO 8601) of the window to replay")
+        start, end = (_utc_minute(payload[k], k) for k in ("start", "end"))
+        history = self.world.history_start, self.world.produced_until
+        if not history[0] <= start < end <= history[1]:
+            raise ValueError(
+                f"[{start}, {end}) is not inside the published history "
+                f"[{history[0]}, {history[1]}): replay the minutes the service's metrics came from"
+            )
+        config = express.ExpressConfig.from_payload(payload)
+        result = express.replay_service(service, start, end, config)
+        return {"service": service.spec.name, "service_arn": service.arn, **result.to_dict()}
 
     def set_quotas(self, values: dict) -> dict:
         """Raise or lower App Runner's quotas (what Service Quotas reports and App Runner enforces)."""
@@ -319,6 +352,12 @@ class Sandbox:
             return self.ledger.totals()
         if action == "cost-explorer" and method == "POST":
             return self.cost_explorer.configure(payload)
+        if action == "express-replay" and method == "POST":
+            return self.express_replay(payload)
         if action == "truth":
-            return {"services": self.world.truth(), "produced_until": str(self.world.produced_until)}
+            seeds = {s.arn: s.seed for s in self.world.services}
+            services = [
+                {**s, "ecs": express.ecs_params(seeds[s["service_arn"]]).truth()} for s in self.world.truth()
+            ]
+            return {"services": services, "produced_until": str(self.world.produced_until)}
         return None
