@@ -49,6 +49,7 @@ from advisor.pricing.apprunner import MINUTES_PER_MONTH, prices_for
 from advisor.pricing.ecs import FARGATE_SIZES, EcsPrices, ecs_prices_for, task_sizes_text, valid_task_size
 
 TARGETS = ("app_runner", "ecs_express", "fargate")
+TARGET_NAMES = {"app_runner": "App Runner", "ecs_express": "ECS Express", "fargate": "ECS on Fargate"}
 METRICS = ("AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET")
 ARCHITECTURES = ("X86_64", "ARM64")
 MAX_ALB_SERVICES = 25  # Express services sharing one ALB (reference/ecs-express.md §1)
@@ -166,9 +167,11 @@ class MigrateSettings:
     deployments_per_month: float = 4.0
     deployment_minutes: int = 10  # 5 % canary, 3 min bake, 100 %, 3 min bake, plus the new tasks' start
     requests_per_connection: float = 10.0  # keep-alive reuse at the ALB: new connections for the LCU
-    bytes_per_request: float = 4_000.0  # request + response: processed bytes (LCU) and data out
+    bytes_per_request: float = 4_000.0  # request + response: the ALB's processed bytes (LCU)
     logs_gb_per_month: float = 1.0  # CloudWatch Logs ingestion; the same wherever the service runs
-    data_out_gb_per_month: float | None = None  # None: requests x bytes_per_request
+    # None: not priced. CloudWatch's App Runner metrics carry no bytes, so the lake cannot say; it is billed
+    # the same wherever the service runs, so it never changes which target is cheaper, only the totals.
+    data_out_gb_per_month: float | None = None
     architecture: str = "X86_64"  # the tuned Fargate target's; ARM64 needs an ARM image
     memory_limit_pct: float = 80.0  # a right-sized task keeps memory at the objective under this
     max_task_cpu_units: int = 4096  # the largest task the right-sizing considers
@@ -597,13 +600,14 @@ def simulate_ecs(
 def _shared_usd(load: ServiceLoad, prices: EcsPrices, settings: MigrateSettings) -> dict[str, np.ndarray]:
     """Per-minute logs and data-out money: billed the same wherever the service runs, so on every target.
 
-    Data out comes from the requests (x bytes_per_request) unless the settings give a monthly figure; the
-    account's free 100 GB are not split per service, so none is taken off here.
+    Data out is priced only when the settings give a monthly figure (App Runner's metrics carry no bytes,
+    and a guess of bytes per request would swamp the differences that matter); the account's free 100 GB
+    are not split per service, so none is taken off here.
     """
     n = len(load.requests)
     logs = np.full(n, settings.logs_gb_per_month * prices.logs_ingest_gb / MINUTES_PER_MONTH)
     if settings.data_out_gb_per_month is None:
-        gb = load.requests * settings.bytes_per_request / 1e9
+        gb = np.zeros(n)
     else:
         gb = np.full(n, settings.data_out_gb_per_month / MINUTES_PER_MONTH)
     return {"logs": logs, "data_out": gb * prices.data_out_gb}
@@ -721,14 +725,15 @@ def app_runner_outcome(
 
 def _shared_details(settings: MigrateSettings, prices: EcsPrices) -> dict[str, str]:
     data = (
-        f"{settings.bytes_per_request:g} bytes per request"
+        "not priced: App Runner's metrics carry no bytes; give the service's monthly GB "
+        "(data_out_gb_per_month) to add it, the same on every target"
         if settings.data_out_gb_per_month is None
-        else f"{settings.data_out_gb_per_month:g} GB a month"
+        else f"{settings.data_out_gb_per_month:g} GB a month x ${prices.data_out_gb}/GB (the same on every "
+        f"target; the account's free {prices.data_out_free_gb:g} GB not split per service)"
     )
     return {
         "logs": f"{settings.logs_gb_per_month:g} GB a month x ${prices.logs_ingest_gb}/GB (same everywhere)",
-        "data_out": f"{data} x ${prices.data_out_gb}/GB (the same on every target; the account's free "
-        f"{prices.data_out_free_gb:g} GB not split per service)",
+        "data_out": data,
     }
 
 
@@ -982,7 +987,7 @@ def break_even(
     cheaper = [g > 0 for g in gaps]  # True: `against` is cheaper there
     changes = [k for k in range(len(grid) - 1) if cheaper[k] != cheaper[k + 1]]
     if not changes:
-        who = name if cheaper[0] else "App Runner"
+        who = TARGET_NAMES[name] if cheaper[0] else "App Runner"
         return BreakEven(None, None, name, f"{who} is cheaper from x{low:g} to x{high:g} this traffic")
     nearest = min(changes, key=lambda k: abs(math.log(grid[k]) + math.log(grid[k + 1])))
     lo, hi = math.log(grid[nearest]), math.log(grid[nearest + 1])
@@ -995,10 +1000,10 @@ def break_even(
         else:
             lo, g_lo = mid, g_mid
     s = math.exp(lo + (hi - lo) * g_lo / (g_lo - g_hi))
-    above = name if cheaper[nearest + 1] else "App Runner"
+    above = TARGET_NAMES[name] if cheaper[nearest + 1] else "App Runner"
     reason = (
         f"at about {mean_rpm * s:,.0f} requests a minute on average (x{s:.2f} this service's traffic) "
-        f"App Runner and {name} cost the same; above it {above} is cheaper"
+        f"App Runner and {TARGET_NAMES[name]} cost the same; above it {above} is cheaper"
     )
     others = [k for k in changes if k != nearest]
     if others:
@@ -1079,7 +1084,7 @@ def _verdict(
         f"{tuned['memory_mb'] / 1024:g} GB, {tuned['target_value']:,} requests per task per minute).",
         "Breach minutes over the "
         f"{ar.minutes:,} minutes replayed (budget {allowed}): "
-        + ", ".join(f"{name} {targets[name].breach_minutes}" for name in TARGETS)
+        + ", ".join(f"{TARGET_NAMES[name]} {targets[name].breach_minutes}" for name in TARGETS)
         + ".",
     ]
     if fits("ecs_express") and saving("ecs_express") >= threshold:

@@ -210,15 +210,25 @@ class ExpressPlan:
 
 
 def express_plan(inventory: ServiceInventory, whatif: MigrationWhatIf) -> ExpressPlan:
-    """The plan that runs `inventory`'s service on Express as the what-if's `ecs_express` target replayed
-    it: its task size, min/max tasks and scaling target."""
-    config = whatif.targets["ecs_express"].config
+    """The plan that runs `inventory`'s service on Express as the what-if replayed it: its task size,
+    min/max tasks and scaling target. When the advice is to move with the advisor's settings, those are the
+    tuned target's (Express takes any task size and a requests-per-target policy, so the tuned set-up is an
+    Express request too); otherwise App Runner's settings mapped."""
+    from advisor.engine.migrate import MOVE_TUNED  # here: lake.views reads this module without the engine
+
+    tuned = whatif.recommendation == MOVE_TUNED
+    config = whatif.targets["fargate" if tuned else "ecs_express"].config
     request = _request(inventory, config)
+    source = (
+        "the advisor's tuned task size and scaling, which the what-if replayed as ECS on Fargate"
+        if tuned
+        else "App Runner's settings mapped, as the what-if replayed them for Express"
+    )
     summary = (
         f"{int(config['cpu_units'])} CPU units / {int(config['memory_mb'])} MiB tasks, "
         f"{config['min_tasks']} to {config['max_tasks']} of them, scaled on {config['metric']} at "
-        f"{config['target_value']}{_target_unit(config['metric'])}: the configuration the what-if replayed "
-        f"for Express (recommendation: {whatif.recommendation})."
+        f"{config['target_value']}{_target_unit(config['metric'])}: {source} "
+        f"(recommendation: {whatif.recommendation})."
     )
     return ExpressPlan(
         service_name=inventory.name,
@@ -620,5 +630,9 @@ def _scaling_step(config: Mapping[str, Any], whatif: MigrationWhatIf) -> PlanSte
         title,
         detail,
         "App Runner scaled on concurrent requests (MaxConcurrency); Express has no such knob, so the "
-        "target comes from MaxConcurrency and the service's latency by Little's law.",
+        + (
+            "target is the one the advisor's search found cheapest within the error budget on this history."
+            if config is whatif.targets["fargate"].config
+            else "target comes from MaxConcurrency and the service's latency by Little's law."
+        ),
     )

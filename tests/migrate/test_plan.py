@@ -91,7 +91,7 @@ def test_the_request_validates_against_botocores_ecs_model(whatif, kind):
 
 def test_the_request_reproduces_the_express_target_the_whatif_replayed(whatif):
     config = whatif.targets["ecs_express"].config
-    request = express_plan(IN_A_VPC, whatif).request
+    request = express_plan(IN_A_VPC, replace(whatif, recommendation="move")).request
     assert (request["cpu"], request["memory"]) == (str(config["cpu_units"]), str(config["memory_mb"]))
     assert request["scalingTarget"] == {
         "minTaskCount": config["min_tasks"],
@@ -108,6 +108,22 @@ def test_the_request_reproduces_the_express_target_the_whatif_replayed(whatif):
     assert request["taskRoleArn"] == IN_A_VPC.instance_role_arn
     assert len(request["networkConfiguration"]["subnets"]) == 2
     assert request["infrastructureRoleArn"].startswith("<") and request["executionRoleArn"].startswith("<")
+
+
+def test_the_plan_follows_the_advice_to_move_with_the_advisors_settings(whatif):
+    """"Move with these settings" means the tuned target's task size and policy, written as Express takes
+    them; a plain "move" keeps App Runner's settings mapped."""
+    tuned = whatif.targets["fargate"].config
+    assert (tuned["cpu_units"], tuned["target_value"]) != (
+        whatif.targets["ecs_express"].config["cpu_units"],
+        whatif.targets["ecs_express"].config["target_value"],
+    )
+    for advice, target in (("move with these settings", "fargate"), ("move", "ecs_express")):
+        config = whatif.targets[target].config
+        plan = express_plan(PLAIN, replace(whatif, recommendation=advice))
+        assert plan.request["cpu"] == str(config["cpu_units"])
+        assert plan.request["scalingTarget"]["autoScalingTargetValue"] == config["target_value"]
+        assert validate_express_request(plan.request) == []
 
 
 def test_a_public_service_without_a_connector_keeps_expresss_default_network(whatif):
@@ -142,7 +158,8 @@ def test_cfn_lint_would_catch_a_property_the_resource_does_not_have(whatif):
 def test_an_arm_plan_says_the_template_cannot_carry_its_architecture(whatif):
     arm = replace(whatif.targets["ecs_express"], config={**whatif.targets["ecs_express"].config})
     arm.config["architecture"] = "ARM64"
-    plan = express_plan(PLAIN, replace(whatif, targets={**whatif.targets, "ecs_express": arm}))
+    mapped = replace(whatif, targets={**whatif.targets, "ecs_express": arm}, recommendation="move")
+    plan = express_plan(PLAIN, mapped)
     assert plan.request["cpuArchitecture"] == "ARM64"
     assert "ARM64" in plan.cloudformation["Description"]
 
