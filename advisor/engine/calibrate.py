@@ -68,7 +68,7 @@ class Fit:
     curve: tuple[tuple[float, float], ...] = ()  # a fitted curve's (x, y) points; `value` is its key point
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "curve": [list(point) for point in self.curve]}  # as JSON gives it back
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Fit:
