@@ -12,8 +12,10 @@ Starts `advisor sandbox start` in its own process and drives it only through the
   the whole UTC days after the apply (the apply's own day and the last, partial day are left out: they
   mix configurations or are not over), scaled to a month (x 43,200 / minutes covered);
 - breach minutes as a user sees them in CloudWatch over the minutes after the apply: RequestLatency p99
-  above the latency objective the recommendation used, or 4xx above the service's baseline (429s), against
-  the recommendation's error budget.
+  above the latency objective the recommendation used (on minutes with at least 100 requests, as the
+  engine's model check judges them: CloudWatch's p99 of a handful of requests is the slowest of them), or
+  4xx above the service's baseline (429s), against the recommendation's error budget (0.1% of the minutes
+  judged: the budget is a share of minutes, so a week's is a week's minutes, not a month's).
 The sandbox's world is independent of the engine (DESIGN.md), so agreement here is evidence about the
 engine's model, not the model agreeing with itself. Nothing here reads the world's hidden truth.
 """
@@ -52,6 +54,9 @@ SERVICE_TOLERANCE_PCT = 25.0  # ... and every service's within 25%
 # A minute throttles when its 4xx exceed the baseline share of its requests by more than this many
 # binomial standard deviations (plus one request): an application's own 4xx vary from minute to minute.
 THROTTLE_SIGMAS = 4.0
+# A minute's p99 is a 99th percentile from 100 requests on (ModelCheckSettings.min_p99_requests); below
+# that CloudWatch's p99 is the slowest of a few requests, and one slow request is no slow minute.
+P99_MIN_REQUESTS = 100
 
 
 @dataclass(frozen=True)
@@ -513,7 +518,8 @@ def measure(
         week = minutes[minutes.index >= after]
         knee = rec.get("knee") or {}
         limit = knee.get("latency_limit_ms")
-        slow = (week["p99_ms"] > limit) if limit is not None else None
+        judged = week["requests"] >= P99_MIN_REQUESTS
+        slow = (week["p99_ms"] > limit) & judged if limit is not None else None
         throttle = throttled(week, share)
         breach = None if slow is None else int((slow | throttle).sum())
         changed = (rec["service_name"], rec["region"]) in applied

@@ -50,11 +50,12 @@ def test_every_priced_service_costs_what_was_predicted_within_25_percent(loop):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss against the independent world: the minute model throttles only when demand at L0 "
-    "exceeds ready x MaxConcurrency, while the world answers 429 on per-second peaks and in-flight grows "
-    "by L(k)/L0 under load (catalog-svc 23/5/7: 429s at 110 of 115 concurrent); calibrated knees above the "
-    "true one (shop-web 89 vs 71) and default delays/cooldowns where the fit fell back (b2b-portal 60 vs "
-    "150 s) add slow and throttled minutes. Remove this mark when the breach minutes fit the budget.",
+    reason="known miss against the independent world, smaller since the in-flight curve and the peak "
+    "headroom were calibrated (14 days + a week: 2 of 7 over the budget of 10, shop-web 28 and "
+    "webhook-receiver 23, from 957 and 97): the minute model has no cold starts, and the world's new "
+    "instances answer slowly for their first seconds, so each scale-out can put a minute's p99 past the "
+    "objective; webhook-receiver's fitted scale-out delay (0 vs 30 s) adds 429s. Remove this mark when the "
+    "breach minutes fit the budget.",
 )
 def test_every_recommended_service_breaches_within_its_error_budget(loop):
     judged = [s for s in loop.services if s.within_budget is not None]

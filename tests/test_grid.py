@@ -91,3 +91,19 @@ def test_bad_grid_inputs():
         evaluate_grid([1.0], max_size_limit=0)
     with pytest.raises(InputError, match="empty"):
         evaluate_grid([])
+
+
+def test_grid_equals_simulator_with_a_fitted_in_flight_curve_and_sub_minute_peaks():
+    """The calibrated terms (a loaded instance holding more than the demand at L0; throttling judged on
+    the busiest seconds) move MaxConcurrency to a fractional demand capacity: the grid must follow."""
+    rng = np.random.default_rng(5)
+    t = np.arange(2 * 1440)
+    demand = np.maximum(0, 90 + 70 * np.sin(2 * np.pi * t / 1440) + rng.normal(0, 20, len(t)))
+    model = ScalingModel(
+        scale_out_delay_min=2,
+        scale_in_hold_min=7,
+        in_flight=((0.0, 1.0), (60.0, 1.3), (200.0, 2.0)),
+        peak_z=1.5,
+    )
+    grid = evaluate_grid(demand, model=model, max_concurrency=[1, 13, 60, 61, 100, 200])
+    check_against_simulator(demand, grid, grid.sample(300, random_state=2), model=model)

@@ -212,3 +212,40 @@ def test_active_linger_follows_the_poisson_rule():
 def test_negative_linger_is_refused():
     with pytest.raises(InputError, match="active_linger_s"):
         ScalingModel(active_linger_s=-1.0)
+
+
+def test_a_loaded_instance_that_holds_more_than_the_demand_at_l0_scales_out_and_throttles_sooner():
+    """In flight 1.25x the demand at L0 at MaxConcurrency 100 (latency rises with load, Little's law):
+    an instance is full at demand 80, and the objective (93.3 in flight: knee 80, slope 3) is reached at
+    demand 93.3 / 1.233 = 75.7. The protocol sees neither."""
+    model = ScalingModel(in_flight=((0.0, 1.0), (100.0, 1.25)))
+    assert model.demand_capacity(100) == pytest.approx(80.0)
+    assert model.slo_demand == pytest.approx(model.slo_concurrency / (1 + 0.25 * model.slo_concurrency / 100))
+    demand = [50.0, 90.0, 90.0]
+    calibrated = simulate(demand, ScalingConfig(100, 1, 25), model=model).per_minute
+    assert calibrated["ready"].tolist() == [1, 1, 2]  # ceil(90 / 80) = 2 needed, ready a minute later
+    assert calibrated["throttled"].tolist() == [False, True, False]
+    assert calibrated["latency_breach"].tolist() == [False, True, False]  # 90 > 75.7; 45 is not
+    protocol = simulate(demand, ScalingConfig(100, 1, 25)).per_minute
+    assert protocol["ready"].tolist() == [1, 1, 1] and not protocol["breach"].any()
+
+
+def test_a_minutes_busiest_seconds_throttle_before_its_mean_reaches_max_concurrency():
+    """Poisson arrivals: demand 88 at L0 0.25 s peaks at 88 + 1.5 sqrt(88 x 0.25) = 95.0 concurrent
+    requests, past MaxConcurrency 90 and the objective (93.3); demand 80 peaks at 86.7, within both."""
+    model = ScalingModel(peak_z=1.5)
+    assert model.peak(np.array([88.0]))[0] == pytest.approx(88 + 1.5 * np.sqrt(22))
+    calibrated = simulate([88.0, 80.0], ScalingConfig(90, 1, 1), model=model).per_minute
+    assert calibrated["throttled"].tolist() == [True, False]
+    assert calibrated["latency_breach"].tolist() == [True, False]
+    assert not simulate([88.0, 80.0], ScalingConfig(90, 1, 1)).per_minute["breach"].any()
+
+
+def test_the_calibrated_terms_are_checked():
+    with pytest.raises(InputError, match="peak_z"):
+        ScalingModel(peak_z=-1)
+    with pytest.raises(InputError, match="in_flight"):
+        ScalingModel(in_flight=((0.0, 1.0), (50.0, 0.9)))
+    with pytest.raises(InputError, match="in_flight"):
+        ScalingModel(in_flight=((50.0, 1.1), (10.0, 1.2)))
+    assert ScalingModel(in_flight=[[0, 1], [10, 1.5]]).in_flight == ((0.0, 1.0), (10.0, 1.5))  # from JSON

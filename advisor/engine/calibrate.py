@@ -12,6 +12,14 @@ CloudWatch shows is enough to read each of them:
   (`scaling_trajectory`) over a small grid of (delay, hold); the pair whose ActiveInstances and 429s
   (4xx above the service's baseline: what the ready instances could not take) best match is kept. The
   error is read only on the minutes where the candidates disagree (around rises and falls).
+- **In flight against demand**: demand is read at the unloaded latency L0 (Requests x L0), but a loaded
+  instance holds requests longer, so Concurrency / (served requests x L0) rises with per-instance load
+  (Little's law with the latency the load brings). Fitted (isotonic) against per-instance concurrency k,
+  it converts MaxConcurrency and the knee (both counted in in-flight requests) into the demand they hold.
+- **Sub-minute peaks**: App Runner answers 429 per second, on the Poisson peaks of a minute's arrivals,
+  before the minute's mean reaches ready x MaxConcurrency. With the fitted delays, the replay's headroom
+  of each minute in Poisson standard deviations, (R c - D) / sqrt(D L0), is set against the minutes whose
+  4xx rose beyond the baseline's noise (429s); the headroom z that best separates them is kept.
 - **Tail factor** p99 / average latency, from the minutes with enough requests for a p99.
 - **Unloaded latency and knee** stay with `capacity.py`; here they get the same error-and-evidence form,
   and CPU is checked as a proxy for capacity: where latency crosses its objective, is CPU at its limit?
@@ -38,6 +46,7 @@ from advisor.engine.capacity import (
     CapacityEstimate,
     CapacitySettings,
     CapacityUnknown,
+    _isotonic,
     estimate_capacity,
     load_points,
 )
@@ -56,13 +65,14 @@ class Fit:
     events: int
     fallback: bool
     reason: str
+    curve: tuple[tuple[float, float], ...] = ()  # a fitted curve's (x, y) points; `value` is its key point
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "curve": [list(point) for point in self.curve]}  # as JSON gives it back
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Fit:
-        return cls(**d)
+        return cls(**{**d, "curve": tuple(tuple(p) for p in d.get("curve", ()))})
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,17 @@ class CalibrationSettings:
     flat_share: float = 0.02  # candidates within 2% of the best loss are "as good": the error's span
     tail_min_requests: float = 100.0  # a minute's p99 needs this many requests to mean anything
     cpu_agreement_pct: float = 15.0  # CPU within this many points of its limit at the latency knee: a proxy
+    # In flight within this share of the demand at L0 at the knee: the protocol's (no inflation); the
+    # least-loaded minutes' own L0 reading is that uncertain
+    in_flight_noise: float = 0.05
+    in_flight_points: int = 20  # points of the fitted curve kept for the simulator
+    # A minute throttled when its 4xx exceed the baseline by this many binomial standard deviations
+    # (plus one request): an application's own 4xx vary from minute to minute
+    throttle_sigmas: float = 4.0
+    peak_zs: tuple[float, ...] = tuple(float(z) for z in np.round(np.arange(0, 3.01, 0.1), 1))
+    # Without minutes near capacity to fit it from: a minute's 429s stand out of the application's own
+    # 4xx once its mean demand is within about 1.5 Poisson standard deviations of capacity
+    peak_z_prior: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -91,14 +112,21 @@ class Calibration:
     unloaded_latency: Fit  # seconds
     knee: Fit  # per-instance concurrency at the objective
     cpu_proxy: Fit  # CPU % where latency crosses the objective (the protocol: exactly the CPU limit)
+    # in flight per unit of demand at L0, at the knee (`curve`: against per-instance concurrency); the
+    # defaults keep evidence stored before these fits readable, as the protocol's
+    in_flight: Fit = Fit(1.0, 1.0, None, 0, True, "not fitted: in flight taken as the demand at L0")
+    peak_z: Fit = Fit(0.0, 0.0, None, 0, True, "not fitted: throttling judged on the minute's mean")
 
     def apply(self, model: ScalingModel) -> ScalingModel:
-        """`model` with the fitted delay, hold and linger (the defaults where a fit fell back)."""
+        """`model` with the fitted delay, hold, linger, in-flight curve and peak headroom (the defaults
+        where a fit fell back)."""
         return replace(
             model,
             scale_out_delay_min=int(self.scale_out_delay.value),
             scale_in_hold_min=int(self.scale_in_hold.value),
             active_linger_s=float(self.active_linger.value),
+            in_flight=() if self.in_flight.fallback else self.in_flight.curve,
+            peak_z=float(self.peak_z.value),
         )
 
     def reasons(
@@ -140,7 +168,7 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Calibration:
-        return cls(**{name: Fit.from_dict(d[name]) for name in cls.__dataclass_fields__})
+        return cls(**{name: Fit.from_dict(d[name]) for name in cls.__dataclass_fields__ if name in d})
 
 
 @dataclass(frozen=True)
@@ -151,9 +179,17 @@ class _Observed:
     requests_per_s: np.ndarray
     active: np.ndarray  # NaN where CloudWatch had no datapoint
     short: np.ndarray  # 4xx above the baseline, as instances' worth of concurrency (0 when none)
+    throttled: np.ndarray  # minutes whose 4xx rose beyond the baseline's noise: 429s
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, latency_s: float, config: ScalingConfig) -> _Observed:
+    def of(
+        cls,
+        frame: pd.DataFrame,
+        latency_s: float,
+        capacity: float,
+        settings: CalibrationSettings = CalibrationSettings(),
+    ) -> _Observed:
+        """`capacity`: the demand (at L0) one instance holds at MaxConcurrency."""
         demand = demand_from_metrics(frame, latency_s)
         requests = frame[REQUESTS].reindex(demand.index).fillna(0.0).to_numpy()
         active = (
@@ -169,8 +205,9 @@ class _Observed:
         busy = requests > 0
         baseline = float(np.median(errors[busy] / requests[busy])) if busy.any() else 0.0
         excess = np.maximum(errors - baseline * requests, 0.0)
-        short = excess / 60.0 * latency_s / config.max_concurrency
-        return cls(demand.to_numpy(), requests / 60.0, active, short)
+        short = excess / 60.0 * latency_s / capacity
+        noise = settings.throttle_sigmas * np.sqrt(baseline * (1 - baseline) * requests) + 1
+        return cls(demand.to_numpy(), requests / 60.0, active, short, excess > noise)
 
 
 def _recent_arrivals(requests: np.ndarray, minutes: np.ndarray, windows_s: np.ndarray) -> np.ndarray:
@@ -189,11 +226,13 @@ def _recent_arrivals(requests: np.ndarray, minutes: np.ndarray, windows_s: np.nd
     return out / 3
 
 
-def _linger(obs: _Observed, config: ScalingConfig, latency_s: float, settings: CalibrationSettings) -> Fit:
+def _linger(
+    obs: _Observed, config: ScalingConfig, capacity: float, latency_s: float, settings: CalibrationSettings
+) -> Fit:
     """The active linger from the minutes where the ready pool is MinSize whatever the delay and hold:
     there ActiveInstances = m (1 - exp(-N / m)), N the requests of the last L0 + linger seconds."""
     m = config.min_size
-    needed = np.minimum(config.max_size, np.maximum(m, np.ceil(obs.demand / config.max_concurrency)))
+    needed = np.minimum(config.max_size, np.maximum(m, np.ceil(obs.demand / capacity)))
     window = max(settings.holds_min) + max(settings.delays_min)
     at_min = (rolling_max(needed, window) <= m) & np.isfinite(obs.active)
     default = PROTOCOL_MODEL.active_linger_s
@@ -242,7 +281,7 @@ class _Grid:
         cls, obs: _Observed, config: ScalingConfig, model: ScalingModel, settings: CalibrationSettings
     ) -> _Grid:
         delays, holds = np.asarray(settings.delays_min), np.asarray(settings.holds_min)
-        c, seen = config.max_concurrency, np.isfinite(obs.active)
+        c, seen = model.demand_capacity(config.max_concurrency), np.isfinite(obs.active)
         errors = np.empty((len(delays), len(holds), int(seen.sum())))
         readies = np.empty((len(delays), len(holds), len(obs.demand)))
         rises, falls = np.zeros(len(holds), np.int64), np.zeros(len(holds), np.int64)
@@ -431,6 +470,86 @@ def _cpu_proxy(
     return Fit(at_knee, default, abs(gap), near, False, reason)
 
 
+def _in_flight(
+    capacity: CapacityEstimate | None, points: pd.DataFrame | None, settings: CalibrationSettings
+) -> Fit:
+    """In-flight requests per unit of demand at L0, Concurrency / (served requests x L0), fitted rising
+    against per-instance concurrency k up to the most seen (held there beyond); its value at the knee.
+
+    The protocol's latency is flat up to the knee, so in flight is the demand (1); a service whose
+    latency rises with load holds more requests than the demand at L0 says, reaches MaxConcurrency (and
+    the knee) at less demand, and scales out and throttles sooner than a replay without it."""
+    default = 1.0
+    if capacity is None or points is None:
+        return Fit(default, default, None, 0, True, "too little loaded data: in flight taken as the demand")
+    L0 = capacity.unloaded_latency_s
+    ok = (points["served_per_s"] > 0) & (points["concurrency"] > 0)
+    k = points["k"][ok].to_numpy()
+    ratio = (points["concurrency"][ok] / (points["served_per_s"][ok] * L0)).to_numpy()
+    if len(k) < capacity.settings.min_points:
+        reason = f"{len(k)} minutes with Concurrency and served requests: in flight taken as the demand"
+        return Fit(default, default, None, len(k), True, reason)
+    grid = np.linspace(0.0, capacity.max_observed_concurrency, settings.in_flight_points)
+    fitted = np.maximum(_isotonic(k, ratio)(grid), 1.0)
+    at_knee = float(np.interp(capacity.knee, grid, fitted))
+    near = (k >= 0.9 * min(capacity.knee, capacity.max_observed_concurrency)) & (k <= 1.1 * capacity.knee)
+    spread = float(np.subtract(*np.quantile(ratio[near], [0.75, 0.25])) / 2) if near.sum() > 1 else None
+    if at_knee <= 1 + settings.in_flight_noise:
+        reason = (
+            f"in flight at the knee is {at_knee:.2f}x the demand at L0 ({len(k):,} minutes): within the "
+            f"{100 * settings.in_flight_noise:.0f}% L0 is read to, so the protocol's (in flight = demand)"
+        )
+        return Fit(default, default, spread, int(near.sum()), True, reason)
+    reason = (
+        f"a loaded instance holds {at_knee:.2f}x the requests the demand at L0 says at the knee "
+        f"({capacity.knee:.0f} per instance; Concurrency / (served requests x {1000 * L0:.0f} ms) on "
+        f"{len(k):,} minutes): its latency rises with load, so it reaches MaxConcurrency and the objective "
+        "at less traffic"
+    )
+    curve = tuple((float(x), float(y)) for x, y in zip(grid, fitted, strict=True))
+    return Fit(at_knee, default, spread, int(near.sum()), False, reason, curve)
+
+
+def _peak_z(obs: _Observed, config: ScalingConfig, model: ScalingModel, settings: CalibrationSettings) -> Fit:
+    """The headroom, in Poisson standard deviations of a minute's demand, below which App Runner already
+    throttles. Replayed with the fitted model, each steady minute (no instance starting or leaving around
+    it: a scale-out's own 429s are the delay's, fitted above) whose ready instances hold
+    (R c - D) / sqrt(D L0) < z more than its mean demand is predicted throttled; the z that best matches
+    the minutes whose 4xx rose beyond the baseline's noise is kept (the smallest of the best).
+
+    A history that never ran near capacity cannot show it; then arrivals are taken as Poisson, whose 429s
+    show in a minute's count about `peak_z_prior` standard deviations below capacity (the protocol's 0
+    would throttle only once the minute's mean passed capacity: no real traffic is that smooth)."""
+    prior = settings.peak_z_prior
+    _, provisioned, ready = scaling_trajectory(obs.demand, config, model)
+    settled = (provisioned == ready) & (rolling_max(np.abs(np.diff(ready, prepend=ready[0])), 3) == 0)
+    busy = (obs.demand > 0) & settled
+    headroom = np.full(len(obs.demand), np.inf)
+    capacity = ready * model.demand_capacity(config.max_concurrency)
+    headroom[busy] = (capacity[busy] - obs.demand[busy]) / np.sqrt(obs.demand[busy] * model.latency_s)
+    zs = np.asarray(settings.peak_zs)
+    judged = (headroom >= 0) & (headroom < zs.max())  # below 0 the mean already throttles, whatever z
+    seen, room = obs.throttled[judged], headroom[judged]
+    events = int(seen.sum())
+    if room.size < settings.min_linger_minutes:
+        reason = (
+            f"{room.size} steady minutes near capacity (at least {settings.min_linger_minutes} needed): "
+            f"throttling judged on the demand plus {prior:g} Poisson standard deviations, where a minute's "
+            "429s show for Poisson arrivals"
+        )
+        return Fit(prior, prior, None, events, True, reason)
+    predicted = room[None, :] < zs[:, None]
+    loss = (predicted != seen[None, :]).sum(axis=1)
+    best = int(np.argmin(loss))
+    good = zs[loss <= loss[best] * (1 + settings.flat_share)]
+    reason = (
+        f"{events} of {room.size:,} steady minutes near capacity throttled: throttling is judged on the "
+        f"demand plus {zs[best]:.1f} Poisson standard deviations (it matches {int(room.size - loss[best]):,} "
+        "of them)"
+    )
+    return Fit(float(zs[best]), prior, float((good.max() - good.min()) / 2), events, False, reason)
+
+
 def calibrate(
     frame: pd.DataFrame,
     current: ScalingConfig,
@@ -454,10 +573,16 @@ def calibrate(
             capacity = None
     latency_s = capacity.unloaded_latency_s if capacity is not None else PROTOCOL_MODEL.latency_s
     points = load_points(frame, capacity.settings) if capacity is not None else None
-    obs = _Observed.of(frame, latency_s, current)
-    linger = _linger(obs, current, latency_s, settings)
-    model = replace(PROTOCOL_MODEL, latency_s=latency_s, active_linger_s=linger.value)
+    in_flight = _in_flight(capacity, points, settings)
+    model = replace(
+        PROTOCOL_MODEL, latency_s=latency_s, in_flight=() if in_flight.fallback else in_flight.curve
+    )
+    c = model.demand_capacity(current.max_concurrency)
+    obs = _Observed.of(frame, latency_s, c, settings)
+    linger = _linger(obs, current, c, latency_s, settings)
+    model = replace(model, active_linger_s=linger.value)
     delay, hold = _scaling_fits(_Grid.replay(obs, current, model, settings), settings)
+    fitted = replace(model, scale_out_delay_min=int(delay.value), scale_in_hold_min=int(hold.value))
     return Calibration(
         scale_out_delay=delay,
         scale_in_hold=hold,
@@ -468,4 +593,6 @@ def calibrate(
         ),
         knee=_knee(capacity, points),
         cpu_proxy=_cpu_proxy(capacity, points, settings),
+        in_flight=in_flight,
+        peak_z=_peak_z(obs, current, fitted, settings),
     )

@@ -16,7 +16,9 @@ metrics, exactly as the recommender derives it) and is compared with what was ob
   Concurrency metric) the baseline is the median minute's 4xx rate instead, as throttling touches few
   minutes; the row says which.
 - latency-breach minutes: the replay's minutes past the latency objective against minutes whose p99
-  passed the capacity estimate's latency limit.
+  passed the capacity estimate's latency limit, among the minutes with at least `min_p99_requests`
+  requests: CloudWatch's p99 of a handful of requests is the slowest of them, so one slow request would
+  make a quiet minute "breach" whatever the load (the replay judges load; it cannot judge that).
 - cost: the replay's bill per UTC day against Cost Explorer's (UnblendedCost of the service), summed
   over the whole days both cover; without Cost Explorer data the row says so and why.
 
@@ -71,6 +73,7 @@ class ModelCheckSettings:
     min_minutes: int = 360  # under the current configuration; fewer: nothing is judged
     quiet_share: float = 0.5  # per-instance concurrency at most this share of MaxConcurrency: quiet
     min_baseline_minutes: int = 60
+    min_p99_requests: float = 100.0  # a minute's p99 is a 99th percentile from 100 requests on
 
 
 @dataclass(frozen=True)
@@ -253,14 +256,18 @@ def _throttled(
 def _latency_breaches(
     replay: pd.DataFrame, frame: pd.DataFrame, limit_ms: float | None, settings: ModelCheckSettings
 ) -> CheckRow:
-    modeled = float(replay["latency_breach"].sum())
+    judged = (frame[REQUESTS].fillna(0.0) >= settings.min_p99_requests).to_numpy()
+    modeled = float(replay["latency_breach"].to_numpy()[judged].sum())
     if limit_ms is None or LATENCY_P99 not in frame:
         why = "no latency limit" if limit_ms is None else "CloudWatch reported no p99 latency"
         return CheckRow(LATENCY_BREACH, "minutes", modeled, None, None, note=why)
-    observed = float((frame[LATENCY_P99] > limit_ms).sum())
+    observed = float((frame[LATENCY_P99] > limit_ms).to_numpy()[judged].sum())
     allowed = allowed_breaches(len(replay), settings.budget)
     off = abs(modeled - observed) > allowed and _relative_off(modeled, observed, settings.count_tolerance)
-    note = f"p99 above {limit_ms:.0f} ms; budget {allowed:,} minutes"
+    note = (
+        f"p99 above {limit_ms:.0f} ms on minutes with {settings.min_p99_requests:.0f}+ requests; budget "
+        f"{allowed:,} minutes"
+    )
     return CheckRow(LATENCY_BREACH, "minutes", modeled, observed, error_pct(modeled, observed), off, note)
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from advisor.domain import MAX_SIZE_QUOTA, InstanceSize, ScalingConfig
 from advisor.engine import explain
 from advisor.engine.benefit import MinimumBenefit, Verdict, judge
-from advisor.engine.calibrate import calibrate
+from advisor.engine.calibrate import CalibrationSettings, calibrate
 from advisor.engine.capacity import CapacityEstimate, CapacitySettings, CapacityUnknown, estimate_capacity
 from advisor.engine.consolidate import PathSettings, consolidation_path
 from advisor.engine.explain import DataSummary, Outcome, Recommendation
@@ -66,6 +66,7 @@ class RecommendSettings:
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
     model_check: ModelCheckSettings = field(default_factory=ModelCheckSettings)  # its budget is `budget`
     path: PathSettings = field(default_factory=PathSettings)
+    calibration: CalibrationSettings = field(default_factory=CalibrationSettings)
 
 
 def summarize_data(frame: pd.DataFrame) -> DataSummary:
@@ -411,7 +412,7 @@ def recommend(
         return refusal(explain.INSUFFICIENT_DATA, f"No recommendation: {exc}.", *args)
     capacity = replace(capacity, reason=explain.capacity_finding(capacity))
 
-    calibration = calibrate(frame, current, instance, capacity)
+    calibration = calibrate(frame, current, instance, capacity, settings.calibration)
     model = calibration.apply(capacity.scaling_model())
     check = model_check(
         frame,

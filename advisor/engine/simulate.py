@@ -14,10 +14,17 @@ requests):
                                                                       `linger` seconds (0: the protocol)
     breach       D(t) > R(t) c  or  L(k(t)) > SLO L0                  throttled (429) or too slow
     cost         mem x price x max(P, R) + vCPU x price x A            per minute
+
+Two calibrated parameters, whose defaults keep the protocol's formulas above exactly: `in_flight` (a
+loaded instance holds more requests than the demand at L0, as its latency rises: c above is then the
+demand that fills c in-flight requests, `demand_capacity`, and the objective is judged on the demand
+whose in-flight requests reach the knee, `slo_demand`), and `peak_z` (throttling and latency are judged
+on the minute's busiest seconds, D + z sqrt(D L0), Poisson arrivals around the minute's rate).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeAlias
@@ -46,6 +53,15 @@ class ScalingModel:
     # per second are k / L0 and an instance is idle when none came in the last L0 + linger seconds, so
     # A = R (1 - exp(-k (1 + linger / L0))); 0 keeps the protocol's "a request in flight".
     active_linger_s: float = 0.0
+    # Requests in flight per instance against the demand at L0 (Little's law with the latency the load
+    # itself brings: in flight = arrivals x L(k)), as (k, factor) points with k rising and k the in-flight
+    # concurrency per instance that MaxConcurrency and the knee are counted in. () is 1 everywhere, the
+    # protocol's: latency stays at L0 up to the knee, so in flight is the demand. Calibration fits it.
+    in_flight: tuple[tuple[float, float], ...] = ()
+    # Sub-minute peaks: arrivals are Poisson around the minute's rate, so its busiest seconds carry about
+    # D + z sqrt(D L0) concurrent requests, and App Runner throttles (and latency rises) per second. 0 is
+    # the protocol's minute mean; calibration fits z from the history's 429s.
+    peak_z: float = 0.0
     tolerance: float = 1e-9  # comparisons of demand against capacity
 
     def __post_init__(self) -> None:
@@ -61,11 +77,45 @@ class ScalingModel:
             raise InputError(f"active_linger_s={self.active_linger_s!r} is invalid: allowed 0 s or more")
         if not float(self.slo_factor) >= 1:
             raise InputError(f"slo_factor={self.slo_factor!r} is invalid: allowed a number of at least 1")
+        if not float(self.peak_z) >= 0:
+            raise InputError(f"peak_z={self.peak_z!r} is invalid: allowed a number of 0 or more")
+        points = tuple((float(k), float(f)) for k, f in self.in_flight)  # JSON gives lists
+        if any(not f >= 1 or not k >= 0 for k, f in points) or any(
+            b[0] <= a[0] for a, b in itertools.pairwise(points)
+        ):
+            raise InputError(
+                f"in_flight={self.in_flight!r} is invalid: allowed (k, factor) points with k rising from 0 "
+                "or more and every factor at least 1"
+            )
+        object.__setattr__(self, "in_flight", points)
 
     @property
     def slo_concurrency(self) -> float:
         """Per-instance concurrency at which latency reaches the objective."""
         return self.knee * (1 + (self.slo_factor - 1) / self.latency_slope)
+
+    def in_flight_factor(self, k: float) -> float:
+        """In-flight requests per unit of demand at L0 when an instance holds k in flight (1: protocol)."""
+        if not self.in_flight:
+            return 1.0
+        ks, factors = zip(*self.in_flight, strict=True)
+        return float(np.interp(k, ks, factors))
+
+    def demand_capacity(self, max_concurrency: float) -> float:
+        """The demand (at L0) per instance that fills `max_concurrency` in-flight requests."""
+        return max_concurrency / self.in_flight_factor(max_concurrency)
+
+    @property
+    def slo_demand(self) -> float:
+        """Per-instance demand (at L0) whose in-flight requests reach the latency objective."""
+        return self.slo_concurrency / self.in_flight_factor(self.slo_concurrency)
+
+    def peak(self, demand: np.ndarray) -> np.ndarray:
+        """The demand of a minute's busiest seconds (the minute's mean when `peak_z` is 0)."""
+        if not self.peak_z:
+            return demand
+        out: np.ndarray = demand + self.peak_z * np.sqrt(demand * self.latency_s)
+        return out
 
     @property
     def active_factor(self) -> float:
@@ -174,7 +224,7 @@ def scaling_trajectory(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(needed, provisioned, ready) instances per minute: App Runner's scaling without the billing, for
     callers that replay many models over the same demand (calibration)."""
-    c, m, M = config.max_concurrency, config.min_size, config.max_size
+    c, m, M = model.demand_capacity(config.max_concurrency), config.min_size, config.max_size
     needed = np.ceil(D / c)
     provisioned = np.minimum(M, np.maximum(m, rolling_max(needed, model.scale_in_hold_min)))
     return needed, provisioned, delayed(provisioned, model.scale_out_delay_min, fill=m)
@@ -194,17 +244,18 @@ def simulate(
     index = demand.index if isinstance(demand, pd.Series) else None
     D = as_demand(demand)
     prices = _resolve_prices(region)
-    c, tol = config.max_concurrency, model.tolerance
+    c, tol = model.demand_capacity(config.max_concurrency), model.tolerance
 
     needed, provisioned, ready = scaling_trajectory(D, config, model)
     per_instance = D / ready
     active = model.active(ready, D)
-    throttled = ready * c + tol < D
-    too_slow = per_instance > model.slo_concurrency + tol
+    peak = model.peak(D)
+    throttled = ready * c + tol < peak
+    too_slow = peak / ready > model.slo_demand + tol
     breach = throttled | too_slow
     billed = np.maximum(provisioned, ready)
     cost = trajectory_cost(billed, active, instance, prices)
-    throttled_requests = np.where(throttled, D - ready * c, 0.0) / model.latency_s * 60.0
+    throttled_requests = np.where(throttled, np.maximum(D - ready * c, 0.0), 0.0) / model.latency_s * 60.0
 
     frame = pd.DataFrame(
         {
@@ -269,6 +320,7 @@ class _GridBasis:
     """
 
     demand: np.ndarray  # D
+    peak: np.ndarray  # the busiest seconds' demand (`ScalingModel.peak`): what throttling is judged on
     held_ready: np.ndarray  # W: held over the scale-in window, then delayed; 0 clips to m, as P(t<0) = m
     held_billed: np.ndarray  # U = max(held, held and delayed)
     q_latency: np.ndarray  # the smallest ready count without a latency breach (the same for every c)
@@ -282,8 +334,8 @@ class _GridBasis:
     def of(cls, D: np.ndarray, model: ScalingModel, top: int) -> _GridBasis:
         held = rolling_max(D, model.scale_in_hold_min)  # V: needed is ceil(V / c) before clipping
         held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)
-        tol, k_slo = model.tolerance, model.slo_concurrency
-        q_latency = _smallest_ok(np.ceil(D / k_slo), lambda r: ~(D / r > k_slo + tol))
+        tol, k_slo, peak = model.tolerance, model.slo_demand, model.peak(D)
+        q_latency = _smallest_ok(np.ceil(peak / k_slo), lambda r: ~(peak / r > k_slo + tol))
 
         ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
         clip_table = np.clip(np.arange(top + 1)[None, :], ms[:, None], Ms[:, None])
@@ -293,18 +345,19 @@ class _GridBasis:
         active_cum = np.zeros((top + 1, len(D) + 1))
         active_cum[1:, 1:] = np.cumsum(model.active(r_col, D_sorted[None, :]), axis=1)
         held_billed = np.maximum(held, held_ready)
-        return cls(D, held_ready, held_billed, q_latency, ms, Ms, clip_table, active_cum, top)
+        return cls(D, peak, held_ready, held_billed, q_latency, ms, Ms, clip_table, active_cum, top)
 
     def breach_and_cost(
-        self, c: int, tol: float, mem_per_min: float, cpu_per_min: float
+        self, c: float, tol: float, mem_per_min: float, cpu_per_min: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Breach minutes and cost of every (m, M) pair at MaxConcurrency c."""
-        D, top = self.demand, self.top
+        """Breach minutes and cost of every (m, M) pair at MaxConcurrency c (as demand at L0 per instance:
+        `ScalingModel.demand_capacity`)."""
+        P, top = self.peak, self.top
         groups = np.arange(top + 1)[None, :]
         width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
         h_ready = np.minimum(np.ceil(self.held_ready / c), top).astype(np.int64)
         h_billed = np.minimum(np.ceil(self.held_billed / c), top).astype(np.int64)
-        q_throttle = _smallest_ok(np.ceil((D - tol) / c), lambda r: ~(r * c + tol < D))
+        q_throttle = _smallest_ok(np.ceil((P - tol) / c), lambda r: ~(r * c + tol < P))
         q = np.minimum(np.maximum(q_throttle, self.q_latency), top + 1).astype(np.int64)
 
         joint = np.bincount(h_ready * width + q, minlength=(top + 1) * width).reshape(top + 1, width)
@@ -354,7 +407,8 @@ def evaluate_grid(
     cost = np.empty((len(cs), n_pairs))
     breach = np.empty((len(cs), n_pairs), dtype=np.int64)
     for i, c in enumerate(cs):
-        breach[i], cost[i] = basis.breach_and_cost(int(c), model.tolerance, mem_per_min, cpu_per_min)
+        capacity = model.demand_capacity(int(c))
+        breach[i], cost[i] = basis.breach_and_cost(capacity, model.tolerance, mem_per_min, cpu_per_min)
 
     return pd.DataFrame(
         {

@@ -159,3 +159,12 @@ def test_the_check_survives_the_recommendations_dict_form():
         True
     ] * 4
     assert type(rec).from_dict(d).model_check == rec.model_check
+
+
+def test_the_p99_of_a_quiet_minute_is_not_judged():
+    """CloudWatch's p99 of 8 requests is the slowest of them: one slow request, not a slow minute."""
+    frame = planted_frame()
+    frame.iloc[2000, frame.columns.get_loc("Requests_Sum")] = 8.0
+    row = check(frame).row(LATENCY_BREACH)
+    assert (row.modeled, row.observed) == (1.0, 2.0)
+    assert "100+ requests" in row.note
