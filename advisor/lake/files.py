@@ -9,7 +9,6 @@ pyarrow's first ArrowInvalid. Opening a file here reads its footer only (a few h
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ import pyarrow.parquet as pq
 
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import Table
+from advisor.lake.storage import arrow_location
 
 QUARANTINE_DIR = "_quarantine"
 PARQUET_MAGIC = b"PAR1"
@@ -150,10 +150,11 @@ def _inspect(spec: Table, path: Path, size: int) -> tuple[int | None, str]:
     try:
         if size == 0:
             return None, "empty file (0 bytes)"
-        with open(path, "rb") as handle:
+        with path.open("rb") as handle:
             if handle.read(4) != PARQUET_MAGIC:
                 return None, "not a Parquet file"
-        metadata = pq.read_metadata(path)
+        filesystem, where = arrow_location(path)
+        metadata = pq.read_metadata(where, filesystem=filesystem)
     except FileNotFoundError:
         return None, "removed while being read"
     except (OSError, pa.ArrowException):
@@ -178,7 +179,7 @@ def quarantine(lake: Lake, path: Path, stamp: str | None = None) -> Path:
     stamp = stamp or quarantine_stamp()
     target = lake.root / QUARANTINE_DIR / stamp / path.relative_to(lake.root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, target)
+    path.replace(target)
     return target
 
 

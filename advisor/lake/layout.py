@@ -13,6 +13,7 @@ from pathlib import Path
 
 from advisor.errors import InputError
 from advisor.lake.schema import Table
+from advisor.lake.storage import lake_location
 
 PART_FILE = "part-0.parquet"
 STATE_DIR = "_state"
@@ -24,13 +25,15 @@ def is_hidden(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Lake:
-    """A lake root; pass one (or a path) to every lake function."""
+    """A lake root; pass one (or a path, or `s3://bucket/prefix`) to every lake function.
+
+    `root` is a local `Path` or an `S3Path` (lake/storage.py): the same code reads and writes both."""
 
     root: Path
 
     @classmethod
     def of(cls, lake: Lake | str | Path) -> Lake:
-        return lake if isinstance(lake, Lake) else cls(Path(lake).expanduser())
+        return lake if isinstance(lake, Lake) else cls(lake_location(lake))
 
     @classmethod
     def existing(cls, lake: Lake | str | Path) -> Lake:
