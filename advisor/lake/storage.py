@@ -21,7 +21,7 @@ import fnmatch
 import io
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PosixPath
 from typing import Any
@@ -156,7 +156,7 @@ class S3Path(PosixPath):
 
     def write_text(
         self, data: str, encoding: str | None = None, errors: str | None = None, newline: str | None = None
-    ) -> int:  # type: ignore[override]
+    ) -> int:
         return self.write_bytes(data.encode(encoding or "utf-8", errors or "strict"))
 
     def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
@@ -184,7 +184,7 @@ class S3Path(PosixPath):
     def rmdir(self) -> None:
         """Nothing to remove: an S3 prefix goes with its last object."""
 
-    def replace(self, target: str | os.PathLike[str]) -> S3Path:  # type: ignore[override]
+    def replace(self, target: str | os.PathLike[str]) -> S3Path:
         """Server-side copy, then delete: S3 has no rename (used to quarantine, never to commit)."""
         destination = target if isinstance(target, S3Path) else S3Path(*Path(str(target)).parts)
         s3_filesystem().copy_file(self.key, destination.key)
@@ -198,7 +198,7 @@ class S3Path(PosixPath):
         except OSError as exc:
             raise LakeError(f"cannot list the lake at {self}: {exc}") from None
 
-    def iterdir(self) -> Iterator[S3Path]:
+    def iterdir(self) -> Generator[S3Path, None, None]:
         selector = pafs.FileSelector(self.key, recursive=False, allow_not_found=True)
         for info in s3_filesystem().get_file_info(selector):
             yield S3Path(*info.path.split("/"))
@@ -233,7 +233,7 @@ def configure_s3(endpoint_url: str | None) -> None:
 def s3_filesystem() -> pafs.S3FileSystem:
     """The process's S3 filesystem for the configured endpoint, region and standard credentials."""
     endpoint = (
-        (_ENDPOINT or [None])[0]
+        next(iter(_ENDPOINT), None)
         or os.environ.get("AWS_ENDPOINT_URL_S3")
         or os.environ.get("AWS_ENDPOINT_URL")
     )
