@@ -96,7 +96,8 @@ def scan_table(
     opened, so a damaged file of another service or day neither costs a read nor raises a warning.
     """
     scan = TableScan(spec)
-    for path in lake.partition_files(spec):
+    single = {name: next(iter(values)) for name, values in (where or {}).items() if len(set(values)) == 1}
+    for path in lake.partition_files(spec, single):
         parts = path.relative_to(lake.table_dir(spec)).parts[:-1]
         partition, problem = parse_partition(spec, parts)
         if partition is None:

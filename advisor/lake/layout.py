@@ -55,16 +55,25 @@ class Lake:
             directory = directory / f"{name}={value}"
         return directory
 
-    def partition_files(self, table: Table) -> list[Path]:
-        """The visible data files of a table (what a reader would read)."""
-        pattern = "/".join(["*"] * len(table.partition_by) + ["*.parquet"])
-        directory = self.table_dir(table)
+    def partition_files(self, table: Table, within: Mapping[str, str] | None = None) -> list[Path]:
+        """The visible data files of a table (what a reader would read).
+
+        `within` fixes leading partition columns (`region`, `service_id`): only that directory is
+        listed, which on S3 is one service's few objects instead of the fleet's pages of them."""
+        fixed, within = [], within or {}
+        for name in table.partition_by:
+            if name not in within:
+                break
+            fixed.append(f"{name}={within[name]}")
+        base = self.table_dir(table)
+        directory = base.joinpath(*fixed)
+        pattern = "/".join(["*"] * (len(table.partition_by) - len(fixed)) + ["*.parquet"])
         if not directory.is_dir():
             return []
         return sorted(
             p
             for p in directory.glob(pattern)
-            if not any(is_hidden(part) for part in p.relative_to(directory).parts)
+            if not any(is_hidden(part) for part in p.relative_to(base).parts)
         )
 
     @property
