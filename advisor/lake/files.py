@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import Table
-from advisor.lake.storage import arrow_location
 
 QUARANTINE_DIR = "_quarantine"
 PARQUET_MAGIC = b"PAR1"
@@ -151,11 +150,10 @@ def _inspect(spec: Table, path: Path, size: int) -> tuple[int | None, str]:
     try:
         if size == 0:
             return None, "empty file (0 bytes)"
-        with path.open("rb") as handle:
+        with path.open("rb") as handle:  # one open for both: on S3 each open is a request
             if handle.read(4) != PARQUET_MAGIC:
                 return None, "not a Parquet file"
-        filesystem, where = arrow_location(path)
-        metadata = pq.read_metadata(where, filesystem=filesystem)
+            metadata = pq.read_metadata(handle)
     except FileNotFoundError:
         return None, "removed while being read"
     except (OSError, pa.ArrowException):
