@@ -61,13 +61,14 @@ def test_the_cli_prints_them_and_refuses_a_bad_database(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_spark_sql_runs_the_ddl_and_counts_what_duckdb_counts(sandbox_lake, tmp_path):
+def test_spark_sql_runs_the_ddl_and_counts_what_duckdb_counts(sandbox_lake, tmp_path, monkeypatch):
     """Spark SQL (local mode, Hive catalog in Derby) speaks the Hive DDL Athena does; it ignores the
     projection properties, so `MSCK REPAIR TABLE` lists the partitions instead."""
     if shutil.which("java") is None:
         pytest.skip("no java on this machine: Spark SQL cannot run")
     pyspark_sql = pytest.importorskip("pyspark.sql")
     _, lake = sandbox_lake
+    monkeypatch.chdir(tmp_path)  # Derby writes derby.log where the JVM starts
     spark = (
         pyspark_sql.SparkSession.builder.master("local[1]")
         .appName("advisor-ddl")
@@ -78,7 +79,6 @@ def test_spark_sql_runs_the_ddl_and_counts_what_duckdb_counts(sandbox_lake, tmp_
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={tmp_path}/meta;create=true",
         )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={tmp_path}")
         .enableHiveSupport()
         .getOrCreate()
     )
