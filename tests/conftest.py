@@ -4,6 +4,7 @@ read it skip cleanly without it."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,23 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def cli(args: list, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
+    """`advisor ...` in process: (exit code, stdout, stderr)."""
+    from advisor.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["advisor", *map(str, args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def refused(args: list, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> str:
+    """The one-line error of a command that must refuse its input (exit 2), for the test to read."""
+    code, _, err = cli(args, monkeypatch, capsys)
+    assert code == 2, err
+    assert err.startswith("advisor: error: "), err
+    assert err.strip().count("\n") == 0, err
+    return err.strip().removeprefix("advisor: error: ")

@@ -8,31 +8,12 @@ from __future__ import annotations
 
 import http.server
 import socket
-import sys
 import threading
 
 import pandas as pd
 import pytest
 
-from advisor.cli import main
-
-
-def cli(args: list, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
-    """`advisor ...` in process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["advisor", *map(str, args)])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
-
-
-def refused(args, monkeypatch, capsys) -> str:
-    """The one-line error of a command that must refuse its input (exit 2), for the test to read."""
-    code, _, err = cli(args, monkeypatch, capsys)
-    assert code == 2, err
-    assert err.startswith("advisor: error: "), err
-    assert err.strip().count("\n") == 0, err
-    return err.strip().removeprefix("advisor: error: ")
+from tests.conftest import cli, refused
 
 
 @pytest.fixture

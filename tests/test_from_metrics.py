@@ -25,27 +25,11 @@ from advisor.errors import InputError
 from advisor.lake.reader import read_table, wide_metrics
 from advisor.recommend.pipeline import inventory
 from advisor.workload.metrics_file import read_metrics_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli, refused
 
 RECIPE = ROOT / "docs" / "from-metrics.md"
 LAYOUTS = ["long.csv", "long.parquet", "wide.csv", "wide.parquet"]
 NEEDED = ["Requests_Sum", "RequestLatency_p99", "Concurrency_Average", "ActiveInstances_Average"]
-
-
-def cli(args: list, monkeypatch, capsys) -> tuple[int, str, str]:
-    """`advisor ...` in process: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["advisor", *map(str, args)])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    return int(exited.value.code or 0), out, err
-
-
-def refused(args, monkeypatch, capsys) -> str:
-    code, _, err = cli(args, monkeypatch, capsys)
-    assert code == 2, err
-    assert err.startswith("advisor: error: ") and err.strip().count("\n") == 0, err
-    return err.strip().removeprefix("advisor: error: ")
 
 
 @pytest.fixture(scope="module")
