@@ -4,15 +4,14 @@ collected lake, counting what DuckDB counts."""
 from __future__ import annotations
 
 import shutil
-import sys
 
 import pytest
 
-from advisor.cli import main
 from advisor.lake import duck
 from advisor.lake.athena import athena_ddl, create_table_ddl
 from advisor.lake.layout import Lake
 from advisor.lake.schema import COSTS, METRICS, TABLES
+from tests.conftest import cli, refused
 
 S3_LAKE = Lake.of("s3://advisor-lake/fleet")
 
@@ -43,21 +42,16 @@ def test_costs_project_dates_only_and_every_table_has_a_statement():
 
 
 def test_the_cli_prints_them_and_refuses_a_bad_database(monkeypatch, capsys):
-    monkeypatch.setattr(
-        sys, "argv", ["advisor", "lake", "ddl", "--athena", "--lake", "s3://advisor-lake/fleet"]
+    code, out, err = cli(
+        ["lake", "ddl", "--athena", "--lake", "s3://advisor-lake/fleet"], monkeypatch, capsys
     )
-    with pytest.raises(SystemExit) as done:
-        main()
-    assert done.value.code in (0, None)
-    out = capsys.readouterr().out
+    assert code == 0, err
     assert (
         out.count("CREATE EXTERNAL TABLE") == len(TABLES)
         and "LOCATION 's3://advisor-lake/fleet/costs/'" in out
     )
-    monkeypatch.setattr(sys, "argv", ["advisor", "lake", "ddl", "--athena", "--database", "Bad-Name"])
-    with pytest.raises(SystemExit) as done:
-        main()
-    assert done.value.code == 2 and "--database" in capsys.readouterr().err
+    assert "--database" in refused(["lake", "ddl", "--athena", "--database", "Bad-Name"], monkeypatch, capsys)
+    assert "--athena" in refused(["lake", "ddl"], monkeypatch, capsys)
 
 
 @pytest.mark.slow
