@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sandbox.py
 	$(PY) benchmarks/bench_cloudwatch.py
 	$(PY) benchmarks/bench_collect.py
+	$(PY) benchmarks/bench_lake_s3.py
 	$(PY) benchmarks/bench_dashboard.py
 	$(PY) benchmarks/bench_migrate.py
 	$(PY) benchmarks/closed_loop.py

@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from advisor.errors import InputError
+from advisor.lake.storage import lake_location
 
 DEFAULT_LAKE = "./advisor-data"
 CONFIG_RELATIVE = Path("apprunner-advisor") / "config.toml"
@@ -188,7 +189,7 @@ def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
         )
     out: dict[str, Any] = {}
     if "lake" in values:
-        out["lake"] = Path(str(values["lake"])).expanduser()
+        out["lake"] = lake_location(str(values["lake"]))
     if "regions" in values:
         out["regions"] = _regions(values["regions"], str(path))
     for key in ("profile", "endpoint_url"):
@@ -221,7 +222,7 @@ def _from_file(values: Mapping[str, Any], path: Path) -> dict[str, Any]:
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if env.get("ADVISOR_LAKE"):
-        out["lake"] = Path(env["ADVISOR_LAKE"]).expanduser()
+        out["lake"] = lake_location(env["ADVISOR_LAKE"])
     if env.get("AWS_PROFILE"):
         out["profile"] = env["AWS_PROFILE"]
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")

@@ -132,3 +132,13 @@ def test_a_bad_logs_setting_is_an_error_naming_it(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(InputError, match=re.escape(message)):
         load_settings(env={}, config_path=path)
+
+
+def test_an_s3_lake_from_the_environment_or_the_config_file_stays_s3(tmp_path):
+    from advisor.lake.storage import S3Path
+
+    lake = load_settings(env={"ADVISOR_LAKE": "s3://advisor-lake/fleet"}, config_path=tmp_path / "none").lake
+    assert isinstance(lake, S3Path) and str(lake) == "s3://advisor-lake/fleet"
+    config = tmp_path / "config.toml"
+    config.write_text('lake = "s3://team-lake/prod/advisor"\n')
+    assert str(load_settings(env={}, config_path=config).lake) == "s3://team-lake/prod/advisor"

@@ -2,19 +2,23 @@
 (a queued apply would run on a plan the first one made stale).
 
 Two layers: a thread lock (two dashboard clicks in one process) and an flock on a file in the lake's
-hidden state directory (the CLI and the dashboard on one machine). Between machines App Runner itself
+hidden state directory (the CLI and the dashboard on one machine; for a lake on S3, in the machine's temp
+folder). Between machines App Runner itself
 arbitrates: UpdateService refuses while another operation runs, and `execute` cleans up after a refusal.
 """
 
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from advisor.domain import ServiceRef
 from advisor.lake.layout import Lake
+from advisor.lake.storage import on_s3
 
 try:
     import fcntl
@@ -46,6 +50,8 @@ def _file_lock(lake: Lake, service_arn: str) -> Iterator[bool]:
         yield True
         return
     directory = lake.state_dir / "apply-locks"
+    if on_s3(directory):  # S3 has no lock to take: processes on this machine are kept apart here
+        directory = Path(tempfile.gettempdir()) / "advisor-apply-locks" / quote(str(lake.root), safe="")
     directory.mkdir(parents=True, exist_ok=True)
     ref = ServiceRef.from_arn(service_arn)
     with open(directory / f"{ref.region}-{ref.service_id}.lock", "a+b") as handle:

@@ -16,6 +16,7 @@ import typer
 
 from advisor.domain import MAX_RUN_DAYS
 from advisor.errors import InputError
+from advisor.lake.storage import configure_s3, lake_location
 from advisor.settings import Settings, load_settings
 
 
@@ -122,7 +123,12 @@ PROTOCOL_SCALE_OUT_DELAY_MIN = 1
 PROTOCOL_SCALE_IN_HOLD_MIN = 5
 TRAFFIC_SHAPES = ("steady", "diurnal", "weekday", "bursty", "low", "growing")
 
-LAKE = typer.Option(None, "--lake", help="Lake directory (default: ADVISOR_LAKE or ./advisor-data).")
+LAKE = typer.Option(
+    None,
+    "--lake",
+    parser=lake_location,
+    help="Lake directory, or s3://BUCKET/PREFIX (default: ADVISOR_LAKE or ./advisor-data).",
+)
 REGION = typer.Option(None, "--region", help="The service's region (default: the profile's).")
 REGIONS = typer.Option(
     [],
@@ -151,6 +157,7 @@ def settings(
 ) -> Settings:
     """The settings (env vars > config file > defaults) with the flags a user gave laid over them."""
     base = load_settings()
+    configure_s3(endpoint_url or base.endpoint_url)  # an S3 lake goes where the AWS calls go
     return replace(
         base,
         lake=lake or base.lake,

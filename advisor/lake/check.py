@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from advisor.lake.files import LakeFile, quarantine, quarantine_stamp, scan_table
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import TABLES, Table
+from advisor.lake.storage import arrow_location
 from advisor.lake.writer import atomic_write, conform, dedupe_keep_last, partition_lock, writable
 
 UNREADABLE, MISPLACED, EXTRA = "unreadable", "misplaced", "extra file"
@@ -105,7 +106,8 @@ def _merge(lake: Lake, spec: Table, directory: Path) -> None:
         tables = []
         for f in files:
             try:
-                tables.append(conform(spec, pq.read_table(f.path)))
+                filesystem, where = arrow_location(f.path)
+                tables.append(conform(spec, pq.read_table(where, filesystem=filesystem)))
             except (OSError, pa.ArrowException):
                 continue  # unreadable past its footer: quarantined with the others, not merged
         if not tables:

@@ -2,6 +2,10 @@
 
 A table with no files yet still gets a view (typed, empty), so queries written against the lake work
 on a fresh install instead of failing with "no files found".
+
+An S3 lake is read by pyarrow (DuckDB reaches S3 only through its httpfs extension, which it downloads
+at first use: not possible offline, nor in a locked-down account), and DuckDB scans the Arrow dataset
+lazily, pushing column choice and filters down, so SQL over an S3 lake reads what the query needs.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import pyarrow as pa
 
 from advisor.lake.files import scan_table
 from advisor.lake.layout import Lake
+from advisor.lake.reader import dataset, read_table
 from advisor.lake.schema import TABLES, Table
+from advisor.lake.storage import on_s3
 
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
@@ -31,8 +37,29 @@ def connect(lake: Lake | str | Path, database: str = ":memory:") -> duckdb.DuckD
     connection = duckdb.connect(database)
     connection.execute("SET TimeZone = 'UTC'")
     for spec in TABLES.values():
-        connection.execute(view_sql(lake, spec))
+        if on_s3(lake.root):
+            _register_s3(connection, lake, spec)
+        else:
+            connection.execute(view_sql(lake, spec))
     return connection
+
+
+def _register_s3(connection: duckdb.DuckDBPyConnection, lake: Lake, spec: Table) -> None:
+    """A table of an S3 lake as an Arrow dataset DuckDB scans; a damaged one (a file skipped, a key in
+    two files) as the pandas reader's rows, which already count each key once."""
+    scan = scan_table(lake, spec)
+    if not scan.files:
+        connection.execute(view_sql(lake, spec))
+        return
+    source: object
+    if scan.damaged or scan.shared():
+        source = read_table(lake, spec.name)
+    else:
+        source = dataset(lake, spec, [f.path for f in scan.files])
+    connection.register(f"_lake_{spec.name}", source)
+    connection.execute(
+        f"CREATE OR REPLACE VIEW {_quote(spec.name)} AS SELECT * FROM {_quote('_lake_' + spec.name)}"
+    )
 
 
 def view_sql(lake: Lake, spec: Table) -> str:

@@ -9,7 +9,6 @@ pyarrow's first ArrowInvalid. Opening a file here reads its footer only (a few h
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -96,7 +95,8 @@ def scan_table(
     opened, so a damaged file of another service or day neither costs a read nor raises a warning.
     """
     scan = TableScan(spec)
-    for path in lake.partition_files(spec):
+    single = {name: next(iter(values)) for name, values in (where or {}).items() if len(set(values)) == 1}
+    for path in lake.partition_files(spec, single):
         parts = path.relative_to(lake.table_dir(spec)).parts[:-1]
         partition, problem = parse_partition(spec, parts)
         if partition is None:
@@ -150,10 +150,10 @@ def _inspect(spec: Table, path: Path, size: int) -> tuple[int | None, str]:
     try:
         if size == 0:
             return None, "empty file (0 bytes)"
-        with open(path, "rb") as handle:
+        with path.open("rb") as handle:  # one open for both: on S3 each open is a request
             if handle.read(4) != PARQUET_MAGIC:
                 return None, "not a Parquet file"
-        metadata = pq.read_metadata(path)
+            metadata = pq.read_metadata(handle)
     except FileNotFoundError:
         return None, "removed while being read"
     except (OSError, pa.ArrowException):
@@ -178,7 +178,7 @@ def quarantine(lake: Lake, path: Path, stamp: str | None = None) -> Path:
     stamp = stamp or quarantine_stamp()
     target = lake.root / QUARANTINE_DIR / stamp / path.relative_to(lake.root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, target)
+    path.replace(target)
     return target
 
 

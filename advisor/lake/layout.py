@@ -13,6 +13,7 @@ from pathlib import Path
 
 from advisor.errors import InputError
 from advisor.lake.schema import Table
+from advisor.lake.storage import lake_location
 
 PART_FILE = "part-0.parquet"
 STATE_DIR = "_state"
@@ -24,13 +25,15 @@ def is_hidden(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Lake:
-    """A lake root; pass one (or a path) to every lake function."""
+    """A lake root; pass one (or a path, or `s3://bucket/prefix`) to every lake function.
+
+    `root` is a local `Path` or an `S3Path` (lake/storage.py): the same code reads and writes both."""
 
     root: Path
 
     @classmethod
     def of(cls, lake: Lake | str | Path) -> Lake:
-        return lake if isinstance(lake, Lake) else cls(Path(lake).expanduser())
+        return lake if isinstance(lake, Lake) else cls(lake_location(lake))
 
     @classmethod
     def existing(cls, lake: Lake | str | Path) -> Lake:
@@ -52,16 +55,25 @@ class Lake:
             directory = directory / f"{name}={value}"
         return directory
 
-    def partition_files(self, table: Table) -> list[Path]:
-        """The visible data files of a table (what a reader would read)."""
-        pattern = "/".join(["*"] * len(table.partition_by) + ["*.parquet"])
-        directory = self.table_dir(table)
+    def partition_files(self, table: Table, within: Mapping[str, str] | None = None) -> list[Path]:
+        """The visible data files of a table (what a reader would read).
+
+        `within` fixes leading partition columns (`region`, `service_id`): only that directory is
+        listed, which on S3 is one service's few objects instead of the fleet's pages of them."""
+        fixed, within = [], within or {}
+        for name in table.partition_by:
+            if name not in within:
+                break
+            fixed.append(f"{name}={within[name]}")
+        base = self.table_dir(table)
+        directory = base.joinpath(*fixed)
+        pattern = "/".join(["*"] * (len(table.partition_by) - len(fixed)) + ["*.parquet"])
         if not directory.is_dir():
             return []
         return sorted(
             p
             for p in directory.glob(pattern)
-            if not any(is_hidden(part) for part in p.relative_to(directory).parts)
+            if not any(is_hidden(part) for part in p.relative_to(base).parts)
         )
 
     @property

@@ -19,6 +19,7 @@ from advisor.domain import ServiceRef
 from advisor.lake.files import REPAIR_HINT, LakeFile, LakeWarning, scan_table
 from advisor.lake.layout import Lake
 from advisor.lake.schema import METRICS, Table, table
+from advisor.lake.storage import arrow_location
 from advisor.lake.writer import dedupe_keep_last
 
 
@@ -72,7 +73,7 @@ def _read(
     if not files:
         return spec.schema.empty_table().select(columns)
     try:
-        return _dataset(lake, spec, files).to_table(columns=columns, filter=expression)
+        return dataset(lake, spec, files).to_table(columns=columns, filter=expression)
     except (OSError, pa.ArrowException):
         if len(files) == 1:
             message = f"skipped {files[0]}: its data cannot be read; {REPAIR_HINT}"
@@ -81,13 +82,16 @@ def _read(
     return pa.concat_tables([_read(lake, spec, [f], columns, expression) for f in files])
 
 
-def _dataset(lake: Lake, spec: Table, files: Sequence[Path]) -> ds.Dataset:
+def dataset(lake: Lake, spec: Table, files: Sequence[Path]) -> ds.Dataset:
+    """The files as one pyarrow dataset, on the lake's filesystem (local or S3)."""
+    filesystem, base = arrow_location(lake.table_dir(spec))
     return ds.dataset(
-        [str(f) for f in files],
+        [arrow_location(f)[1] for f in files],
         format="parquet",
         partitioning=ds.partitioning(spec.partition_schema, flavor="hive"),
-        partition_base_dir=str(lake.table_dir(spec)),
+        partition_base_dir=base,
         schema=spec.schema,
+        filesystem=filesystem,
     )
 
 

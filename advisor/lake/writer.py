@@ -4,6 +4,9 @@ Atomic: a partition file is written to a hidden temp file in its own directory, 
 over the old one with `os.replace` (atomic on POSIX and Windows within one filesystem), and the directory
 is fsynced so the rename survives a power cut. A reader sees the old file or the new one, never half of
 one; a crash leaves at most a hidden `.tmp` file that readers skip and `retention.sweep_temp_files` removes.
+On S3 (lake/storage.py) the same write is one PUT of the whole file to its key: S3 has no rename, and
+needs none, since an object appears (or replaces the old one) whole when its upload completes; a run
+killed mid-upload leaves no object, only an unfinished multipart upload a bucket lifecycle rule expires.
 
 Idempotent: writing rows into a partition merges them with the rows already there and keeps one row per
 table key, the newest written. Re-collecting a window therefore never duplicates, and late corrections
@@ -34,6 +37,7 @@ from advisor.errors import InputError, LakeError
 from advisor.lake.files import LakeWarning, inspect_file, quarantine
 from advisor.lake.layout import PART_FILE, Lake
 from advisor.lake.schema import Table, table
+from advisor.lake.storage import arrow_location, on_s3
 
 try:
     import fcntl
@@ -174,7 +178,8 @@ def _old_rows(lake: Lake, spec: Table, target: Path) -> pa.Table:
     rows, problem = inspect_file(spec, target)
     if rows is not None:
         try:
-            return conform(spec, pq.read_table(target))
+            filesystem, where = arrow_location(target)
+            return conform(spec, pq.read_table(where, filesystem=filesystem))
         except (OSError, pa.ArrowException):
             problem = "its data cannot be read"
     moved = quarantine(lake, target)
@@ -200,6 +205,11 @@ def writable(lake: Lake, path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        if on_s3(path) and exc.errno is None and not isinstance(exc, FileNotFoundError):
+            raise LakeError(
+                f"cannot write to the lake at {lake.root} ({exc}): check the credentials' s3:PutObject "
+                "on the bucket, or pass --lake a writable place"
+            ) from None
         if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC):
             raise
         raise LakeError(
@@ -209,7 +219,12 @@ def writable(lake: Lake, path: Path) -> Iterator[None]:
 
 
 def atomic_write(target: Path, write_to: Callable[[BinaryIO], object]) -> None:
-    """Write a file so readers see the old content or the new, never a part: hidden temp, fsync, rename."""
+    """Write a file so readers see the old content or the new, never a part: hidden temp, fsync, rename
+    (on S3: one PUT, atomic by itself)."""
+    if on_s3(target):
+        with target.open("wb") as f:
+            write_to(f)
+        return
     temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temp, "wb") as f:
@@ -242,12 +257,13 @@ def partition_lock(directory: Path) -> Iterator[None]:
     """One writer per partition at a time: across threads (a lock) and processes (flock on a hidden file).
 
     Without it two collectors merging the same partition could each read the old file and the second
-    rename would drop the first one's rows.
+    rename would drop the first one's rows. S3 has no lock to take: on an S3 lake one process at a time
+    collects a given service (threads of one run are serialized here; partitions are per service).
     """
     with _THREAD_LOCKS_GUARD:
         lock = _THREAD_LOCKS.setdefault(directory.resolve(), threading.Lock())
     with lock:
-        if fcntl is None:  # pragma: no cover
+        if fcntl is None or on_s3(directory):
             yield
             return
         with open(directory / ".lock", "a+b") as handle:

@@ -41,6 +41,7 @@ from advisor.sandbox.publish import ApiLogSink, ApiMetricsSink, BulkLogSink, Bul
 from advisor.sandbox.world import SandboxClock, World
 
 ACCOUNT_ID = "123456789012"
+LAKE_BUCKET = "advisor-lake"  # S3 (moto) holds it from the start: `--lake s3://advisor-lake/fleet`
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request")
 THROTTLED = {
     "apprunner": ("application/x-amz-json-1.0", "ThrottlingException"),
@@ -73,6 +74,15 @@ def _moto_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     return DomainDispatcherApplication(create_backend_app)
+
+
+def _create_lake_bucket() -> None:
+    """moto's S3 holds the bucket `--lake s3://advisor-lake/...` writes to, as a team's account would."""
+    from moto.s3.models import s3_backends
+
+    backend = s3_backends[ACCOUNT_ID]["aws"]
+    if LAKE_BUCKET not in backend.buckets:
+        backend.create_bucket(LAKE_BUCKET, "us-east-1")
 
 
 def _use_clock_for_moto_logs(clock: SandboxClock) -> None:
@@ -138,6 +148,7 @@ class Sandbox:
         self._metrics_api = ApiMetricsSink(self._private_endpoint)
         bulk_logs = BulkLogSink(ACCOUNT_ID)
         counts = self.world.catch_up(BulkMetricsSink(self.store), bulk_logs, progress=progress)
+        _create_lake_bucket()
         self.ready = True
         if self._live:
             self._ticker.start()

@@ -107,3 +107,21 @@ def check_cmd(
         "the days CloudWatch still holds",
         file=sys.stderr,
     )
+
+
+@lake_app.command("ddl")
+def ddl_cmd(
+    athena: bool = typer.Option(
+        False, "--athena", help="Glue/Athena CREATE EXTERNAL TABLE statements (the only dialect so far)."
+    ),
+    database: str = typer.Option("apprunner_advisor", "--database", help="The Glue database to create."),
+    lake: Path | None = options.LAKE,
+) -> None:
+    """Print the SQL that makes the lake's tables queryable elsewhere (Athena: run each statement)."""
+    from advisor.lake.athena import athena_ddl
+    from advisor.lake.layout import Lake
+
+    if not athena:
+        raise InputError("advisor lake ddl: pass --athena (the Glue/Athena dialect is the one supported)")
+    settings = options.settings(lake)
+    print(";\n\n".join(athena_ddl(Lake.of(settings.lake), database)) + ";")
