@@ -111,7 +111,7 @@ def test_the_request_reproduces_the_express_target_the_whatif_replayed(whatif):
 
 
 def test_the_plan_follows_the_advice_to_move_with_the_advisors_settings(whatif):
-    """"Move with these settings" means the tuned target's task size and policy, written as Express takes
+    """ "Move with these settings" means the tuned target's task size and policy, written as Express takes
     them; a plain "move" keeps App Runner's settings mapped."""
     tuned = whatif.targets["fargate"].config
     assert (tuned["cpu_units"], tuned["target_value"]) != (
