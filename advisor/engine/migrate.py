@@ -784,11 +784,15 @@ def ecs_outcome(
 def express_scaling(load: ServiceLoad, config: ScalingConfig) -> EcsScaling:
     """Express as the plan configures it: requests per target from MaxConcurrency by Little's law.
 
-    target = 60 x MaxConcurrency / mean latency (s) (reference/ecs-express.md §4), the mean latency being
-    the model's unloaded one (the service's, not a latency extrapolated past its knee); min tasks =
+    target = 60 x k / L(k) (reference/ecs-express.md §4) with k = MaxConcurrency, but never past the
+    concurrency at which the service's latency reaches its objective: App Runner refuses requests above
+    MaxConcurrency, an ALB queues them, so a target mapped from a MaxConcurrency above the knee would let
+    every task run slow. L(k) is the capacity model's latency there (L0 up to the knee). Min tasks =
     MinSize (at least 1), max = MaxSize.
     """
-    target = max(1, round(60.0 * config.max_concurrency / load.model.latency_s))
+    k = min(float(config.max_concurrency), load.model.slo_concurrency)
+    latency = float(load.model.latency(np.array([k]))[0])
+    target = max(1, math.floor(60.0 * k / latency))
     return EcsScaling("REQUEST_COUNT_PER_TARGET", target, max(1, config.min_size), config.max_size)
 
 

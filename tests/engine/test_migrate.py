@@ -30,6 +30,7 @@ from advisor.engine.offline import metrics_from_trace
 from advisor.engine.optimize import profile_named
 from advisor.engine.recommender import recommend
 from advisor.engine.simulate import ScalingModel
+from advisor.engine.whatif import model_from_evidence
 from advisor.errors import InputError
 from advisor.pricing.apprunner import PricingWarning
 from advisor.pricing.ecs import US_EAST_1, ecs_prices_for, valid_task_size
@@ -76,8 +77,12 @@ def test_busy_service_is_cheaper_on_fargate_and_express_line_by_line(busy):
     assert got["App Runner provisioned memory (idle instances)"] == pytest.approx(0, abs=0.01)
     ar_compute = 56.16
 
-    # Express maps MaxConcurrency to 60 x 100 / 0.25 s = 24,000 requests per task per minute: one task
-    assert express.config["target_value"] == pytest.approx(24_000, rel=0.01)
+    # Express maps MaxConcurrency to requests per task by Little's law, 60 x k / L(k) with k = 100 but never
+    # past the concurrency of the latency objective (an ALB queues what App Runner would refuse): one task
+    slo_k = model_from_evidence(rec.capacity, rec.calibration).slo_concurrency
+    assert slo_k < 100
+    # at the objective the latency is 1.5 x L0: 60 x k / 0.375 s
+    assert express.config["target_value"] == pytest.approx(60 * slo_k / (1.5 * 0.25), rel=0.01)
     assert express.task_hours == pytest.approx(DAYS * 24)
     got = lines(express)
     assert got["Fargate vCPU"] == pytest.approx(0.04048 * HOURS)  # $29.15
