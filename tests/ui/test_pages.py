@@ -158,8 +158,11 @@ def test_what_if_slider_shows_the_engines_replay(sandbox_lake):
     assert after != before
     detail = overview.service_detail(lake, arn)
     config = ScalingConfig(at.slider(key="wi_c").value, 25, 25)
-    capacity = detail.recommendation.evidence.capacity
-    expected = replay_history(wide_metrics(lake, arn), config, detail.service.instance, "us-east-1", capacity)
+    evidence = detail.recommendation.evidence  # its capacity and calibration, as the page replays with
+    metrics = wide_metrics(lake, arn)
+    expected = replay_history(
+        metrics, config, detail.service.instance, "us-east-1", evidence.capacity, evidence.calibration
+    )
     assert after == f"${expected.summary.monthly_cost_usd:,.2f}"
 
 
