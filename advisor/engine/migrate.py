@@ -1066,6 +1066,11 @@ def _money(usd: float) -> str:
     return f"${usd:,.2f}"
 
 
+def _saves(usd: float) -> str:
+    """A saving in words: a negative one is a cost."""
+    return f"saves {_money(usd)}" if usd >= 0 else f"costs {_money(-usd)} more"
+
+
 def _verdict(
     targets: dict[str, TargetOutcome], allowed: int, settings: MigrateSettings
 ) -> tuple[str, list[str]]:
@@ -1101,7 +1106,11 @@ def _verdict(
         why = (
             "breaches past the budget"
             if not fits("ecs_express")
-            else f"saves only {_money(saving('ecs_express'))}"
+            else (
+                f"saves only {_money(saving('ecs_express'))}"
+                if saving("ecs_express") >= 0
+                else f"costs {_money(-saving('ecs_express'))} more"
+            )
         )
         reasons.append(
             f"Express with App Runner's settings mapped {why}; the tuned task and policy save "
@@ -1112,7 +1121,7 @@ def _verdict(
         best = max(("ecs_express", "fargate"), key=saving)
         reasons.append(
             f"No ECS target saves at least {_money(threshold)} a month within the error budget "
-            f"(the best, {best}, saves {_money(saving(best))}): stay on App Runner."
+            f"(the best, {TARGET_NAMES[best]}, {_saves(saving(best))} a month): stay on App Runner."
         )
     return verdict, reasons
 
