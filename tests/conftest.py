@@ -3,8 +3,9 @@ read it skip cleanly without it."""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, and as it was again afterwards (for fixtures wider than one test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in values.items():
+            patch.setenv(key, value)
+        yield
+
+
 @pytest.fixture(scope="session")
 def sandbox_lake(tmp_path_factory):
     """(sandbox, lake path): 4 services with 2 days of history, collected and recommended, the sandbox
@@ -62,23 +72,19 @@ def sandbox_lake(tmp_path_factory):
     from advisor.sandbox.fleet import default_fleet
     from advisor.sandbox.server import Sandbox
 
-    saved = {k: os.environ.get(k) for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL", "ADVISOR_LAKE")}
     box = Sandbox(default_fleet(7)[3:7], port=0, days=2, seed=7, operation_seconds=0.5, live=False)
     box.start()
     lake = tmp_path_factory.mktemp("lake")
-    os.environ.update({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint, "ADVISOR_LAKE": str(lake)})
-    summary = collect(
-        AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=2)
-    )
-    assert summary.ok, summary.to_dict()
-    recommend_lake(lake)
-    yield box, lake
-    box.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    try:
+        with environment({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint, "ADVISOR_LAKE": str(lake)}):
+            summary = collect(
+                AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=2)
+            )
+            assert summary.ok, summary.to_dict()
+            recommend_lake(lake)
+            yield box, lake
+    finally:
+        box.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ Tolerances, and why:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ from advisor.lake.views import service_records
 from advisor.sandbox.fleet import default_fleet
 from advisor.sandbox.params import Z99
 from advisor.sandbox.server import Sandbox
+from tests.conftest import SANDBOX_ENV, environment
 
 pytestmark = pytest.mark.slow  # about 40 s: a sandbox, a collect, two what-ifs, four replays
 
@@ -45,7 +45,6 @@ SERVICES = ("orders-api", "checkout-api")
 DAYS = 3
 HOURS_TOLERANCE = 0.10
 COST_TOLERANCE = 0.10
-ENV = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 @dataclass(frozen=True)
@@ -73,64 +72,63 @@ def _fargate_usd(outcome: TargetOutcome) -> float:
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory) -> Iterator[dict[str, Compared]]:
-    saved = {k: os.environ.get(k) for k in (*ENV, "AWS_ENDPOINT_URL")}
     fleet = [s for s in default_fleet(8) if s.name in SERVICES]
     box = Sandbox(fleet, port=0, days=DAYS, seed=7, operation_seconds=0.5, live=False)
     box.start()
     try:
-        os.environ.update({**ENV, "AWS_ENDPOINT_URL": box.endpoint})
-        lake = tmp_path_factory.mktemp("lake")
-        summary = collect(
-            AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=DAYS)
-        )
-        assert summary.ok, summary.to_dict()
-        truth = {
-            s["name"]: s for s in http.get(f"{box.endpoint}/_sandbox/truth", timeout=30).json()["services"]
-        }
-        out = {}
-        for record in service_records(lake):
-            frame = wide_metrics(lake, record.service_arn)
-            rec = recommend(frame, record.scaling, record.instance, record.region)
-            whatif = migrate_whatif(frame, record.scaling, record.instance, record.region, recommendation=rec)
-            allowed = allowed_breaches(len(frame), rec.budget * profile_named(rec.profile).budget_share)
-            hidden = truth[record.service_name]
-            sigma = hidden["sigma"]
-            unloaded_p99_ms = 1000 * hidden["unloaded_latency_s"] * np.exp(Z99 * sigma - sigma**2 / 2)
-            window = {
-                "service": record.service_name,
-                "start": frame.index[0].isoformat(),
-                "end": (frame.index[-1] + pd.Timedelta(minutes=1)).isoformat(),
-                "latency_objective_ms": 1.5 * unloaded_p99_ms,
-            }
-
-            def replay(outcome: TargetOutcome, window: dict = window) -> dict:
-                answer = http.post(
-                    f"{box.endpoint}/_sandbox/express-replay", json={**window, **outcome.config}, timeout=120
-                )
-                assert answer.status_code == 200, answer.text
-                return answer.json()["totals"]
-
-            assert whatif.express_defaults is not None
-            out[record.service_name] = Compared(
-                record.service_name,
-                whatif,
-                allowed,
-                1.5 * unloaded_p99_ms,
-                replay(whatif.targets["ecs_express"]),
-                replay(whatif.express_defaults),
+        with environment({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint}):
+            lake = tmp_path_factory.mktemp("lake")
+            summary = collect(
+                AwsSession.open(None, box.endpoint), CollectRequest(lake=lake, regions=("all",), days=DAYS)
             )
-        for c in out.values():
-            print(c.line(c.whatif.targets["ecs_express"], c.world))
-            assert c.whatif.express_defaults is not None
-            print("  defaults:", c.line(c.whatif.express_defaults, c.world_defaults))
-        yield out
+            assert summary.ok, summary.to_dict()
+            truth = {
+                s["name"]: s
+                for s in http.get(f"{box.endpoint}/_sandbox/truth", timeout=30).json()["services"]
+            }
+            out = {}
+            for record in service_records(lake):
+                frame = wide_metrics(lake, record.service_arn)
+                rec = recommend(frame, record.scaling, record.instance, record.region)
+                whatif = migrate_whatif(
+                    frame, record.scaling, record.instance, record.region, recommendation=rec
+                )
+                allowed = allowed_breaches(len(frame), rec.budget * profile_named(rec.profile).budget_share)
+                hidden = truth[record.service_name]
+                sigma = hidden["sigma"]
+                unloaded_p99_ms = 1000 * hidden["unloaded_latency_s"] * np.exp(Z99 * sigma - sigma**2 / 2)
+                window = {
+                    "service": record.service_name,
+                    "start": frame.index[0].isoformat(),
+                    "end": (frame.index[-1] + pd.Timedelta(minutes=1)).isoformat(),
+                    "latency_objective_ms": 1.5 * unloaded_p99_ms,
+                }
+
+                def replay(outcome: TargetOutcome, window: dict = window) -> dict:
+                    answer = http.post(
+                        f"{box.endpoint}/_sandbox/express-replay",
+                        json={**window, **outcome.config},
+                        timeout=120,
+                    )
+                    assert answer.status_code == 200, answer.text
+                    return answer.json()["totals"]
+
+                assert whatif.express_defaults is not None
+                out[record.service_name] = Compared(
+                    record.service_name,
+                    whatif,
+                    allowed,
+                    1.5 * unloaded_p99_ms,
+                    replay(whatif.targets["ecs_express"]),
+                    replay(whatif.express_defaults),
+                )
+            for c in out.values():
+                print(c.line(c.whatif.targets["ecs_express"], c.world))
+                assert c.whatif.express_defaults is not None
+                print("  defaults:", c.line(c.whatif.express_defaults, c.world_defaults))
+            yield out
     finally:
         box.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.mark.parametrize("name", SERVICES)

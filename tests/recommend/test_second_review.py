@@ -7,8 +7,6 @@ engine, and the single-service apply, service by service.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from advisor.apply import Waiter, connect, execute, plan_apply
@@ -19,46 +17,35 @@ from advisor.lake import recommendations as stored
 from advisor.recommend.pipeline import recommend_lake
 from advisor.sandbox.fleet import default_fleet
 from advisor.sandbox.server import Sandbox
-
-SANDBOX_ENV = {
-    "AWS_ACCESS_KEY_ID": "sandbox",
-    "AWS_SECRET_ACCESS_KEY": "sandbox",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
+from tests.conftest import SANDBOX_ENV, environment
 
 
 @pytest.fixture(scope="module")
 def reviewed_twice(tmp_path_factory):
     """(first review, second review): collect, recommend, apply every change, collect, recommend."""
-    saved = {k: os.environ.get(k) for k in (*SANDBOX_ENV, "AWS_ENDPOINT_URL")}
     box = Sandbox(default_fleet(8), port=0, days=2, seed=7, operation_seconds=0.2, live=False)
     box.start()
-    os.environ.update({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint})
     lake = tmp_path_factory.mktemp("lake")
     try:
-        session = AwsSession.open(None, box.endpoint)
-        request = CollectRequest(lake=lake, regions=("all",), days=2)
-        assert collect(session, request).ok
-        first = recommend_lake(lake)
-        assert first.ok, [o.error for o in first.failed]
-        for rec in stored.latest(lake):
-            if rec.action != CHANGE:
-                continue
-            platform = connect(None, rec.region, box.endpoint)
-            plan = plan_apply(platform, rec.service_arn, lake=lake, recommendation=stored.LATEST)
-            result = execute(plan, platform, lake=lake, allow_apply=True, waiter=Waiter(timeout_s=60))
-            assert result.ok, (rec.service_name, result.message)
-        assert collect(session, request).ok
-        second = recommend_lake(lake)
-        assert second.ok, [o.error for o in second.failed]
-        yield first, second, lake
+        with environment({**SANDBOX_ENV, "AWS_ENDPOINT_URL": box.endpoint}):
+            session = AwsSession.open(None, box.endpoint)
+            request = CollectRequest(lake=lake, regions=("all",), days=2)
+            assert collect(session, request).ok
+            first = recommend_lake(lake)
+            assert first.ok, [o.error for o in first.failed]
+            for rec in stored.latest(lake):
+                if rec.action != CHANGE:
+                    continue
+                platform = connect(None, rec.region, box.endpoint)
+                plan = plan_apply(platform, rec.service_arn, lake=lake, recommendation=stored.LATEST)
+                result = execute(plan, platform, lake=lake, allow_apply=True, waiter=Waiter(timeout_s=60))
+                assert result.ok, (rec.service_name, result.message)
+            assert collect(session, request).ok
+            second = recommend_lake(lake)
+            assert second.ok, [o.error for o in second.failed]
+            yield first, second, lake
     finally:
         box.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _recommended(fleet):
