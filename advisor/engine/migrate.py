@@ -1074,8 +1074,8 @@ def _saves(usd: float) -> str:
 def _verdict(
     targets: dict[str, TargetOutcome], allowed: int, settings: MigrateSettings
 ) -> tuple[str, list[str]]:
-    """stay, move (Express as the plan maps App Runner's settings) or move with these settings (only the
-    tuned Fargate set-up pays), with the numbers that decide it."""
+    """stay, move (Express as the plan maps App Runner's settings) or move with these settings (the tuned
+    set-up pays where the mapped one does not, or saves at least the threshold more), with the numbers."""
     ar = targets["app_runner"]
     threshold = max(settings.min_saving_usd, settings.min_saving_share * ar.monthly_cost_usd)
 
@@ -1096,18 +1096,16 @@ def _verdict(
         + ", ".join(f"{TARGET_NAMES[name]} {targets[name].breach_minutes}" for name in TARGETS)
         + ".",
     ]
-    if fits("ecs_express") and saving("ecs_express") >= threshold:
-        verdict = MOVE
-        reasons.append(
-            f"Express as mapped saves {_money(saving('ecs_express'))} a month within the error budget."
-        )
-    elif fits("fargate") and saving("fargate") >= threshold:
+    mapped_pays = fits("ecs_express") and saving("ecs_express") >= threshold
+    tuned_pays = fits("fargate") and saving("fargate") >= threshold
+    # the tuned set-up wins when it is worth a change of its own over the mapped one (the same threshold)
+    if tuned_pays and (not mapped_pays or saving("fargate") - saving("ecs_express") >= threshold):
         verdict = MOVE_TUNED
         why = (
             "breaches past the budget"
             if not fits("ecs_express")
             else (
-                f"saves only {_money(saving('ecs_express'))}"
+                f"saves {'only ' if not mapped_pays else ''}{_money(saving('ecs_express'))}"
                 if saving("ecs_express") >= 0
                 else f"costs {_money(-saving('ecs_express'))} more"
             )
@@ -1115,6 +1113,11 @@ def _verdict(
         reasons.append(
             f"Express with App Runner's settings mapped {why}; the tuned task and policy save "
             f"{_money(saving('fargate'))} a month within the budget."
+        )
+    elif mapped_pays:
+        verdict = MOVE
+        reasons.append(
+            f"Express as mapped saves {_money(saving('ecs_express'))} a month within the error budget."
         )
     else:
         verdict = STAY

@@ -23,6 +23,7 @@ from advisor.engine.migrate import (
     MigrateSettings,
     ServiceLoad,
     TaskSize,
+    _verdict,
     migrate_whatif,
     simulate_ecs,
 )
@@ -114,6 +115,29 @@ def test_busy_service_is_cheaper_on_fargate_and_express_line_by_line(busy):
     assert all(o.breach_minutes <= int(budget * o.minutes) for o in (ar, express, fargate))
     assert whatif.recommendation == "move"
     assert any("saves $" in reason for reason in whatif.reasons)
+
+
+def test_the_tuned_setup_is_advised_when_it_saves_a_change_more_than_the_mapped_one(busy):
+    frame, rec = busy
+    whatif = migrate_whatif(frame, DEFAULT_SCALING, DEFAULT_INSTANCE, recommendation=rec)
+    ar = whatif.targets["app_runner"].monthly_cost_usd  # $56.16: the threshold is max($5, 10 %) = $5.62
+
+    def verdict(express_usd: float, fargate_usd: float, express_breaches: int = 0) -> str:
+        t = whatif.targets
+        targets = {
+            **t,
+            "ecs_express": replace(
+                t["ecs_express"], monthly_cost_usd=express_usd, breach_minutes=express_breaches
+            ),
+            "fargate": replace(t["fargate"], monthly_cost_usd=fargate_usd, breach_minutes=0),
+        }
+        return _verdict(targets, 0, whatif.settings)[0]
+
+    assert verdict(ar - 20, ar - 22) == "move"  # the tuned set-up saves only $2 more: keep it simple
+    assert verdict(ar - 20, ar - 30) == "move with these settings"  # $10 more than the mapped one
+    assert verdict(ar - 2, ar - 10) == "move with these settings"  # the mapped one does not pay
+    assert verdict(ar - 20, ar - 21, express_breaches=1) == "move with these settings"  # past the budget
+    assert verdict(ar - 2, ar - 3) == "stay"
 
 
 def test_busy_service_alone_on_its_alb_stays(busy):
