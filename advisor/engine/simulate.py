@@ -312,18 +312,21 @@ def _smallest_ok(guess: np.ndarray, ok: Callable[[np.ndarray], np.ndarray]) -> n
 
 @dataclass(frozen=True)
 class _GridBasis:
-    """What every MaxConcurrency's row of the grid shares: the held demand, the (m, M) pairs, the vCPU sums.
+    """What every MaxConcurrency's row of the grid shares, with the minutes sorted by the held demand W.
 
-    `clip_table[p, h]` is clip(h, m, M) of pair p for every group h = 0..top; `active_cum[r]` is the prefix
-    sum of the active instances among r ready (`ScalingModel.active`) over the minutes sorted by W
-    (`held_ready`).
+    Sorted by W (`held_ready`), the minutes of each group h = min(ceil(W / c), top) are a contiguous run for
+    every c, so a group's size is a binary search and not a pass over the minutes; the same holds for
+    U (`held_billed`), sorted on its own. `clip_table[p, h]` is clip(h, m, M) of pair p for every group
+    h = 0..top; `active_cum[r]` is the prefix sum of the active instances among r ready
+    (`ScalingModel.active`) over the minutes in W order. Whether r ready instances breach a minute rises
+    with its peak, so each c's breach count q is worked out once per place in the sorted peaks.
     """
 
-    demand: np.ndarray  # D
-    peak: np.ndarray  # the busiest seconds' demand (`ScalingModel.peak`): what throttling is judged on
-    held_ready: np.ndarray  # W: held over the scale-in window, then delayed; 0 clips to m, as P(t<0) = m
-    held_billed: np.ndarray  # U = max(held, held and delayed)
-    q_latency: np.ndarray  # the smallest ready count without a latency breach (the same for every c)
+    held_ready: np.ndarray  # W, ascending: held over the scale-in window, then delayed; 0 clips to m
+    peak: np.ndarray  # the busiest seconds' demand (`ScalingModel.peak`), ascending: what throttles
+    peak_rank: np.ndarray  # in W order, each minute's place in `peak`
+    q_latency: np.ndarray  # in peak order, the smallest ready count without a latency breach (for every c)
+    held_billed: np.ndarray  # U = max(held, held and delayed), ascending
     min_sizes: np.ndarray
     max_sizes: np.ndarray
     clip_table: np.ndarray  # (pairs, groups)
@@ -336,41 +339,69 @@ class _GridBasis:
         held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)
         tol, k_slo, peak = model.tolerance, model.slo_demand, model.peak(D)
         q_latency = _smallest_ok(np.ceil(peak / k_slo), lambda r: ~(peak / r > k_slo + tol))
+        q_latency = np.minimum(q_latency, top + 1).astype(np.int64)
 
         ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
         clip_table = np.clip(np.arange(top + 1)[None, :], ms[:, None], Ms[:, None])
 
-        D_sorted = D[np.argsort(held_ready, kind="stable")]
+        order = np.argsort(held_ready, kind="stable")
+        by_peak = np.argsort(peak, kind="stable")
+        rank = np.empty(len(D), dtype=np.int64)
+        rank[by_peak] = np.arange(len(D))
         r_col = np.arange(1, top + 1, dtype=float)[:, None]
         active_cum = np.zeros((top + 1, len(D) + 1))
-        active_cum[1:, 1:] = np.cumsum(model.active(r_col, D_sorted[None, :]), axis=1)
-        held_billed = np.maximum(held, held_ready)
-        return cls(D, peak, held_ready, held_billed, q_latency, ms, Ms, clip_table, active_cum, top)
+        active_cum[1:, 1:] = np.cumsum(model.active(r_col, D[order][None, :]), axis=1)
+        held_billed = np.sort(np.maximum(held, held_ready))
+        return cls(
+            held_ready[order],
+            peak[by_peak],
+            rank[order],
+            q_latency[by_peak],
+            held_billed,
+            ms,
+            Ms,
+            clip_table,
+            active_cum,
+            top,
+        )
+
+    def _group_ends(self, held_sorted: np.ndarray, c: float) -> np.ndarray:
+        """ends[h]: how many minutes have min(ceil(held / c), top) <= h, for h = 0..top.
+
+        ceil(x) <= h exactly when x <= h, and held / c keeps the order of `held_sorted`."""
+        ends = np.empty(self.top + 1, dtype=np.int64)
+        ends[:-1] = np.searchsorted(held_sorted / c, np.arange(self.top), side="right")
+        ends[-1] = len(held_sorted)
+        return ends
 
     def breach_and_cost(
         self, c: float, tol: float, mem_per_min: float, cpu_per_min: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Breach minutes and cost of every (m, M) pair at MaxConcurrency c (as demand at L0 per instance:
         `ScalingModel.demand_capacity`)."""
-        P, top = self.peak, self.top
+        top = self.top
         groups = np.arange(top + 1)[None, :]
         width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
-        h_ready = np.minimum(np.ceil(self.held_ready / c), top).astype(np.int64)
-        h_billed = np.minimum(np.ceil(self.held_billed / c), top).astype(np.int64)
-        q_throttle = _smallest_ok(np.ceil((P - tol) / c), lambda r: ~(r * c + tol < P))
-        q = np.minimum(np.maximum(q_throttle, self.q_latency), top + 1).astype(np.int64)
+        ends = self._group_ends(self.held_ready, c)
+        sizes = np.diff(ends, prepend=0)
+        # r ready instances throttle a minute when r c + tol < peak (rising in r): the smallest r that does
+        # not, capped at top + 1, is 1 + how many of r = 1..top do; from the peaks' first place past r c + tol
+        limits = np.arange(1, top + 1, dtype=float) * c + tol
+        throttled_from = np.searchsorted(self.peak, limits, side="right")
+        runs = np.diff(throttled_from, prepend=0, append=len(self.peak))
+        q_throttle = np.repeat(np.arange(1, top + 2), runs)
+        q = np.maximum(q_throttle, self.q_latency)[self.peak_rank]
+        group = np.repeat(np.arange(top + 1) * width, sizes)
 
-        joint = np.bincount(h_ready * width + q, minlength=(top + 1) * width).reshape(top + 1, width)
+        joint = np.bincount(group + q, minlength=(top + 1) * width).reshape(top + 1, width)
         # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
         breach_if_ready = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1]
         breach_if_ready = np.concatenate([breach_if_ready[:, 1:], np.zeros((top + 1, 1), np.int64)], axis=1)
         breach = breach_if_ready[groups, self.clip_table].sum(axis=1)
 
-        ends = np.cumsum(joint.sum(axis=1))
-        starts = ends - joint.sum(axis=1)
-        active_by = self.active_cum[:, ends] - self.active_cum[:, starts]  # [r, h]
+        active_by = self.active_cum[:, ends] - self.active_cum[:, ends - sizes]  # [r, h]
         active_total = active_by[self.clip_table, groups].sum(axis=1)
-        billed_total = self.clip_table @ np.bincount(h_billed, minlength=top + 1)
+        billed_total = self.clip_table @ np.diff(self._group_ends(self.held_billed, c), prepend=0)
         return breach, mem_per_min * billed_total + cpu_per_min * active_total
 
 
