@@ -310,60 +310,59 @@ def _smallest_ok(guess: np.ndarray, ok: Callable[[np.ndarray], np.ndarray]) -> n
     return r
 
 
+def _clipped_sums(table: np.ndarray, top: int, ms: np.ndarray, Ms: np.ndarray) -> np.ndarray:
+    """sum over h = 0..top of table[h, clip(h, m, M)] for every pair (m, M), from prefix sums: the groups
+    below m are all clipped to m, those above M to M, those between keep their own column. Integer tables
+    only (the sums are exact, whatever their order)."""
+    below = np.zeros((top + 2, table.shape[1]), dtype=table.dtype)
+    below[1:] = np.cumsum(table, axis=0)  # below[k, r]: groups h < k in column r
+    diagonal = np.zeros(top + 2, dtype=table.dtype)
+    diagonal[1:] = np.cumsum(table[np.arange(top + 1), np.arange(top + 1)])
+    out: np.ndarray = (
+        below[ms, ms] + (diagonal[Ms + 1] - diagonal[ms]) + (below[top + 1, Ms] - below[Ms + 1, Ms])
+    )
+    return out
+
+
 @dataclass(frozen=True)
-class _GridBasis:
-    """What every MaxConcurrency's row of the grid shares, with the minutes sorted by the held demand W.
+class _HeldBasis:
+    """What every MaxConcurrency's row of the grid shares, whatever the latency objective: the minutes
+    sorted by the held demand W, the (m, M) pairs, the vCPU sums; and, per c, the cost parts.
 
     Sorted by W (`held_ready`), the minutes of each group h = min(ceil(W / c), top) are a contiguous run for
     every c, so a group's size is a binary search and not a pass over the minutes; the same holds for
     U (`held_billed`), sorted on its own. `clip_table[p, h]` is clip(h, m, M) of pair p for every group
     h = 0..top; `active_cum[r]` is the prefix sum of the active instances among r ready
-    (`ScalingModel.active`) over the minutes in W order. Whether r ready instances breach a minute rises
-    with its peak, so each c's breach count q is worked out once per place in the sorted peaks.
+    (`ScalingModel.active`) over the minutes in W order. Right-sizing replays the same demand on every
+    instance size with models that differ only in the latency objective, so the instance-hours of each c
+    are kept (`per_c`) and priced per size.
     """
 
+    demand: np.ndarray  # D
+    order: np.ndarray  # the minutes by W (stable)
     held_ready: np.ndarray  # W, ascending: held over the scale-in window, then delayed; 0 clips to m
-    peak: np.ndarray  # the busiest seconds' demand (`ScalingModel.peak`), ascending: what throttles
-    peak_rank: np.ndarray  # in W order, each minute's place in `peak`
-    q_latency: np.ndarray  # in peak order, the smallest ready count without a latency breach (for every c)
     held_billed: np.ndarray  # U = max(held, held and delayed), ascending
     min_sizes: np.ndarray
     max_sizes: np.ndarray
     clip_table: np.ndarray  # (pairs, groups)
     active_cum: np.ndarray  # (top + 1, minutes + 1)
     top: int
+    per_c: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False)
+    peaks: dict[tuple[float, ...], _PeakBasis] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, D: np.ndarray, model: ScalingModel, top: int) -> _GridBasis:
+    def of(cls, D: np.ndarray, model: ScalingModel, top: int) -> _HeldBasis:
         held = rolling_max(D, model.scale_in_hold_min)  # V: needed is ceil(V / c) before clipping
         held_ready = delayed(held, model.scale_out_delay_min, fill=0.0)
-        tol, k_slo, peak = model.tolerance, model.slo_demand, model.peak(D)
-        q_latency = _smallest_ok(np.ceil(peak / k_slo), lambda r: ~(peak / r > k_slo + tol))
-        q_latency = np.minimum(q_latency, top + 1).astype(np.int64)
-
         ms, Ms = np.array([(m, M) for m in range(1, top + 1) for M in range(m, top + 1)]).T
         clip_table = np.clip(np.arange(top + 1)[None, :], ms[:, None], Ms[:, None])
 
         order = np.argsort(held_ready, kind="stable")
-        by_peak = np.argsort(peak, kind="stable")
-        rank = np.empty(len(D), dtype=np.int64)
-        rank[by_peak] = np.arange(len(D))
         r_col = np.arange(1, top + 1, dtype=float)[:, None]
         active_cum = np.zeros((top + 1, len(D) + 1))
         active_cum[1:, 1:] = np.cumsum(model.active(r_col, D[order][None, :]), axis=1)
         held_billed = np.sort(np.maximum(held, held_ready))
-        return cls(
-            held_ready[order],
-            peak[by_peak],
-            rank[order],
-            q_latency[by_peak],
-            held_billed,
-            ms,
-            Ms,
-            clip_table,
-            active_cum,
-            top,
-        )
+        return cls(D, order, held_ready[order], held_billed, ms, Ms, clip_table, active_cum, top)
 
     def _group_ends(self, held_sorted: np.ndarray, c: float) -> np.ndarray:
         """ends[h]: how many minutes have min(ceil(held / c), top) <= h, for h = 0..top.
@@ -374,35 +373,86 @@ class _GridBasis:
         ends[-1] = len(held_sorted)
         return ends
 
-    def breach_and_cost(
-        self, c: float, tol: float, mem_per_min: float, cpu_per_min: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Breach minutes and cost of every (m, M) pair at MaxConcurrency c (as demand at L0 per instance:
-        `ScalingModel.demand_capacity`)."""
-        top = self.top
-        groups = np.arange(top + 1)[None, :]
-        width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
-        ends = self._group_ends(self.held_ready, c)
-        sizes = np.diff(ends, prepend=0)
-        # r ready instances throttle a minute when r c + tol < peak (rising in r): the smallest r that does
-        # not, capped at top + 1, is 1 + how many of r = 1..top do; from the peaks' first place past r c + tol
-        limits = np.arange(1, top + 1, dtype=float) * c + tol
-        throttled_from = np.searchsorted(self.peak, limits, side="right")
-        runs = np.diff(throttled_from, prepend=0, append=len(self.peak))
-        q_throttle = np.repeat(np.arange(1, top + 2), runs)
-        q = np.maximum(q_throttle, self.q_latency)[self.peak_rank]
-        group = np.repeat(np.arange(top + 1) * width, sizes)
+    def instance_minutes(self, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """At MaxConcurrency c (as demand per instance): the W groups' ends, and every (m, M) pair's billed
+        instance-minutes and active instance-minutes (the vCPU-billed share)."""
+        if c not in self.per_c:
+            top, groups = self.top, np.arange(self.top + 1)[None, :]
+            ends = self._group_ends(self.held_ready, c)
+            starts = np.concatenate([[0], ends[:-1]])
+            active_by = self.active_cum[:, ends] - self.active_cum[:, starts]  # [r, h]
+            active_total = active_by[self.clip_table, groups].sum(axis=1)
+            billed_counts = np.diff(self._group_ends(self.held_billed, c), prepend=0)
+            minutes_at = billed_counts[:, None] * np.arange(top + 2)[None, :]  # [h, r]: r instances each
+            billed_total = _clipped_sums(minutes_at, top, self.min_sizes, self.max_sizes)
+            self.per_c[c] = (ends, billed_total, active_total)
+        return self.per_c[c]
 
-        joint = np.bincount(group + q, minlength=(top + 1) * width).reshape(top + 1, width)
-        # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
-        breach_if_ready = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1]
-        breach_if_ready = np.concatenate([breach_if_ready[:, 1:], np.zeros((top + 1, 1), np.int64)], axis=1)
-        breach = breach_if_ready[groups, self.clip_table].sum(axis=1)
+    def peak_basis(self, model: ScalingModel) -> _PeakBasis:
+        key = (model.peak_z, model.latency_s, model.slo_demand, model.tolerance)
+        if key not in self.peaks:
+            self.peaks[key] = _PeakBasis.of(self, model)
+        return self.peaks[key]
 
-        active_by = self.active_cum[:, ends] - self.active_cum[:, ends - sizes]  # [r, h]
-        active_total = active_by[self.clip_table, groups].sum(axis=1)
-        billed_total = self.clip_table @ np.diff(self._group_ends(self.held_billed, c), prepend=0)
-        return breach, mem_per_min * billed_total + cpu_per_min * active_total
+
+@dataclass(frozen=True)
+class _PeakBasis:
+    """The breach side of the grid for one latency objective: whether r ready instances breach a minute
+    rises with its peak, so each c's breach count q is worked out once per place in the sorted peaks."""
+
+    held: _HeldBasis
+    peak: np.ndarray  # the busiest seconds' demand (`ScalingModel.peak`), ascending: what throttles
+    peak_rank: np.ndarray  # in W order, each minute's place in `peak`
+    q_latency: np.ndarray  # in peak order, the smallest ready count without a latency breach (for every c)
+    breaches: dict[tuple[float, float], np.ndarray] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, held: _HeldBasis, model: ScalingModel) -> _PeakBasis:
+        tol, k_slo, top = model.tolerance, model.slo_demand, held.top
+        peak = model.peak(held.demand)
+        q_latency = _smallest_ok(np.ceil(peak / k_slo), lambda r: ~(peak / r > k_slo + tol))
+        q_latency = np.minimum(q_latency, top + 1).astype(np.int64)
+        by_peak = np.argsort(peak, kind="stable")
+        rank = np.empty(len(peak), dtype=np.int64)
+        rank[by_peak] = np.arange(len(peak))
+        return cls(held, peak[by_peak], rank[held.order], q_latency[by_peak])
+
+    def breach(self, c: float, tol: float) -> np.ndarray:
+        """Breach minutes of every (m, M) pair at MaxConcurrency c (as demand per instance)."""
+        if (c, tol) not in self.breaches:
+            top = self.held.top
+            width = top + 2  # q in 1..top+1 (top+1: no ready count up to the limit avoids a breach)
+            ends = self.held.instance_minutes(c)[0]
+            # r ready instances throttle a minute when r c + tol < peak (rising in r): the smallest r that
+            # does not, capped at top + 1, is 1 + how many of r = 1..top do; from the peaks' first place
+            # past r c + tol
+            limits = np.arange(1, top + 1, dtype=float) * c + tol
+            runs = np.diff(np.searchsorted(self.peak, limits, side="right"), prepend=0, append=len(self.peak))
+            q = np.maximum(np.repeat(np.arange(1, top + 2), runs), self.q_latency)[self.peak_rank]
+            group = np.repeat(np.arange(top + 1) * width, np.diff(ends, prepend=0))
+            joint = np.bincount(group + q, minlength=(top + 1) * width).reshape(top + 1, width)
+            # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
+            breach_if_ready = np.zeros_like(joint)
+            breach_if_ready[:, :-1] = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1][:, 1:]
+            self.breaches[(c, tol)] = _clipped_sums(
+                breach_if_ready, top, self.held.min_sizes, self.held.max_sizes
+            )
+        return self.breaches[(c, tol)]
+
+
+_BASES: dict[tuple[Any, ...], _HeldBasis] = {}
+_BASES_KEPT = 4  # a service's scenarios (observed, forecast) and a few more; each is ~4 MB at 14 days
+
+
+def _held_basis(D: np.ndarray, model: ScalingModel, top: int) -> _HeldBasis:
+    """The grid basis of this demand and model, kept for the next replay of the same demand (the right-sizing
+    replays it once per instance size): a memo, so the grid is the same as computed afresh."""
+    key = (D.tobytes(), model.scale_in_hold_min, model.scale_out_delay_min, model.active_factor, top)
+    if key not in _BASES:
+        while len(_BASES) >= _BASES_KEPT:
+            del _BASES[next(iter(_BASES))]
+        _BASES[key] = _HeldBasis.of(D, model, top)
+    return _BASES[key]
 
 
 def evaluate_grid(
@@ -433,13 +483,16 @@ def evaluate_grid(
     for c in cs:
         ScalingConfig(int(c), 1, 1)  # validates the range
 
-    basis = _GridBasis.of(D, model, top)
+    basis = _held_basis(D, model, top)
+    peaks = basis.peak_basis(model)
     n_pairs = len(basis.min_sizes)
     cost = np.empty((len(cs), n_pairs))
     breach = np.empty((len(cs), n_pairs), dtype=np.int64)
     for i, c in enumerate(cs):
         capacity = model.demand_capacity(int(c))
-        breach[i], cost[i] = basis.breach_and_cost(capacity, model.tolerance, mem_per_min, cpu_per_min)
+        _, billed_total, active_total = basis.instance_minutes(capacity)
+        breach[i] = peaks.breach(capacity, model.tolerance)
+        cost[i] = mem_per_min * billed_total + cpu_per_min * active_total
 
     return pd.DataFrame(
         {
