@@ -310,18 +310,37 @@ def _smallest_ok(guess: np.ndarray, ok: Callable[[np.ndarray], np.ndarray]) -> n
     return r
 
 
-def _clipped_sums(table: np.ndarray, top: int, ms: np.ndarray, Ms: np.ndarray) -> np.ndarray:
-    """sum over h = 0..top of table[h, clip(h, m, M)] for every pair (m, M), from prefix sums: the groups
-    below m are all clipped to m, those above M to M, those between keep their own column. Integer tables
-    only (the sums are exact, whatever their order)."""
-    below = np.zeros((top + 2, table.shape[1]), dtype=table.dtype)
-    below[1:] = np.cumsum(table, axis=0)  # below[k, r]: groups h < k in column r
-    diagonal = np.zeros(top + 2, dtype=table.dtype)
-    diagonal[1:] = np.cumsum(table[np.arange(top + 1), np.arange(top + 1)])
-    out: np.ndarray = (
-        below[ms, ms] + (diagonal[Ms + 1] - diagonal[ms]) + (below[top + 1, Ms] - below[Ms + 1, Ms])
-    )
-    return out
+@dataclass(frozen=True)
+class _ClippedSums:
+    """sum over groups h = 0..top of table[h, clip(h, m, M)] for every pair (m, M), from prefix sums: the
+    groups below m are all clipped to m, those above M to M, those between keep their own column. For
+    integer tables (top + 1 groups by top + 2 columns) only: the sums are exact whatever their order."""
+
+    top: int
+    min_sizes: np.ndarray  # m of each pair
+    past_max: np.ndarray  # M + 1 of each pair
+    below_m: np.ndarray  # flat places in the (top + 2)^2 prefix table: groups h < m, column m
+    all_at_max: np.ndarray  # every group, column M
+    below_past_max: np.ndarray  # groups h < M + 1, column M
+
+    @classmethod
+    def of(cls, top: int, ms: np.ndarray, Ms: np.ndarray) -> _ClippedSums:
+        width = top + 2
+        return cls(top, ms, Ms + 1, ms * width + ms, (top + 1) * width + Ms, (Ms + 1) * width + Ms)
+
+    def __call__(self, table: np.ndarray) -> np.ndarray:
+        top = self.top
+        below = np.zeros((top + 2, top + 2), dtype=table.dtype)
+        np.cumsum(table, axis=0, out=below[1:])  # below[k, r]: groups h < k in column r
+        diagonal = np.zeros(top + 2, dtype=table.dtype)
+        np.cumsum(table.ravel()[:: top + 3], out=diagonal[1:])  # table[h, h]
+        flat = below.ravel()
+        out: np.ndarray = (
+            flat.take(self.below_m)
+            + (diagonal.take(self.past_max) - diagonal.take(self.min_sizes))
+            + (flat.take(self.all_at_max) - flat.take(self.below_past_max))
+        )
+        return out
 
 
 @dataclass(frozen=True)
@@ -345,6 +364,7 @@ class _HeldBasis:
     min_sizes: np.ndarray
     max_sizes: np.ndarray
     clip_table: np.ndarray  # (pairs, groups)
+    clipped_sums: _ClippedSums
     active_cum: np.ndarray  # (top + 1, minutes + 1)
     top: int
     per_c: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False)
@@ -362,7 +382,8 @@ class _HeldBasis:
         active_cum = np.zeros((top + 1, len(D) + 1))
         active_cum[1:, 1:] = np.cumsum(model.active(r_col, D[order][None, :]), axis=1)
         held_billed = np.sort(np.maximum(held, held_ready))
-        return cls(D, order, held_ready[order], held_billed, ms, Ms, clip_table, active_cum, top)
+        clipped = _ClippedSums.of(top, ms, Ms)
+        return cls(D, order, held_ready[order], held_billed, ms, Ms, clip_table, clipped, active_cum, top)
 
     def _group_ends(self, held_sorted: np.ndarray, c: float) -> np.ndarray:
         """ends[h]: how many minutes have min(ceil(held / c), top) <= h, for h = 0..top.
@@ -379,12 +400,13 @@ class _HeldBasis:
         if c not in self.per_c:
             top, groups = self.top, np.arange(self.top + 1)[None, :]
             ends = self._group_ends(self.held_ready, c)
-            starts = np.concatenate([[0], ends[:-1]])
+            starts = np.zeros_like(ends)
+            starts[1:] = ends[:-1]
             active_by = self.active_cum[:, ends] - self.active_cum[:, starts]  # [r, h]
             active_total = active_by[self.clip_table, groups].sum(axis=1)
-            billed_counts = np.diff(self._group_ends(self.held_billed, c), prepend=0)
+            billed_counts = _runs(self._group_ends(self.held_billed, c))
             minutes_at = billed_counts[:, None] * np.arange(top + 2)[None, :]  # [h, r]: r instances each
-            billed_total = _clipped_sums(minutes_at, top, self.min_sizes, self.max_sizes)
+            billed_total = self.clipped_sums(minutes_at)
             self.per_c[c] = (ends, billed_total, active_total)
         return self.per_c[c]
 
@@ -427,21 +449,30 @@ class _PeakBasis:
             # does not, capped at top + 1, is 1 + how many of r = 1..top do; from the peaks' first place
             # past r c + tol
             limits = np.arange(1, top + 1, dtype=float) * c + tol
-            runs = np.diff(np.searchsorted(self.peak, limits, side="right"), prepend=0, append=len(self.peak))
+            throttled_from = np.empty(top + 1, dtype=np.int64)
+            throttled_from[:-1] = np.searchsorted(self.peak, limits, side="right")
+            throttled_from[-1] = len(self.peak)
+            runs = _runs(throttled_from)
             q = np.maximum(np.repeat(np.arange(1, top + 2), runs), self.q_latency)[self.peak_rank]
-            group = np.repeat(np.arange(top + 1) * width, np.diff(ends, prepend=0))
+            group = np.repeat(np.arange(top + 1) * width, _runs(ends))
             joint = np.bincount(group + q, minlength=(top + 1) * width).reshape(top + 1, width)
             # breach_if_ready[h, r]: minutes of group h that breach with r ready instances (q > r)
             breach_if_ready = np.zeros_like(joint)
             breach_if_ready[:, :-1] = np.cumsum(joint[:, ::-1], axis=1)[:, ::-1][:, 1:]
-            self.breaches[(c, tol)] = _clipped_sums(
-                breach_if_ready, top, self.held.min_sizes, self.held.max_sizes
-            )
+            self.breaches[(c, tol)] = self.held.clipped_sums(breach_if_ready)
         return self.breaches[(c, tol)]
 
 
 _BASES: dict[tuple[Any, ...], _HeldBasis] = {}
 _BASES_KEPT = 4  # a service's scenarios (observed, forecast) and a few more; each is ~4 MB at 14 days
+
+
+def _runs(ends: np.ndarray) -> np.ndarray:
+    """The lengths of the runs that end (exclusive) at `ends`, the first starting at 0: np.diff with
+    prepend=0, without its overhead (it is called per MaxConcurrency)."""
+    runs = ends.copy()
+    runs[1:] -= ends[:-1]
+    return runs
 
 
 def _held_basis(D: np.ndarray, model: ScalingModel, top: int) -> _HeldBasis:
