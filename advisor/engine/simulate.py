@@ -165,7 +165,14 @@ def rolling_max(values: np.ndarray, hold: int) -> np.ndarray:
     if hold == 0:
         return values.copy()
     padded = np.concatenate([np.zeros(hold, dtype=values.dtype), values])
-    out: np.ndarray = np.lib.stride_tricks.sliding_window_view(padded, hold + 1).max(axis=1)
+    # maxima over windows doubling in width (max is exact in any order), then two that cover hold + 1
+    window, width = padded, 1
+    while 2 * width <= hold + 1:
+        window = np.maximum(window[:-width], window[width:])
+        width *= 2
+    out: np.ndarray = np.maximum(
+        window[: len(values)], window[hold + 1 - width : hold + 1 - width + len(values)]
+    )
     return out
 
 
