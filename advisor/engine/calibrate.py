@@ -50,7 +50,7 @@ from advisor.engine.capacity import (
     estimate_capacity,
     load_points,
 )
-from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, rolling_max, scaling_trajectory
+from advisor.engine.simulate import PROTOCOL_MODEL, ScalingModel, delayed, rolling_max, scaling_trajectory
 from advisor.engine.telemetry import demand_from_metrics
 
 
@@ -286,9 +286,12 @@ class _Grid:
         readies = np.empty((len(delays), len(holds), len(obs.demand)))
         rises, falls = np.zeros(len(holds), np.int64), np.zeros(len(holds), np.int64)
         for j, h in enumerate(holds):
+            # the delay only shifts the provisioned trajectory: it is replayed once per hold
+            held = replace(model, scale_out_delay_min=0, scale_in_hold_min=int(h))
+            _, provisioned, _ = scaling_trajectory(obs.demand, config, held)
             for i, d in enumerate(delays):
-                candidate = replace(model, scale_out_delay_min=int(d), scale_in_hold_min=int(h))
-                _, provisioned, ready = scaling_trajectory(obs.demand, config, candidate)
+                candidate = replace(held, scale_out_delay_min=int(d))
+                ready = delayed(provisioned, int(d), fill=config.min_size)
                 active = candidate.active(ready, obs.demand)
                 short = np.maximum(obs.demand - ready * c, 0.0) / c
                 errors[i, j] = np.abs(active - obs.active)[seen] + np.abs(short - obs.short)[seen]

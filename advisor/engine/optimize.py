@@ -112,7 +112,9 @@ def evaluate(
                 "breach_minutes": f"breach_{s.name}",
             }
         )
-        grid = g if grid is None else grid.merge(g, on=KEYS)
+        # every scenario's grid has the same configurations in the same order (the same c range and
+        # limit): its columns are laid beside the first's, as a merge on KEYS would, without the join
+        grid = g if grid is None else pd.concat([grid, g.drop(columns=KEYS)], axis=1)
     if grid is None:
         raise InputError("evaluate needs at least one scenario")
     return grid
