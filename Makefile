@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_lake_s3.py
 	$(PY) benchmarks/bench_dashboard.py
 	$(PY) benchmarks/bench_migrate.py
+	$(PY) benchmarks/bench_recommend.py
 	$(PY) benchmarks/closed_loop.py
 
 lint: $(STAMP)

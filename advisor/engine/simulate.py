@@ -25,6 +25,7 @@ on the minute's busiest seconds, D + z sqrt(D L0), Poisson arrivals around the m
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeAlias
@@ -472,6 +473,7 @@ class _PeakBasis:
 
 _BASES: dict[tuple[Any, ...], _HeldBasis] = {}
 _BASES_KEPT = 4  # a service's scenarios (observed, forecast) and a few more; each is ~4 MB at 14 days
+_BASES_LOCK = threading.Lock()  # the dashboard may recommend from more than one thread
 
 
 def _runs(ends: np.ndarray) -> np.ndarray:
@@ -486,11 +488,18 @@ def _held_basis(D: np.ndarray, model: ScalingModel, top: int) -> _HeldBasis:
     """The grid basis of this demand and model, kept for the next replay of the same demand (the right-sizing
     replays it once per instance size): a memo, so the grid is the same as computed afresh."""
     key = (D.tobytes(), model.scale_in_hold_min, model.scale_out_delay_min, model.active_factor, top)
-    if key not in _BASES:
-        while len(_BASES) >= _BASES_KEPT:
-            del _BASES[next(iter(_BASES))]
-        _BASES[key] = _HeldBasis.of(D, model, top)
-    return _BASES[key]
+    with _BASES_LOCK:
+        if key not in _BASES:
+            while len(_BASES) >= _BASES_KEPT:
+                del _BASES[next(iter(_BASES))]
+            _BASES[key] = _HeldBasis.of(D, model, top)
+        return _BASES[key]
+
+
+def forget_grid_bases() -> None:
+    """Drop the kept grid bases: for a benchmark that times the same demand afresh."""
+    with _BASES_LOCK:
+        _BASES.clear()
 
 
 def evaluate_grid(
