@@ -107,3 +107,48 @@ def test_grid_equals_simulator_with_a_fitted_in_flight_curve_and_sub_minute_peak
     )
     grid = evaluate_grid(demand, model=model, max_concurrency=[1, 13, 60, 61, 100, 200])
     check_against_simulator(demand, grid, grid.sample(300, random_state=2), model=model)
+
+
+def test_right_sizing_replays_of_one_demand_share_its_basis_and_equal_fresh_grids(monkeypatch):
+    """Right-sizing replays the same demand once per instance size with models that differ only in the
+    latency objective: the grid basis is built once and every grid is exactly the one computed afresh."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from advisor.engine import simulate as sim
+
+    rng = np.random.default_rng(11)
+    t = np.arange(2 * 1440)
+    demand = np.maximum(0, 60 + 50 * np.sin(2 * np.pi * t / 1440) + rng.normal(0, 15, len(t)))
+    cases = [
+        (InstanceSize(1, 2), ScalingModel(knee=40.0)),
+        (InstanceSize(2, 4), ScalingModel(knee=75.0)),
+        (InstanceSize(4, 12), ScalingModel(knee=160.0)),
+        (InstanceSize(1, 2), replace(ScalingModel(knee=40.0), scale_in_hold_min=9)),  # another basis
+    ]
+    fresh = []
+    for instance, model in cases:
+        sim.forget_grid_bases()
+        fresh.append(evaluate_grid(demand, instance, "us-east-1", model, range(1, 120, 7)))
+
+    built = []
+    original = sim._HeldBasis.of
+    monkeypatch.setattr(sim._HeldBasis, "of", classmethod(lambda cls, *a: built.append(1) or original(*a)))
+    sim.forget_grid_bases()
+    for (instance, model), expected in zip(cases, fresh, strict=True):
+        got = evaluate_grid(demand, instance, "us-east-1", model, range(1, 120, 7))
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert len(built) == 2  # one per (demand, hold/delay/linger), whatever the knee and the size
+
+
+@given(
+    arrays(np.float64, st.integers(1, 60), elements=st.floats(0, 1e4, allow_nan=False)),
+    st.integers(0, 70),
+)
+@settings(max_examples=200, deadline=None)
+def test_rolling_max_is_the_maximum_of_each_window(values, hold):
+    from advisor.engine.simulate import rolling_max
+
+    expected = np.array([values[max(0, t - hold) : t + 1].max() for t in range(len(values))])
+    assert np.array_equal(rolling_max(values, hold), expected)
