@@ -472,7 +472,7 @@ class _PeakBasis:
 
 
 _BASES: dict[tuple[Any, ...], _HeldBasis] = {}
-_BASES_KEPT = 4  # a service's scenarios (observed, forecast) and a few more; each is ~4 MB at 14 days
+_BASES_KEPT = 4  # a service's scenarios and a few more; at 14 days ~4 MB each, ~1 MB more per latency objective
 _BASES_LOCK = threading.Lock()  # the dashboard may recommend from more than one thread
 
 
@@ -492,7 +492,7 @@ def _held_basis(D: np.ndarray, model: ScalingModel, top: int) -> _HeldBasis:
         if key not in _BASES:
             while len(_BASES) >= _BASES_KEPT:
                 del _BASES[next(iter(_BASES))]
-            _BASES[key] = _HeldBasis.of(D, model, top)
+            _BASES[key] = _HeldBasis.of(D.copy(), model, top)  # a copy: the caller may change D after
         return _BASES[key]
 
 
