@@ -472,7 +472,7 @@ class _PeakBasis:
 
 
 _BASES: dict[tuple[Any, ...], _HeldBasis] = {}
-_BASES_KEPT = 4  # a service's scenarios and a few more; at 14 days ~4 MB each, ~1 MB more per latency objective
+_BASES_KEPT = 4  # a service's scenarios and a few more; at 14 days ~4 MB each, ~1 MB more per objective
 _BASES_LOCK = threading.Lock()  # the dashboard may recommend from more than one thread
 
 
