@@ -13,7 +13,6 @@ fixes the share. One service's failure is its own row, not the fleet's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -233,9 +232,6 @@ def offline_fleet(
     return FleetMigration(None, [ServiceMigration(source, "", region, whatif, express_plan(unknown, whatif))])
 
 
-PLAN_FILES = ("express-request.json", "cloudformation.json", "steps.md")
-
-
 def write_plans(fleet: FleetMigration, directory: Path) -> list[Path]:
     """Each planned service's request, template and steps under DIR/REGION/SERVICE/ (names repeat
     across regions); the files written."""
@@ -245,12 +241,7 @@ def write_plans(fleet: FleetMigration, directory: Path) -> list[Path]:
             continue
         folder = directory / o.plan.region / o.plan.service_name
         folder.mkdir(parents=True, exist_ok=True)
-        texts = (
-            json.dumps(o.plan.request, indent=2) + "\n",
-            json.dumps(o.plan.cloudformation, indent=2) + "\n",
-            o.plan.to_markdown(),
-        )
-        for name, text in zip(PLAN_FILES, texts, strict=True):
+        for name, text in o.plan.files().items():
             (folder / name).write_text(text)
             written.append(folder / name)
     return written

@@ -161,6 +161,15 @@ class ExpressPlan:
         found = PLACEHOLDER.findall(json.dumps(self.request))
         return tuple(dict.fromkeys(found))
 
+    def files(self) -> dict[str, str]:
+        """The plan as the files a person takes away (`--plan DIR` and the dashboard's downloads): the
+        request, the template and the steps, by file name."""
+        return {
+            "express-request.json": json.dumps(self.request, indent=2) + "\n",
+            "cloudformation.json": json.dumps(self.cloudformation, indent=2) + "\n",
+            "steps.md": self.to_markdown(),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "service_name": self.service_name,

@@ -4,7 +4,6 @@ would cost and risk on ECS Express and on ECS with Fargate, replayed from its ow
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -246,28 +245,14 @@ def _plan(name: str, plan: ExpressPlan) -> None:
             else ""
         )
     )
-    cols = st.columns(3)
-    cols[0].download_button(
-        "CreateExpressGatewayService request (JSON)",
-        json.dumps(plan.request, indent=2, default=str),
-        file_name=f"{name}-express-request.json",
-        mime="application/json",
-        key="move_dl_request",
+    files = plan.files()
+    buttons = (
+        ("CreateExpressGatewayService request (JSON)", "express-request.json", "application/json", "request"),
+        ("CloudFormation template (JSON)", "cloudformation.json", "application/json", "cfn"),
+        ("Steps (Markdown)", "steps.md", "text/markdown", "steps"),
     )
-    cols[1].download_button(
-        "CloudFormation template (JSON)",
-        json.dumps(plan.cloudformation, indent=2, default=str),
-        file_name=f"{name}-express.cfn.json",
-        mime="application/json",
-        key="move_dl_cfn",
-    )
-    cols[2].download_button(
-        "Steps (Markdown)",
-        plan.to_markdown(),
-        file_name=f"{name}-migration-steps.md",
-        mime="text/markdown",
-        key="move_dl_steps",
-    )
+    for col, (label, file, mime, key) in zip(st.columns(3), buttons, strict=True):
+        col.download_button(label, files[file], file_name=f"{name}-{file}", mime=mime, key=f"move_dl_{key}")
     st.markdown("**What App Runner did for this service that Express will not:**")
     for i, step in enumerate(plan.steps, start=1):
         st.markdown(f"{i}. **{step.title}**: {step.detail}  \n   _Why:_ {step.why}")
